@@ -1,0 +1,31 @@
+/**
+ * `npm test`: runs vitest. Keychain tests need a real Secret Service; when the binaries for one
+ * are installed (gnome-keyring, dbus), this starts a private session bus and an unlocked keyring
+ * for the run, so the tests never touch the user's own keychain. Without them the keychain tests
+ * are skipped with the reason printed — except in CI, where they are required.
+ */
+import { spawnSync } from "node:child_process"
+
+const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0
+const args = ["vitest", "run", ...process.argv.slice(2)]
+const canKeyring = process.platform === "linux" && has("dbus-run-session") && has("gnome-keyring-daemon")
+
+let status: number | null
+if (canKeyring) {
+  const inner = `echo -n switchboard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec npx ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")}`
+  status = spawnSync("dbus-run-session", ["--", "sh", "-c", inner], {
+    stdio: "inherit",
+    env: { ...process.env, SWITCHBOARD_TEST_KEYCHAIN: "1" }
+  }).status
+} else {
+  const reason = process.platform === "linux"
+    ? "dbus-run-session / gnome-keyring-daemon not installed (apt-get install -y gnome-keyring dbus-x11 libsecret-tools)"
+    : `automatic keyring set-up is Linux-only (platform ${process.platform})`
+  if (process.env.CI) {
+    console.error(`keychain tests are required in CI but cannot run: ${reason}`)
+    process.exit(1)
+  }
+  console.warn(`[switchboard] keychain tests will be SKIPPED: ${reason}`)
+  status = spawnSync("npx", args, { stdio: "inherit", env: { ...process.env, SWITCHBOARD_TEST_KEYCHAIN_SKIP_REASON: reason } }).status
+}
+process.exit(status ?? 1)

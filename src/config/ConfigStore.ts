@@ -1,0 +1,119 @@
+/**
+ * `$SWITCHBOARD_HOME/providers/remote.json` on disk: read, written and watched.
+ *
+ * - A missing file means no providers.
+ * - A file that does not parse or does not match the schema is reported (path and reason) and is
+ *   never overwritten: every write reads the file first and refuses to replace a broken one, so a
+ *   hand edit with a typo is never lost.
+ * - Writes are atomic: a temporary file in the same folder, then a rename, so a crash mid-write
+ *   leaves the old file or the new one, never half of one.
+ * - Unknown fields survive a rewrite (the schema keeps them), and the file never holds a secret
+ *   (the schema has no field for one).
+ */
+import { Context, Duration, Effect, FileSystem, Layer, Path, Schema, Semaphore, Stream } from "effect"
+import { homedir } from "node:os"
+import { emptyConfig, RemoteConfig } from "./RemoteConfig.ts"
+
+/** remote.json could not be read, parsed or written. */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** What the watcher saw after remote.json changed on disk. */
+export type ConfigChange =
+  | { readonly _tag: "Loaded"; readonly config: RemoteConfig }
+  | { readonly _tag: "Invalid"; readonly error: ConfigError }
+
+/** `$SWITCHBOARD_HOME`, or `~/.switchboard`. */
+export const resolveHome = (env: Readonly<Record<string, string | undefined>>): string =>
+  env.SWITCHBOARD_HOME !== undefined && env.SWITCHBOARD_HOME !== "" ? env.SWITCHBOARD_HOME : `${homedir()}/.switchboard`
+
+const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(RemoteConfig))
+const encode = Schema.encodeEffect(RemoteConfig)
+
+/** Many editors save in several steps (truncate, write, rename): wait for the dust to settle. */
+const WATCH_DEBOUNCE = Duration.millis(150)
+
+export class ConfigStore extends Context.Service<ConfigStore, {
+  /** Absolute path of remote.json. */
+  readonly path: string
+  /** The configuration on disk now (empty when the file does not exist). */
+  readonly load: Effect.Effect<RemoteConfig, ConfigError>
+  /**
+   * Read-modify-write under a lock, so concurrent edits in this process never lose each other.
+   * Fails, writing nothing, when the file on disk is broken.
+   */
+  readonly update: (f: (config: RemoteConfig) => RemoteConfig) => Effect.Effect<RemoteConfig, ConfigError>
+  /** Every change of the file on disk from now on, debounced; identical rewrites are skipped. */
+  readonly changes: Stream.Stream<ConfigChange>
+}>()("switchboard/ConfigStore") {
+  static readonly layer = (options: { readonly home: string }) =>
+    Layer.effect(ConfigStore, make(options))
+}
+
+const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
+  const fs = yield* FileSystem.FileSystem
+  const path_ = yield* Path.Path
+  const dir = path_.resolve(options.home, "providers")
+  const file = path_.join(dir, "remote.json")
+  const lock = yield* Semaphore.make(1)
+
+  const fail = (message: string) => new ConfigError({ path: file, message })
+
+  const readText = fs.readFileString(file).pipe(
+    Effect.map((text): string | undefined => text),
+    Effect.catchTag("PlatformError", (error) =>
+      error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(fail(`cannot read: ${error.message}`)))
+  )
+
+  const parse = (text: string | undefined) =>
+    text === undefined
+      ? Effect.succeed(emptyConfig)
+      : decode(text, { errors: "all" }).pipe(Effect.mapError((error) => fail(`not a valid configuration: ${error.message}`)))
+
+  const load = Effect.flatMap(readText, parse)
+
+  const write = Effect.fnUntraced(function*(config: RemoteConfig) {
+    const encoded = yield* encode(config).pipe(Effect.mapError((error) => fail(`refusing to write an invalid configuration: ${error.message}`)))
+    const text = JSON.stringify(encoded, null, 2) + "\n"
+    const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`
+    yield* fs.makeDirectory(dir, { recursive: true })
+    yield* fs.writeFileString(temp, text, { mode: 0o600 })
+    yield* fs.rename(temp, file).pipe(Effect.tapError(() => Effect.ignore(fs.remove(temp))))
+  }, (effect) => Effect.catchTag(effect, "PlatformError", (error) => Effect.fail(fail(`cannot write: ${error.message}`))))
+
+  const update = (f: (config: RemoteConfig) => RemoteConfig) =>
+    lock.withPermits(1)(Effect.gen(function*() {
+      const next = f(yield* load)
+      yield* write(next)
+      return next
+    }))
+
+  // The folder is watched, not the file: an atomic rename (ours or an editor's) replaces the file,
+  // and a watch on the old inode would go quiet.
+  const changes: Stream.Stream<ConfigChange> = Stream.unwrap(Effect.gen(function*() {
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.ignore)
+    let last = yield* Effect.orElseSucceed(readText, () => undefined)
+    return fs.watch(dir).pipe(
+      Stream.filter((event) => path_.basename(event.path) === "remote.json"),
+      Stream.debounce(WATCH_DEBOUNCE),
+      Stream.mapEffect(() => Effect.result(readText)),
+      Stream.filter((read) => read._tag === "Failure" || read.success !== last),
+      Stream.mapEffect((read) => {
+        if (read._tag === "Failure") return Effect.succeed<ConfigChange>({ _tag: "Invalid", error: read.failure })
+        last = read.success
+        return parse(read.success).pipe(
+          Effect.match({
+            onSuccess: (config): ConfigChange => ({ _tag: "Loaded", config }),
+            onFailure: (error): ConfigChange => ({ _tag: "Invalid", error })
+          })
+        )
+      }),
+      // Without a watcher the gateway still runs; it just needs a restart to see hand edits.
+      Stream.catch((error) => Stream.fromEffectDrain(Effect.logWarning(`cannot watch ${dir} for changes: ${error.message}`)))
+    )
+  }))
+
+  return ConfigStore.of({ path: file, load, update, changes })
+})

@@ -1,0 +1,81 @@
+/**
+ * The schema of `$SWITCHBOARD_HOME/providers/remote.json`: the non-secret settings of every
+ * remote provider. Secrets (API keys, secret header values) never live here — see `SecretStore`.
+ *
+ * Unknown fields are kept (the file may be written by a newer Switchboard or edited by hand),
+ * so every object is a struct with an `unknown` rest record.
+ */
+import { Effect, Schema } from "effect"
+
+/** The wire formats a provider can speak. */
+export const ApiFormat = Schema.Literals(["openai", "anthropic", "responses"])
+export type ApiFormat = typeof ApiFormat.Type
+
+export const Protocol = Schema.Literals(["http", "https"])
+export type Protocol = typeof Protocol.Type
+
+export const AuthKind = Schema.Literals(["none", "apiKey"])
+export type AuthKind = typeof AuthKind.Type
+
+export const PresetId = Schema.Literals(["openai", "anthropic", "xai", "openrouter", "venice", "ollama", "lmstudio", "custom"])
+export type PresetId = typeof PresetId.Type
+
+/** A provider id: a stable slug, used as the model prefix (`<id>/<upstream model>`). */
+export const ProviderId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    description: "a slug: lower-case letters, digits and dashes, starting with a letter or digit"
+  })),
+  Schema.brand("ProviderId")
+)
+export type ProviderId = typeof ProviderId.Type
+
+const defaulted = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
+  Schema.withDecodingDefaultKey<S>(Effect.succeed(value))(schema)
+
+/** The known fields of one provider entry. */
+export const ProviderFields = Schema.Struct({
+  id: ProviderId,
+  name: Schema.NonEmptyString,
+  preset: defaulted(PresetId, "custom"),
+  protocol: defaulted(Protocol, "https"),
+  host: Schema.NonEmptyString,
+  /** Absent: the protocol's default port (80 / 443). */
+  port: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 65535 })))),
+  basePath: defaulted(Schema.String, "/v1"),
+  format: defaulted(ApiFormat, "openai"),
+  auth: defaulted(AuthKind, "none"),
+  enabled: defaulted(Schema.Boolean, true),
+  autoConnect: defaulted(Schema.Boolean, true),
+  timeoutSeconds: defaulted(Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0))), 60),
+  /** Plain (non-secret) custom headers sent to the provider. */
+  headers: defaulted(Schema.Record(Schema.String, Schema.String), {}),
+  /** Names of headers whose values live in the SecretStore. */
+  secretHeaders: defaulted(Schema.Array(Schema.String), []),
+  /** Model ids added by hand, merged into the discovered list. */
+  models: Schema.optionalKey(Schema.Array(Schema.String))
+})
+
+/** One provider entry; unknown fields are carried through untouched. */
+export const ProviderConfig = Schema.StructWithRest(ProviderFields, [Schema.Record(Schema.String, Schema.Unknown)])
+export type ProviderConfig = typeof ProviderConfig.Type
+export type ProviderConfigEncoded = typeof ProviderConfig.Encoded
+
+/** The whole file, version 1. */
+export const RemoteConfig = Schema.StructWithRest(
+  Schema.Struct({
+    version: Schema.Literal(1),
+    providers: Schema.Array(ProviderConfig)
+  }),
+  [Schema.Record(Schema.String, Schema.Unknown)]
+)
+export type RemoteConfig = typeof RemoteConfig.Type
+
+export const emptyConfig: RemoteConfig = { version: 1, providers: [] }
+
+/** `scheme://host:port/basePath` without a trailing slash, e.g. `https://api.openai.com/v1`. */
+export const baseUrl = (p: ProviderConfig): string => {
+  const port = p.port ?? (p.protocol === "https" ? 443 : 80)
+  const defaultPort = p.protocol === "https" ? 443 : 80
+  const path = p.basePath === "" || p.basePath === "/" ? "" : "/" + p.basePath.replace(/^\/+|\/+$/g, "")
+  return `${p.protocol}://${p.host}${port === defaultPort ? "" : `:${port}`}${path}`
+}

@@ -1,0 +1,50 @@
+/**
+ * `GET /health` (liveness and a per-provider summary) and `GET /v1/providers` (also
+ * `/admin/providers`): what each provider is doing. Never a secret: statuses are built from
+ * `ProviderStatus`, which holds none.
+ */
+import { Effect } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { ConfigSync } from "../providers/ConfigSync.ts"
+import { type ProviderStatus, Providers } from "../providers/Providers.ts"
+import { stateName } from "../providers/ProviderState.ts"
+
+/** The JSON form of a provider's status, shared by the status endpoints and the state stream. */
+export const providerStatusJson = (status: ProviderStatus) => {
+  const state = status.state
+  return {
+    id: status.id,
+    name: status.name,
+    format: status.format,
+    base_url: status.baseUrl,
+    state: stateName(state),
+    error: state._tag === "Error" ? state.reason : null,
+    retrying: state._tag === "Error" ? state.retrying : null,
+    model_count: state._tag === "Connected" ? state.models.length : 0,
+    models: state._tag === "Connected" ? state.models : [],
+    since: state._tag === "Connected" || state._tag === "Error" ? new Date(state.at).toISOString() : null
+  }
+}
+
+const providersJson = Effect.gen(function*() {
+  const providers = yield* Providers
+  return (yield* providers.list).map(providerStatusJson)
+})
+
+const health = Effect.gen(function*() {
+  const providers = yield* providersJson
+  const config = yield* (yield* ConfigSync).status
+  return HttpServerResponse.jsonUnsafe({
+    status: "ok",
+    config: { path: config.path, error: config.error },
+    providers: providers.map(({ models: _models, ...summary }) => summary)
+  })
+})
+
+const list = Effect.map(providersJson, (data) => HttpServerResponse.jsonUnsafe({ object: "list", data }))
+
+export const StatusRoutes = HttpRouter.addAll([
+  HttpRouter.route("GET", "/health", health),
+  HttpRouter.route("GET", "/v1/providers", list),
+  HttpRouter.route("GET", "/admin/providers", list)
+])

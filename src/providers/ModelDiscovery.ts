@@ -1,0 +1,74 @@
+/**
+ * Connecting to a provider means discovering its models. Each API format lists models its own way:
+ *
+ * @see https://platform.openai.com/docs/api-reference/models/list — `GET /models` → `{ data: [{ id }] }`
+ * @see https://docs.anthropic.com/en/api/models-list — `GET /models?limit&after_id` → `{ data, has_more, last_id }`
+ *
+ * Open Responses providers are OpenAI-compatible hosts, so they list models the OpenAI way.
+ * Manually configured `models` are merged in (some hosts have no models endpoint at all).
+ */
+import { Duration, Effect, Redacted, Schema } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import { baseUrl, type ProviderConfig } from "../config/RemoteConfig.ts"
+import { scrub, type UpstreamAuth } from "./UpstreamAuth.ts"
+import { httpStatusError, timeoutError, transportError, UpstreamError } from "./UpstreamError.ts"
+
+const ModelList = Schema.Struct({
+  data: Schema.Array(Schema.Struct({ id: Schema.String })),
+  has_more: Schema.optional(Schema.Boolean),
+  last_id: Schema.optional(Schema.NullOr(Schema.String))
+})
+const decodeModelList = Schema.decodeUnknownEffect(ModelList)
+
+/** Anthropic pages hold at most 1000 models; a runaway `has_more` must not loop forever. */
+const MAX_PAGES = 50
+
+export const discoverModels = Effect.fnUntraced(function*(provider: ProviderConfig, auth: UpstreamAuth) {
+  const client = yield* HttpClient.HttpClient
+  const host = provider.host
+  const base = baseUrl(provider)
+
+  const fetchPage = (afterId: string | undefined) =>
+    Effect.gen(function*() {
+      const url = new URL(`${base}/models`)
+      if (provider.format === "anthropic") {
+        url.searchParams.set("limit", "1000")
+        if (afterId !== undefined) url.searchParams.set("after_id", afterId)
+      }
+      const response = yield* client.execute(
+        HttpClientRequest.get(url).pipe(
+          HttpClientRequest.setHeaders(Redacted.value(auth.headers)),
+          HttpClientRequest.acceptJson
+        )
+      ).pipe(Effect.mapError((error) => transportError(host, error.reason.cause ?? error.reason)))
+      const text = yield* response.text.pipe(Effect.mapError((error) => transportError(host, error.reason.cause ?? error.reason)))
+      if (response.status < 200 || response.status >= 300) {
+        return yield* Effect.fail(httpStatusError(host, response.status, scrub(text, auth.secrets)))
+      }
+      const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => invalidList(host) })
+      return yield* decodeModelList(json).pipe(Effect.mapError(() => invalidList(host)))
+    })
+
+  const ids: Array<string> = []
+  let afterId: string | undefined
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const list = yield* fetchPage(afterId)
+    for (const model of list.data) ids.push(model.id)
+    if (provider.format !== "anthropic" || list.has_more !== true || !list.last_id) break
+    afterId = list.last_id
+  }
+  return mergeModels(ids, provider.models ?? [])
+}, (effect, provider) =>
+  effect.pipe(
+    Effect.timeoutOrElse({
+      duration: Duration.seconds(provider.timeoutSeconds),
+      orElse: () => Effect.fail(timeoutError(provider.host, provider.timeoutSeconds))
+    })
+  ))
+
+const invalidList = (host: string) =>
+  new UpstreamError({ message: `${host} answered GET /models with something that is not a model list`, retryable: true })
+
+/** Discovered first, then manual additions; no duplicates; order kept. */
+export const mergeModels = (discovered: ReadonlyArray<string>, manual: ReadonlyArray<string>): ReadonlyArray<string> =>
+  Array.from(new Set([...discovered, ...manual]))

@@ -1,0 +1,239 @@
+/**
+ * The provider actors' state machine, driven by a fake HttpClient (the upstream is faked, not the
+ * code under test) and the TestClock (retry delays and refreshes run in virtual time).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { TestClock } from "effect/testing"
+import { RemoteConfig } from "../../src/config/RemoteConfig.ts"
+import { defaultActorOptions } from "../../src/providers/ProviderActor.ts"
+import { Providers } from "../../src/providers/Providers.ts"
+import { type ProviderState, stateName } from "../../src/providers/ProviderState.ts"
+import { accountFor, SecretStore } from "../../src/secrets/SecretStore.ts"
+
+type Upstream = (url: URL, headers: Readonly<Record<string, string>>) => Response
+
+/** A fake upstream whose behaviour each test swaps at will. */
+const makeUpstream = () => {
+  const calls: Array<{ url: URL; headers: Readonly<Record<string, string>> }> = []
+  let behaviour: Upstream = () => Response.json({ object: "list", data: [{ id: "m1" }] })
+  const client = HttpClient.make((request, url) =>
+    Effect.sync(() => {
+      calls.push({ url, headers: request.headers })
+      return HttpClientResponse.fromWeb(request, behaviour(url, request.headers))
+    })
+  )
+  return { calls, client, set: (b: Upstream) => void (behaviour = b) }
+}
+
+const secrets = new Map<string, string>([[accountFor("alpha", { _tag: "ApiKey" }), "sk-alpha-secret"]])
+const SecretsTest = Layer.succeed(SecretStore, SecretStore.of({
+  backend: "test",
+  get: (id, name) => Effect.sync(() => Option.map(Option.fromNullishOr(secrets.get(accountFor(id, name))), Redacted.make)),
+  set: (id, name, value) => Effect.sync(() => void secrets.set(accountFor(id, name), Redacted.value(value))),
+  delete: (id, name) => Effect.sync(() => void secrets.delete(accountFor(id, name)))
+}))
+
+const config = (providers: ReadonlyArray<Record<string, unknown>>) =>
+  Schema.decodeUnknownSync(RemoteConfig)({
+    version: 1,
+    providers: providers.map((p) => ({ name: String(p.id), host: "up.example", protocol: "http", ...p }))
+  })
+
+const setup = (upstream: ReturnType<typeof makeUpstream>) =>
+  Providers.layerWith({ ...defaultActorOptions, refreshInterval: Duration.minutes(10) }).pipe(
+    Layer.provide(SecretsTest),
+    Layer.provide(Layer.succeed(HttpClient.HttpClient, upstream.client))
+  )
+
+/** Waits (in virtual time, yielding to the actors) until a provider reaches a state. */
+const awaitState = (id: string, predicate: (s: ProviderState) => boolean) =>
+  Effect.gen(function*() {
+    const providers = yield* Providers
+    for (let i = 0; i < 200; i++) {
+      const list = yield* providers.list
+      const p = list.find((x) => x.id === id)
+      if (p && predicate(p.state)) return p.state
+      yield* Effect.yieldNow
+    }
+    const list = yield* providers.list
+    return assert.fail(`provider ${id} never reached the state; now: ${JSON.stringify(list.map((p) => [p.id, p.state]))}`)
+  })
+
+const is = (name: string) => (s: ProviderState) => stateName(s) === name
+
+describe("provider actors", () => {
+  it.effect("connect: discovers models, sends the API key, merges manual models", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "alpha", auth: "apiKey", models: ["manual", "m1"] }]))
+      const state = yield* awaitState("alpha", is("connected"))
+      assert.deepStrictEqual(state._tag === "Connected" ? state.models : [], ["m1", "manual"])
+      assert.strictEqual(upstream.calls[0]!.url.toString(), "http://up.example/v1/models")
+      assert.strictEqual(upstream.calls[0]!.headers["authorization"], "Bearer sk-alpha-secret")
+      const table = yield* providers.routingTable
+      assert.deepStrictEqual(table.routes.map((r) => r.qualifiedId), ["alpha/m1", "alpha/manual"])
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("error → retry on a backoff schedule → recovery", () => {
+    const upstream = makeUpstream()
+    upstream.set(() => new Response("upstream down", { status: 503 }))
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "beta" }]))
+      const error = yield* awaitState("beta", is("error"))
+      assert.include(error._tag === "Error" ? error.reason : "", "503 Service Unavailable from up.example")
+      assert.isTrue(error._tag === "Error" && error.retrying)
+      const before = upstream.calls.length
+      // The first retry comes after about a second (jittered), not before.
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* Effect.yieldNow
+      assert.strictEqual(upstream.calls.length, before)
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* awaitState("beta", (s) => s._tag === "Error" && s.attempt === 2)
+      // Delays grow: the third attempt needs ~2 s more.
+      upstream.set(() => Response.json({ data: [{ id: "back" }] }))
+      yield* TestClock.adjust(Duration.seconds(3))
+      const state = yield* awaitState("beta", is("connected"))
+      assert.deepStrictEqual(state._tag === "Connected" ? state.models : [], ["back"])
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("a 401 is not retried blindly: it waits for an explicit reconnect", () => {
+    const upstream = makeUpstream()
+    upstream.set(() => Response.json({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }, { status: 401 }))
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "alpha", auth: "apiKey" }]))
+      const error = yield* awaitState("alpha", is("error"))
+      assert.strictEqual(error._tag === "Error" && error.reason, "401 Unauthorized from up.example: Incorrect API key provided")
+      assert.isFalse(error._tag === "Error" && error.retrying)
+      const calls = upstream.calls.length
+      yield* TestClock.adjust(Duration.minutes(5))
+      assert.strictEqual(upstream.calls.length, calls)
+      upstream.set(() => Response.json({ data: [{ id: "m1" }] }))
+      yield* providers.reconnect("alpha")
+      yield* awaitState("alpha", is("connected"))
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("a missing API key is an error naming the fix, with no upstream call, until the key is stored", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "nokey", auth: "apiKey" }]))
+      const error = yield* awaitState("nokey", is("error"))
+      assert.include(error._tag === "Error" ? error.reason : "", "switchboard secrets set nokey")
+      assert.strictEqual(upstream.calls.length, 0)
+      secrets.set(accountFor("nokey", { _tag: "ApiKey" }), "sk-late")
+      yield* TestClock.adjust(Duration.minutes(2))
+      yield* awaitState("nokey", is("connected"))
+      assert.strictEqual(upstream.calls[0]!.headers["authorization"], "Bearer sk-late")
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("after a 401, a changed API key is picked up without a restart", () => {
+    const upstream = makeUpstream()
+    secrets.set(accountFor("rotate", { _tag: "ApiKey" }), "sk-old")
+    upstream.set((_, headers) =>
+      headers["authorization"] === "Bearer sk-new"
+        ? Response.json({ data: [{ id: "m1" }] })
+        : Response.json({ error: { message: "Incorrect API key provided" } }, { status: 401 })
+    )
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "rotate", auth: "apiKey" }]))
+      yield* awaitState("rotate", (s) => s._tag === "Error" && !s.retrying)
+      yield* TestClock.adjust(Duration.minutes(2))
+      // Same key: no new upstream call.
+      assert.strictEqual(upstream.calls.length, 1)
+      secrets.set(accountFor("rotate", { _tag: "ApiKey" }), "sk-new")
+      yield* TestClock.adjust(Duration.seconds(31))
+      yield* awaitState("rotate", is("connected"))
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("disabled and autoConnect:false providers make no calls until asked", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "off", enabled: false }, { id: "lazy", autoConnect: false }]))
+      yield* awaitState("off", is("disabled"))
+      yield* awaitState("lazy", is("disconnected"))
+      assert.strictEqual(upstream.calls.length, 0)
+      yield* providers.reconnect("lazy")
+      yield* awaitState("lazy", is("connected"))
+      yield* providers.disconnect("lazy")
+      yield* awaitState("lazy", is("disconnected"))
+      assert.deepStrictEqual((yield* providers.routingTable).routes, [])
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("one provider's failure never disturbs another", () => {
+    const upstream = makeUpstream()
+    upstream.set((url) => url.host === "bad.example" ? new Response("no", { status: 500 }) : Response.json({ data: [{ id: "ok" }] }))
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "good" }, { id: "bad", host: "bad.example" }]))
+      yield* awaitState("good", is("connected"))
+      yield* awaitState("bad", is("error"))
+      yield* TestClock.adjust(Duration.minutes(3))
+      yield* awaitState("good", is("connected"))
+      assert.deepStrictEqual((yield* providers.routingTable).routes.map((r) => r.qualifiedId), ["good/ok"])
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("anthropic discovery pages through has_more/after_id with x-api-key and anthropic-version", () => {
+    const upstream = makeUpstream()
+    secrets.set(accountFor("claude", { _tag: "ApiKey" }), "sk-ant-test")
+    upstream.set((url) =>
+      url.searchParams.get("after_id") === "b"
+        ? Response.json({ data: [{ id: "c", type: "model" }], has_more: false, first_id: "c", last_id: "c" })
+        : Response.json({ data: [{ id: "a", type: "model" }, { id: "b", type: "model" }], has_more: true, first_id: "a", last_id: "b" })
+    )
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "claude", format: "anthropic", auth: "apiKey" }]))
+      const state = yield* awaitState("claude", is("connected"))
+      assert.deepStrictEqual(state._tag === "Connected" ? state.models : [], ["a", "b", "c"])
+      assert.strictEqual(upstream.calls.length, 2)
+      assert.strictEqual(upstream.calls[0]!.headers["x-api-key"], "sk-ant-test")
+      assert.strictEqual(upstream.calls[0]!.headers["anthropic-version"], "2023-06-01")
+      assert.isUndefined(upstream.calls[0]!.headers["authorization"])
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("config changes restart only the providers that changed; removed ones stop", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      const events = yield* providers.changes.pipe(Stream.take(50), Stream.runCollect, Effect.forkChild)
+      yield* providers.apply(config([{ id: "one" }, { id: "two" }, { id: "three" }]))
+      yield* awaitState("one", is("connected"))
+      yield* awaitState("two", is("connected"))
+      yield* awaitState("three", is("connected"))
+      const calls = upstream.calls.length
+      yield* providers.apply(config([{ id: "one" }, { id: "two", timeoutSeconds: 5 }]))
+      yield* awaitState("two", is("connected"))
+      // Only "two" rediscovered; "one" was left alone.
+      assert.deepStrictEqual(upstream.calls.slice(calls).map((c) => c.url.host), ["up.example"])
+      assert.deepStrictEqual((yield* providers.list).map((p) => p.id), ["one", "two"])
+      yield* Fiber.interrupt(events)
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("models are refreshed periodically", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "fresh" }]))
+      yield* awaitState("fresh", is("connected"))
+      upstream.set(() => Response.json({ data: [{ id: "m1" }, { id: "m2" }] }))
+      yield* TestClock.adjust(Duration.minutes(10))
+      yield* awaitState("fresh", (s) => s._tag === "Connected" && s.models.length === 2)
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+})

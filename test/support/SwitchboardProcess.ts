@@ -1,0 +1,95 @@
+/**
+ * Starts the real `switchboard serve` as a child process, the way a user runs it, with its own
+ * home directory and secrets from environment variables (`SWITCHBOARD_SECRETS=env`), and stops it.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export interface SwitchboardProcess {
+  readonly url: string
+  readonly port: number
+  readonly home: string
+  /** Everything the process printed, stdout and stderr interleaved. */
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export const writeRemoteConfig = (home: string, config: unknown): void => {
+  mkdirSync(join(home, "providers"), { recursive: true })
+  writeFileSync(join(home, "providers", "remote.json"), JSON.stringify(config, null, 2))
+}
+
+export const startSwitchboard = async (options: {
+  readonly config?: unknown
+  readonly env?: Record<string, string>
+  readonly home?: string
+} = {}): Promise<SwitchboardProcess> => {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), "switchboard-test-"))
+  if (options.config !== undefined) writeRemoteConfig(home, options.config)
+  const port = await freePort()
+  let output = ""
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, "bin/switchboard.js"), "serve", "--port", String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_SECRETS: "env", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  child.stdout?.on("data", (chunk) => (output += String(chunk)))
+  child.stderr?.on("data", (chunk) => (output += String(chunk)))
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`switchboard exited (${child.exitCode}):\n${output}`)
+    try {
+      const response = await fetch(`${url}/health`)
+      if (response.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL")
+      throw new Error(`switchboard did not start within 15 s:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    url,
+    port,
+    home,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM")
+      await exited
+    }
+  }
+}
+
+/** Polls the status endpoint until a provider reaches a state (or fails after a while). */
+export const waitForProvider = async (url: string, id: string, state: string, timeoutMs = 10_000): Promise<Record<string, unknown>> => {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    const list = await (await fetch(`${url}/v1/providers`)).json() as { data: Array<Record<string, unknown>> }
+    const provider = list.data.find((p) => p.id === id)
+    last = provider
+    if (provider?.state === state) return provider
+    if (Date.now() > deadline) throw new Error(`provider ${id} did not reach ${state}; last: ${JSON.stringify(last)}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
