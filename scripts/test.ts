@@ -5,6 +5,9 @@
  * are skipped with the reason printed — except in CI, where they are required.
  */
 import { spawnSync } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0
 const args = ["vitest", "run", ...process.argv.slice(2)]
@@ -12,11 +15,15 @@ const canKeyring = process.platform === "linux" && has("dbus-run-session") && ha
 
 let status: number | null
 if (canKeyring) {
+  // The keyring files go to a fresh folder: the daemon creates its "login" collection there with
+  // our password, and never opens (or prompts for) the user's own keyrings.
+  const keyringHome = mkdtempSync(join(tmpdir(), "switchboard-keyring-"))
   const inner = `echo -n switchboard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec npx ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")}`
   status = spawnSync("dbus-run-session", ["--", "sh", "-c", inner], {
     stdio: "inherit",
-    env: { ...process.env, SWITCHBOARD_TEST_KEYCHAIN: "1" }
+    env: { ...process.env, XDG_DATA_HOME: keyringHome, SWITCHBOARD_TEST_KEYCHAIN: "1" }
   }).status
+  rmSync(keyringHome, { recursive: true, force: true })
 } else {
   const reason = process.platform === "linux"
     ? "dbus-run-session / gnome-keyring-daemon not installed (apt-get install -y gnome-keyring dbus-x11 libsecret-tools)"

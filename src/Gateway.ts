@@ -17,16 +17,18 @@
  *
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
-import { Layer } from "effect"
-import { HttpRouter } from "effect/http"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
 import { createServer } from "node:http"
 import { ConfigStore } from "./config/ConfigStore.ts"
+import { ProviderCatalog } from "./config/ProviderCatalog.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
 import { StatusRoutes } from "./http/StatusRoutes.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
+import { SecretStore } from "./secrets/SecretStore.ts"
 import { Providers } from "./providers/Providers.ts"
 
 export interface GatewayOptions {
@@ -39,6 +41,13 @@ export interface GatewayOptions {
 /** Every HTTP route of the gateway. */
 export const Routes = Layer.mergeAll(ChatCompletionsRoutes, ModelsRoutes, StatusRoutes, NotFoundRoute)
 
+/** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
+export const layerConfig = (options: { readonly home: string }) =>
+  ProviderCatalog.layer.pipe(
+    Layer.provideMerge(ConfigStore.layer({ home: options.home })),
+    Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))
+  )
+
 /**
  * Providers kept in step with remote.json, with an HTTP client for upstream calls (undici:
  * pooled keep-alive connections per upstream). Requires a `SecretStore`.
@@ -46,16 +55,29 @@ export const Routes = Layer.mergeAll(ChatCompletionsRoutes, ModelsRoutes, Status
 export const layerCore = (options: { readonly home: string }) =>
   ConfigSync.layer.pipe(
     Layer.provideMerge(Providers.layer),
-    Layer.provideMerge(ConfigStore.layer({ home: options.home })),
+    Layer.provideMerge(layerConfig(options)),
     Layer.provideMerge(NodeHttpClient.layerUndici)
   )
 
 /** The HTTP router on top of the core services, without a server (for tests and embedding). */
 export const layerApp = HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true })
 
+/**
+ * Says where the gateway listens once the socket is bound (not before: the port may be taken),
+ * and whether secrets can be read, so a missing keychain is the first thing a user sees.
+ */
+const logStartup = (options: GatewayOptions) =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const secrets = yield* SecretStore
+    if (secrets.unavailable !== null) yield* Effect.logError(secrets.unavailable)
+    yield* HttpServer.addressFormattedWith((address) =>
+      Effect.logInfo(`Switchboard listening on ${address}/v1 (config ${options.home}/providers/remote.json, secrets in ${secrets.backend})`)
+    )
+  }))
+
 /** The gateway, listening on `host:port`. Requires a `SecretStore`. */
 export const layer = (options: GatewayOptions) =>
-  layerApp.pipe(
+  Layer.mergeAll(layerApp, logStartup(options)).pipe(
     Layer.provide(layerCore(options)),
     Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
   )

@@ -1,11 +1,12 @@
 /**
- * The `switchboard` command line: `serve`, and `secrets set|delete` to manage provider secrets
- * in the keychain (read from stdin or a hidden prompt — never from a flag, where they would
- * land in the shell history and the process list).
+ * The `switchboard` command line: `serve`, `providers remove`, and `secrets set|delete` to manage
+ * provider secrets in the keychain (read from stdin or a hidden prompt — never from a flag, where
+ * they would land in the shell history and the process list).
  */
 import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { resolveHome } from "../config/ConfigStore.ts"
+import { ProviderCatalog } from "../config/ProviderCatalog.ts"
 import * as Gateway from "../Gateway.ts"
 import { apiKey, header, SecretStore, type SecretName } from "../secrets/SecretStore.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
@@ -23,10 +24,23 @@ const port = Flag.Int("port").pipe(
 
 const home = Effect.sync(() => resolveHome(process.env))
 
+/**
+ * Runs a one-shot command against remote.json and the chosen secret store. A failure the user can
+ * act on (unknown provider, broken config, unreachable keychain) prints one sentence and exits 1,
+ * without a stack trace.
+ */
+const operation = <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(home, (dir) =>
+    effect.pipe(
+      Effect.provide(Gateway.layerConfig({ home: dir }).pipe(Layer.provideMerge(SecretStoreLive.layer))),
+      Effect.catch((error) =>
+        Effect.andThen(Console.error(`switchboard: ${error.message}`), Effect.sync(() => void (process.exitCode = 1)))
+      )
+    ))
+
 const serve = Command.make("serve", { host, port }, ({ host, port }) =>
   Effect.gen(function*() {
     const dir = yield* home
-    yield* Effect.logInfo(`Switchboard listening on http://${host}:${port}/v1 (config ${dir}/providers/remote.json)`)
     return yield* Layer.launch(Gateway.layer({ host, port, home: dir }).pipe(Layer.provide(SecretStoreLive.layer)))
   })).pipe(Command.withDescription("Run the gateway"))
 
@@ -50,24 +64,38 @@ const readSecret = (what: string) =>
     })
 
 const secretsSet = Command.make("set", { providerId, header: headerName }, ({ providerId, header }) =>
-  Effect.gen(function*() {
+  operation(Effect.gen(function*() {
     const name = secretName(header)
     const value = yield* readSecret(describe(providerId, name))
-    if (Redacted.value(value) === "") return yield* Console.error("empty value: nothing stored")
+    if (Redacted.value(value) === "") return yield* Effect.fail({ message: "empty value: nothing stored" })
     const store = yield* SecretStore
     yield* store.set(providerId, name, value)
     yield* Console.log(`stored ${describe(providerId, name)} in ${store.backend}`)
-  }).pipe(Effect.provide(SecretStoreLive.layer))).pipe(
+  }))).pipe(
     Command.withDescription("Store a provider's API key (or a secret header value), read from stdin or a hidden prompt")
   )
 
 const secretsDelete = Command.make("delete", { providerId, header: headerName }, ({ providerId, header }) =>
-  Effect.gen(function*() {
+  operation(Effect.gen(function*() {
     const name = secretName(header)
     const store = yield* SecretStore
     yield* store.delete(providerId, name)
     yield* Console.log(`deleted ${describe(providerId, name)} from ${store.backend}`)
-  }).pipe(Effect.provide(SecretStoreLive.layer))).pipe(Command.withDescription("Delete a provider's API key or secret header value"))
+  }))).pipe(Command.withDescription("Delete a provider's API key or secret header value"))
+
+const providersRemove = Command.make("remove", { providerId }, ({ providerId }) =>
+  operation(Effect.gen(function*() {
+    const catalog = yield* ProviderCatalog
+    yield* catalog.remove(providerId)
+    yield* Console.log(`removed provider ${providerId} and its secrets`)
+  }))).pipe(
+    Command.withDescription("Remove a provider from remote.json and delete its secrets from the keychain")
+  )
+
+const providers = Command.make("providers").pipe(
+  Command.withDescription("Manage remote providers"),
+  Command.withSubcommands([providersRemove])
+)
 
 const secrets = Command.make("secrets").pipe(
   Command.withDescription("Manage provider secrets in the OS keychain"),
@@ -76,7 +104,7 @@ const secrets = Command.make("secrets").pipe(
 
 export const switchboard = Command.make("switchboard").pipe(
   Command.withDescription("A local LLM gateway: one URL for every model"),
-  Command.withSubcommands([serve, secrets])
+  Command.withSubcommands([serve, providers, secrets])
 )
 
 export const run = Command.run(switchboard, { version: "0.1.0" })

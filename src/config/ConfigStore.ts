@@ -44,7 +44,9 @@ export class ConfigStore extends Context.Service<ConfigStore, {
    * Read-modify-write under a lock, so concurrent edits in this process never lose each other.
    * Fails, writing nothing, when the file on disk is broken.
    */
-  readonly update: (f: (config: RemoteConfig) => RemoteConfig) => Effect.Effect<RemoteConfig, ConfigError>
+  readonly update: <E = never>(
+    f: (config: RemoteConfig) => RemoteConfig | Effect.Effect<RemoteConfig, E>
+  ) => Effect.Effect<RemoteConfig, ConfigError | E>
   /** Every change of the file on disk from now on, debounced; identical rewrites are skipped. */
   readonly changes: Stream.Stream<ConfigChange>
 }>()("switchboard/ConfigStore") {
@@ -83,9 +85,10 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
     yield* fs.rename(temp, file).pipe(Effect.tapError(() => Effect.ignore(fs.remove(temp))))
   }, (effect) => Effect.catchTag(effect, "PlatformError", (error) => Effect.fail(fail(`cannot write: ${error.message}`))))
 
-  const update = (f: (config: RemoteConfig) => RemoteConfig) =>
+  const update = <E>(f: (config: RemoteConfig) => RemoteConfig | Effect.Effect<RemoteConfig, E>) =>
     lock.withPermits(1)(Effect.gen(function*() {
-      const next = f(yield* load)
+      const result = f(yield* load)
+      const next = Effect.isEffect(result) ? yield* result : result
       yield* write(next)
       return next
     }))

@@ -8,6 +8,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { ConfigSync } from "../providers/ConfigSync.ts"
 import { type ProviderStatus, Providers } from "../providers/Providers.ts"
 import { stateName } from "../providers/ProviderState.ts"
+import { SecretStore } from "../secrets/SecretStore.ts"
 
 /** The JSON form of a provider's status, shared by the status endpoints and the state stream. */
 export const providerStatusJson = (status: ProviderStatus) => {
@@ -34,9 +35,11 @@ const providersJson = Effect.gen(function*() {
 const health = Effect.gen(function*() {
   const providers = yield* providersJson
   const config = yield* (yield* ConfigSync).status
+  const secrets = yield* SecretStore
   return HttpServerResponse.jsonUnsafe({
     status: "ok",
     config: { path: config.path, error: config.error },
+    secrets: { backend: secrets.backend, error: secrets.unavailable },
     providers: providers.map(({ models: _models, ...summary }) => summary)
   })
 })

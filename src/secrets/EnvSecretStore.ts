@@ -24,6 +24,7 @@ const BACKEND = "environment variables (SWITCHBOARD_SECRETS=env)"
 export const layer = (env: Readonly<Record<string, string | undefined>> = process.env) =>
   Layer.succeed(SecretStore, SecretStore.of({
     backend: BACKEND,
+    unavailable: null,
     get: (providerId, name) =>
       Effect.sync(() => {
         const value = env[variableFor(providerId, name)]

@@ -62,6 +62,7 @@ export const probe: Effect.Effect<void, SecretStoreError> = Effect.gen(function*
 
 const make = SecretStore.of({
   backend: BACKEND,
+  unavailable: null,
   get: (providerId, name) =>
     call(accountFor(providerId, name), "read", (e) => e.getPassword()).pipe(
       Effect.map((value) => value === null || value === undefined ? Option.none() : Option.some(Redacted.make(value)))
@@ -71,13 +72,10 @@ const make = SecretStore.of({
 })
 
 const unreachable = (error: SecretStoreError) =>
-  SecretStore.of({ backend: BACKEND, get: () => Effect.fail(error), set: () => Effect.fail(error), delete: () => Effect.fail(error) })
+  SecretStore.of({ backend: BACKEND, unavailable: error.message, get: () => Effect.fail(error), set: () => Effect.fail(error), delete: () => Effect.fail(error) })
 
-/** The keychain, probed once; an unreachable keychain is logged and reported by every call. */
+/** The keychain, probed once; an unreachable keychain shows in `unavailable` and fails every call. */
 export const layer = Layer.effect(
   SecretStore,
-  probe.pipe(
-    Effect.as(make),
-    Effect.catch((error) => Effect.as(Effect.logError(error.message), unreachable(error)))
-  )
+  probe.pipe(Effect.as(make), Effect.catch((error) => Effect.succeed(unreachable(error))))
 )

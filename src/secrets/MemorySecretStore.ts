@@ -11,6 +11,7 @@ export const layer = (initial: Iterable<readonly [string, Redacted.Redacted<stri
     const values = new Map(initial)
     return SecretStore.of({
       backend: "memory",
+      unavailable: null,
       get: (providerId, name) => Effect.sync(() => Option.fromNullishOr(values.get(accountFor(providerId, name)))),
       set: (providerId, name, value) => Effect.sync(() => void values.set(accountFor(providerId, name), value)),
       delete: (providerId, name) => Effect.sync(() => void values.delete(accountFor(providerId, name)))

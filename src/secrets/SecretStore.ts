@@ -31,6 +31,8 @@ export class SecretStoreError extends Schema.TaggedError<SecretStoreError>()("Se
 export class SecretStore extends Context.Service<SecretStore, {
   /** Human-readable name of the backend, for start-up messages and status. */
   readonly backend: string
+  /** Why the backend cannot be used right now (e.g. no Secret Service running), or null. */
+  readonly unavailable: string | null
   readonly get: (providerId: string, name: SecretName) => Effect.Effect<Option.Option<Redacted.Redacted<string>>, SecretStoreError>
   readonly set: (providerId: string, name: SecretName, value: Redacted.Redacted<string>) => Effect.Effect<void, SecretStoreError>
   /** Removes one secret; removing one that does not exist succeeds. */
