@@ -6,7 +6,7 @@
  * import { Layer } from "effect"
  * import { NodeRuntime } from "@effect/platform-node"
  * import * as Gateway from "switchboard/src/Gateway.ts"
- * import { KeychainSecretStore } from "switchboard/src/secrets/KeychainSecretStore.ts"
+ * import * as KeychainSecretStore from "switchboard/src/secrets/KeychainSecretStore.ts"
  *
  * Gateway.layer({ host: "127.0.0.1", port: 1337, home: "/home/me/.switchboard" }).pipe(
  *   Layer.provide(KeychainSecretStore.layer),
