@@ -20,9 +20,9 @@
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
-import { createServer } from "node:http"
 import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
+import { createServerHoldingEarlyRequests } from "./http/EarlyRequests.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
@@ -75,9 +75,12 @@ const logStartup = (options: GatewayOptions) =>
     )
   }))
 
-/** The gateway, listening on `host:port`. Requires a `SecretStore`. */
+/**
+ * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
+ * port opens, so the first request already finds the configured providers starting.
+ */
 export const layer = (options: GatewayOptions) =>
   Layer.mergeAll(layerApp, logStartup(options)).pipe(
-    Layer.provide(layerCore(options)),
-    Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
+    Layer.provide(NodeHttpServer.layer(createServerHoldingEarlyRequests, { host: options.host, port: options.port })),
+    Layer.provide(layerCore(options))
   )
