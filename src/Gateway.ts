@@ -18,7 +18,8 @@
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { constTrue } from "effect/Function"
+import { HttpClient, HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
 import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
@@ -49,14 +50,25 @@ export const layerConfig = (options: { readonly home: string }) =>
   )
 
 /**
- * Providers kept in step with remote.json, with an HTTP client for upstream calls (undici:
- * pooled keep-alive connections per upstream). Requires a `SecretStore`.
+ * The client for upstream calls: undici, with pooled keep-alive connections per upstream. No
+ * tracing: a span per request costs time on the hot path, and its `traceparent`/`b3` headers would
+ * tell third-party providers about the caller's traces.
  */
+export const layerUpstreamClient = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(
+    HttpClient.HttpClient,
+    (client): HttpClient.HttpClient =>
+      HttpClient.transformResponse(client, Effect.provideService(HttpClient.TracerDisabledWhen, constTrue))
+  )
+).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** Providers kept in step with remote.json, calling upstreams through `layerUpstreamClient`. Requires a `SecretStore`. */
 export const layerCore = (options: { readonly home: string }) =>
   ConfigSync.layer.pipe(
     Layer.provideMerge(Providers.layer),
     Layer.provideMerge(layerConfig(options)),
-    Layer.provideMerge(NodeHttpClient.layerUndici)
+    Layer.provideMerge(layerUpstreamClient)
   )
 
 /** The HTTP router on top of the core services, without a server (for tests and embedding). */

@@ -43,6 +43,17 @@ export const forward = Effect.fnUntraced(function*(route: Route, path: string, b
   }
   const isSse = (headers["content-type"] ?? "").startsWith("text/event-stream")
 
+  // Some upstreams quote the credentials they were sent in an error message; that must never
+  // reach the caller. Error bodies are small, so they are read whole and scrubbed (an encoded
+  // body cannot be: Switchboard never asks for one, so it passes as it came).
+  if (response.status >= 400 && !isSse && headers["content-encoding"] === undefined) {
+    const text = yield* response.text.pipe(
+      Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
+      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
+    )
+    return HttpServerResponse.text(scrub(text, route.auth.secrets), { status: response.status, headers })
+  }
+
   // A stalled upstream must end in an error the caller can see, never look like a normal end.
   const idleTimeout = Stream.timeoutOrElse({
     duration: timeout,

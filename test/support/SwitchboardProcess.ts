@@ -3,7 +3,7 @@
  * home directory and secrets from environment variables (`SWITCHBOARD_SECRETS=env`), and stops it.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs"
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,6 +14,7 @@ export interface SwitchboardProcess {
   readonly home: string
   /** Everything the process printed, stdout and stderr interleaved. */
   readonly output: () => string
+  /** Stops the process and removes the home directory if `startSwitchboard` created it. */
   readonly stop: () => Promise<void>
 }
 
@@ -53,18 +54,20 @@ export const startSwitchboard = async (options: {
   child.stderr?.on("data", (chunk) => (output += String(chunk)))
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`switchboard exited (${child.exitCode}):\n${output}`)
     try {
-      const response = await fetch(`${url}/health`)
+      // Bounded, so a request that is accepted but never answered (as once happened to requests
+      // arriving while the gateway was still being built) is retried instead of hanging the test.
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })
       if (response.ok) break
     } catch {
-      // not listening yet
+      // not listening (or not serving) yet
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL")
-      throw new Error(`switchboard did not start within 15 s:\n${output}`)
+      throw new Error(`switchboard did not start within 30 s:\n${output}`)
     }
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -75,17 +78,36 @@ export const startSwitchboard = async (options: {
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM")
+      // A gateway that does not shut down must not hang the test run.
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000)
       await exited
+      clearTimeout(kill)
+      // A home made here is removed with the process; one passed in belongs to the caller.
+      if (options.home === undefined) rmSync(home, { recursive: true, force: true })
     }
   }
 }
 
+/** A provider as `GET /v1/providers` shows it (`/health` leaves out `models`). */
+export interface ProviderStatusJson {
+  readonly id: string
+  readonly name: string
+  readonly format: string
+  readonly base_url: string
+  readonly state: string
+  readonly error: string | null
+  readonly retrying: boolean | null
+  readonly model_count: number
+  readonly models?: ReadonlyArray<string>
+  readonly since: string | null
+}
+
 /** Polls the status endpoint until a provider reaches a state (or fails after a while). */
-export const waitForProvider = async (url: string, id: string, state: string, timeoutMs = 10_000): Promise<Record<string, unknown>> => {
+export const waitForProvider = async (url: string, id: string, state: string, timeoutMs = 10_000): Promise<ProviderStatusJson> => {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
-    const list = await (await fetch(`${url}/v1/providers`)).json() as { data: Array<Record<string, unknown>> }
+    const list = await (await fetch(`${url}/v1/providers`)).json() as { data: Array<ProviderStatusJson> }
     const provider = list.data.find((p) => p.id === id)
     last = provider
     if (provider?.state === state) return provider
@@ -93,3 +115,21 @@ export const waitForProvider = async (url: string, id: string, state: string, ti
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+
+/**
+ * Polls `check` until it returns something other than `undefined` (or fails, naming `what`, after
+ * a generous deadline). For states the server reaches in its own time: tests assert that they
+ * happen, never how long they take.
+ */
+export const waitUntil = async <A>(what: string, check: () => Promise<A | undefined>, timeoutMs = 15_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** `GET <url><path>` as JSON. */
+export const getJson = async <A>(url: string, path: string): Promise<A> => (await fetch(`${url}${path}`)).json() as Promise<A>
