@@ -5,6 +5,7 @@
 import { Effect, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import type { StreamEvent } from "../../src/formats/Canonical.ts"
 import * as Sse from "../../src/formats/Sse.ts"
 
 /** The text of `test/fixtures/formats/<path>`. */
@@ -34,3 +35,89 @@ export const outbound = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArra
 /** The outbound events serialised and parsed back: what a client would read. */
 export const reparse = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArray<Sse.InboundEvent> =>
   parseSse(events.map(Sse.encode).join(""))
+
+/** Canonical events as one line each, for golden comparisons. */
+export const describeCanonical = (events: ReadonlyArray<StreamEvent>): ReadonlyArray<string> =>
+  events.map((event) => {
+    switch (event._tag) {
+      case "Start":
+        return `start ${event.id} ${event.model}`
+      case "BlockStart":
+        return `start[${event.index}] ${event.block._tag}${
+          event.block._tag === "ToolCall"
+            ? ` ${event.block.id} ${event.block.name}`
+            : event.block._tag === "RedactedReasoning"
+            ? ` ${event.block.data}`
+            : ""
+        }`
+      case "BlockDelta": {
+        const { delta } = event
+        const value = delta._tag === "Signature" ? delta.signature : delta._tag === "ToolArguments" ? delta.json : delta.text
+        return `delta[${event.index}] ${delta._tag} ${JSON.stringify(value)}`
+      }
+      case "BlockStop":
+        return `stop[${event.index}]`
+      case "Finish":
+        return `finish ${event.finish.reason} (${event.finish.raw})`
+      case "Error":
+        return `error ${event.error.kind}: ${event.error.message}`
+      case "KeepAlive":
+        return "keep-alive"
+    }
+  })
+
+/** Anthropic outbound events as one line each; also checks every event is named after its type. */
+export const describeAnthropic = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArray<string> =>
+  events.map((event) => {
+    if (event._tag === "Done") return "[DONE] (not an Anthropic event)"
+    const data = event.data as any
+    if (event.event !== data.type) return `misnamed ${event.event} for ${data.type}`
+    switch (data.type) {
+      case "message_start":
+        return `message_start ${data.message.id} ${data.message.model}`
+      case "content_block_start": {
+        const block = data.content_block
+        return `start[${data.index}] ${block.type}${block.type === "tool_use" ? ` ${block.id} ${block.name}` : block.type === "redacted_thinking" ? ` ${block.data}` : ""}`
+      }
+      case "content_block_delta": {
+        const { delta } = data
+        const value = delta.text ?? delta.thinking ?? delta.signature ?? delta.partial_json
+        return `delta[${data.index}] ${delta.type} ${JSON.stringify(value)}`
+      }
+      case "content_block_stop":
+        return `stop[${data.index}]`
+      case "message_delta":
+        return `message_delta ${data.delta.stop_reason}`
+      case "error":
+        return `error ${data.error.type}: ${data.error.message}`
+      default:
+        return data.type
+    }
+  })
+
+/** OpenAI outbound events as one line each. */
+export const describeOpenAi = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArray<string> =>
+  events.flatMap((event) => {
+    if (event._tag === "Done") return ["[DONE]"]
+    const data = event.data as any
+    if (event.event !== undefined) return [`named ${event.event} (OpenAI events have no name)`]
+    if (data.error) return [`error ${data.error.type}/${data.error.code}: ${data.error.message}`]
+    if (data.choices.length === 0) return [`usage ${data.usage.prompt_tokens}+${data.usage.completion_tokens}`]
+    const [choice] = data.choices
+    const delta = choice.delta
+    const lines: Array<string> = []
+    if (delta.role) lines.push(`role ${delta.role}`)
+    if (delta.content) lines.push(`content ${JSON.stringify(delta.content)}`)
+    if (delta.refusal) lines.push(`refusal ${JSON.stringify(delta.refusal)}`)
+    if (delta.reasoning_content) lines.push(`reasoning ${JSON.stringify(delta.reasoning_content)}`)
+    for (const detail of delta.reasoning_details ?? []) {
+      if (detail.signature) lines.push(`signature[${detail.index}] ${detail.signature}`)
+      if (detail.data) lines.push(`redacted[${detail.index}] ${detail.data}`)
+    }
+    for (const call of delta.tool_calls ?? []) {
+      if (call.id) lines.push(`tool_call[${call.index}] ${call.id} ${call.function.name}`)
+      if (call.function?.arguments) lines.push(`args[${call.index}] ${JSON.stringify(call.function.arguments)}`)
+    }
+    if (choice.finish_reason) lines.push(`finish ${choice.finish_reason}`)
+    return lines.length > 0 ? lines : ["(empty delta)"]
+  })
