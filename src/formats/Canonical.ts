@@ -5,7 +5,7 @@
  *
  * Conventions:
  * - Everything is immutable data with a `_tag` (messages use `role`), so a new case is a
- *   compile error wherever a `switch` must handle it (see `absurd`).
+ *   compile error wherever an exhaustive `switch` must handle it.
  * - Fields are `undefined` when the caller (or upstream) did not say; an encoder then leaves the
  *   field out instead of inventing a value. Usage in particular is never estimated.
  * - Tool-call arguments stay the JSON text the model produced (what OpenAI carries), so nothing
@@ -335,7 +335,11 @@ export type StreamEvent =
 /** A stream error event, e.g. for the HTTP layer to append when an upstream stalls past its timeout. */
 export const streamError = (kind: ErrorKind, message: string): StreamEvent => ({ _tag: "Error", error: { kind, message } })
 
-/** For exhaustive `switch`es: a value that cannot exist. */
-export const absurd = (value: never): never => {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`)
+/**
+ * An upstream stream failure (transport error, idle timeout) delivered in-band to a decoder, so
+ * the caller's stream ends with that error rather than with "the upstream closed early".
+ */
+export interface UpstreamFailure {
+  readonly _tag: "UpstreamFailure"
+  readonly error: StreamError
 }

@@ -6,7 +6,7 @@
 import { Result, Schema } from "effect"
 
 /** The wire formats this folder translates. */
-export const WireFormat = Schema.Literals(["openai-chat", "anthropic-messages"])
+export const WireFormat = Schema.Literals(["openai-chat", "anthropic-messages", "open-responses"])
 export type WireFormat = typeof WireFormat.Type
 
 /** The inbound request does not follow its format's schema (HTTP 400). */

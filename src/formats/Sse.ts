@@ -9,6 +9,9 @@
 import { Effect, Stream } from "effect"
 import * as Sse from "effect/encoding/Sse"
 
+/** The parser's failure: an event larger than the limit (10 MiB). */
+export type SseError = Sse.SseError
+
 /** An inbound event: the parsed `event:` name (`message` when absent) and the joined `data:` lines. */
 export interface InboundEvent {
   readonly event: string

@@ -28,14 +28,6 @@ export const runFold = <S, A, B>(
 ): ReadonlyArray<B> =>
   Effect.runSync(Stream.runCollect(Stream.mapAccum(Stream.fromIterable(inputs), () => initial, step, { onHalt })))
 
-/** Outbound events as `[event name, payload]` pairs, `[DONE]` as `["[DONE]", undefined]`. */
-export const outbound = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArray<readonly [string | undefined, any]> =>
-  events.map((event) => event._tag === "Done" ? ["[DONE]", undefined] as const : [event.event, event.data] as const)
-
-/** The outbound events serialised and parsed back: what a client would read. */
-export const reparse = (events: ReadonlyArray<Sse.OutboundEvent>): ReadonlyArray<Sse.InboundEvent> =>
-  parseSse(events.map(Sse.encode).join(""))
-
 /** Canonical events as one line each, for golden comparisons. */
 export const describeCanonical = (events: ReadonlyArray<StreamEvent>): ReadonlyArray<string> =>
   events.map((event) => {

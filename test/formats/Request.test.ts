@@ -380,4 +380,39 @@ describe("details of the Anthropic encoding", () => {
         { role: "user", content: [{ type: "tool_result", tool_use_id: "functions_get_weather_0", content: [{ type: "text", text: "sunny" }] }] }
       ])
     }))
+
+  it.effect("signed reasoning echoed back by an OpenAI client reaches Anthropic as thinking", () =>
+    Effect.gen(function*() {
+      const canonical = yield* OpenAiRequest.toCanonical({
+        model: "m",
+        messages: [
+          { role: "user", content: "hi" },
+          {
+            role: "assistant",
+            content: "Hello.",
+            reasoning_content: "Greet back.",
+            reasoning_details: [{ type: "reasoning.text", text: "", signature: "sig-1", index: 0 }]
+          },
+          { role: "user", content: "again" }
+        ]
+      })
+      const anthropic = yield* AnthropicRequest.fromCanonical(canonical)
+      expect(anthropic.messages[1]).toEqual({
+        role: "assistant",
+        content: [{ type: "thinking", thinking: "Greet back.", signature: "sig-1" }, { type: "text", text: "Hello." }]
+      })
+    }))
+
+  it.effect("a function without parameters gets an empty object schema", () =>
+    Effect.gen(function*() {
+      const canonical = yield* OpenAiRequest.toCanonical({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ type: "function", function: { name: "now" } }, { type: "function", function: { name: "f", parameters: { properties: {} } } }]
+      })
+      expect((yield* AnthropicRequest.fromCanonical(canonical)).tools).toEqual([
+        { name: "now", input_schema: { type: "object", properties: {} } },
+        { name: "f", input_schema: { type: "object", properties: {} } }
+      ])
+    }))
 })

@@ -38,7 +38,7 @@ export const AnthropicTool = Schema.Union([
     strict: Optional(Schema.Boolean),
     cache_control: CacheControl
   }),
-  Schema.Struct({ type: Schema.String, name: Schema.optionalKey(Schema.String) })
+  OtherType(["custom"])
 ])
 
 export const AnthropicThinking = Schema.Union([
@@ -270,7 +270,8 @@ export const fromCanonical = (
           tools: request.tools!.map((tool) => ({
             name: tool.name,
             ...(tool.description !== undefined ? { description: tool.description } : {}),
-            input_schema: tool.parameters,
+            // Anthropic requires an object schema; OpenAI lets `type` be implied.
+            input_schema: "type" in tool.parameters ? tool.parameters : { type: "object", ...tool.parameters },
             ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
             ...cacheControlOf(tool.cache)
           }))

@@ -20,7 +20,7 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
  */
 import { Result, Schema, Stream } from "effect"
-import type { BlockDelta, BlockKind, Finish, StreamError, StreamEvent, Usage } from "../Canonical.ts"
+import type { BlockDelta, BlockKind, Finish, StreamError, StreamEvent, UpstreamFailure, Usage } from "../Canonical.ts"
 import * as Sse from "../Sse.ts"
 import { OtherType } from "../WireSchema.ts"
 import * as ErrorType from "./ErrorType.ts"
@@ -114,9 +114,9 @@ export const initialDecodeState: DecodeState = {
 
 type Decoded = readonly [DecodeState, ReadonlyArray<StreamEvent>]
 
-const fail = (state: DecodeState, message: string): Decoded => [
+const fail = (state: DecodeState, message: string, kind: StreamError["kind"] = "server"): Decoded => [
   { ...state, ended: true, open: [] },
-  [...state.open.map((index): StreamEvent => ({ _tag: "BlockStop", index })), { _tag: "Error", error: { kind: "server", message } }]
+  [...state.open.map((index): StreamEvent => ({ _tag: "BlockStop", index })), { _tag: "Error", error: { kind, message } }]
 ]
 
 const finishNow = (state: DecodeState): Decoded => [
@@ -228,9 +228,10 @@ const decodeWire = (state: DecodeState, event: AnthropicStreamEvent): Decoded =>
   }
 }
 
-/** One upstream SSE event into canonical events. */
-export const decodeEvent = (state: DecodeState, event: Sse.InboundEvent): Decoded => {
+/** One upstream SSE event (or the upstream's failure) into canonical events. */
+export const decodeEvent = (state: DecodeState, event: Sse.InboundEvent | UpstreamFailure): Decoded => {
   if (state.ended) return [state, []]
+  if ("_tag" in event) return fail(state, event.error.message, event.error.kind)
   let json: unknown
   try {
     json = JSON.parse(event.data)
@@ -252,9 +253,25 @@ export const decodeHalt = (state: DecodeState): ReadonlyArray<StreamEvent> => {
     : fail(state, "the upstream closed the stream before it finished")[1]
 }
 
-/** Upstream SSE events → canonical events. */
+/**
+ * Upstream SSE events → canonical events. If the upstream stream fails, the canonical stream
+ * first ends with an `Error` ("closed before it finished"), then fails; prefer `decodeStreamWith`.
+ */
 export const decodeStream = <E, R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
   Stream.mapAccum(events, () => initialDecodeState, decodeEvent, { onHalt: decodeHalt })
+
+/**
+ * Upstream SSE events → canonical events, an upstream failure (transport error, idle timeout)
+ * becoming the final `Error` event described by `onFailure`: the stream itself never fails.
+ */
+export const decodeStreamWith = <E>(onFailure: (error: E) => StreamError) =>
+<R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, never, R> =>
+  Stream.mapAccum(
+    events.pipe(Stream.catch((error: E) => Stream.succeed<UpstreamFailure>({ _tag: "UpstreamFailure", error: onFailure(error) }))),
+    () => initialDecodeState,
+    decodeEvent,
+    { onHalt: decodeHalt }
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Encoding: canonical events → Anthropic events

@@ -67,8 +67,13 @@ export const toCanonical = (fields: ReasoningFieldsIn): ReadonlyArray<ReasoningP
         return []
     }
   })
-  if (parts.length > 0) return parts
   const text = reasoningText(fields)
+  // A client may echo the signature in the details but the text only in `reasoning_content`.
+  const first = parts.findIndex((part) => part._tag === "Reasoning")
+  if (text !== undefined && first >= 0 && parts.every((part) => part._tag !== "Reasoning" || part.text === "")) {
+    return parts.map((part, i) => i === first && part._tag === "Reasoning" ? { ...part, text } : part)
+  }
+  if (parts.length > 0) return parts
   return text === undefined ? [] : [{ _tag: "Reasoning", text, signature: undefined }]
 }
 

@@ -17,7 +17,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
  */
 import { Result, Schema, Stream } from "effect"
-import type { BlockDelta, BlockKind, Finish, StreamError, StreamEvent, Usage } from "../Canonical.ts"
+import type { BlockDelta, BlockKind, Finish, StreamError, StreamEvent, UpstreamFailure, Usage } from "../Canonical.ts"
 import * as Sse from "../Sse.ts"
 import * as ErrorType from "./ErrorType.ts"
 import * as Reasoning from "./Reasoning.ts"
@@ -152,9 +152,9 @@ class Step {
     return index
   }
 
-  fail(message: string) {
+  fail(message: string, kind: StreamError["kind"] = "server") {
     this.closeAll()
-    this.emit({ _tag: "Error", error: { kind: "server", message } })
+    this.emit({ _tag: "Error", error: { kind, message } })
     this.state = { ...this.state, ended: true }
   }
 
@@ -261,10 +261,17 @@ const finishOrFail = (step: Step, whenUnfinished: string) => {
   step.state = { ...step.state, ended: true }
 }
 
-/** One upstream SSE event into canonical events. */
-export const decodeEvent = (state: DecodeState, event: Sse.InboundEvent): readonly [DecodeState, ReadonlyArray<StreamEvent>] => {
+/** One upstream SSE event (or the upstream's failure) into canonical events. */
+export const decodeEvent = (
+  state: DecodeState,
+  event: Sse.InboundEvent | UpstreamFailure
+): readonly [DecodeState, ReadonlyArray<StreamEvent>] => {
   const step = new Step(state)
   if (state.ended) return step.result()
+  if ("_tag" in event) {
+    step.fail(event.error.message, event.error.kind)
+    return step.result()
+  }
   const data = event.data.trim()
   if (data === "[DONE]") {
     finishOrFail(step, "the upstream ended the stream without a finish reason")
@@ -307,9 +314,25 @@ export const decodeHalt = (state: DecodeState): ReadonlyArray<StreamEvent> => {
   return step.out
 }
 
-/** Upstream SSE events → canonical events. */
+/**
+ * Upstream SSE events → canonical events. If the upstream stream fails, the canonical stream
+ * first ends with an `Error` ("closed before it finished"), then fails; prefer `decodeStreamWith`.
+ */
 export const decodeStream = <E, R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
   Stream.mapAccum(events, () => initialDecodeState, decodeEvent, { onHalt: decodeHalt })
+
+/**
+ * Upstream SSE events → canonical events, an upstream failure (transport error, idle timeout)
+ * becoming the final `Error` event described by `onFailure`: the stream itself never fails.
+ */
+export const decodeStreamWith = <E>(onFailure: (error: E) => StreamError) =>
+<R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, never, R> =>
+  Stream.mapAccum(
+    events.pipe(Stream.catch((error: E) => Stream.succeed<UpstreamFailure>({ _tag: "UpstreamFailure", error: onFailure(error) }))),
+    () => initialDecodeState,
+    decodeEvent,
+    { onHalt: decodeHalt }
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Encoding: canonical events → OpenAI chunks
