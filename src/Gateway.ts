@@ -25,6 +25,7 @@ import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
 import { createServerHoldingEarlyRequests } from "./http/EarlyRequests.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
+import { MessagesRoutes } from "./http/MessagesRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
 import { StatusRoutes } from "./http/StatusRoutes.ts"
@@ -40,7 +41,7 @@ export interface GatewayOptions {
 }
 
 /** Every HTTP route of the gateway. */
-export const Routes = Layer.mergeAll(ChatCompletionsRoutes, ModelsRoutes, StatusRoutes, NotFoundRoute)
+export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ModelsRoutes, StatusRoutes, NotFoundRoute)
 
 /** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
 export const layerConfig = (options: { readonly home: string }) =>

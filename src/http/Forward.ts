@@ -1,32 +1,58 @@
 /**
- * Forwarding a request to the provider that serves its model, in the provider's own format.
- * Only `model` is rewritten; every other field goes through as the caller sent it, and the
- * answer comes back as the provider sent it: status, error body, and SSE bytes as they arrive.
+ * Forwarding a request to the provider that serves its model, in the provider's own format (the
+ * caller's format too: pass-through). Only `model` is rewritten; every other field goes through
+ * as the caller sent it, and the answer comes back as the provider sent it: status, error body,
+ * and SSE bytes as they arrive. Failures of Switchboard's own (unreachable upstream, a stalled
+ * stream) are told in that format.
  */
 import { Duration, Effect, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
+import type { ErrorKind } from "../formats/Canonical.ts"
+import * as Sse from "../formats/Sse.ts"
 import { timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import type { Route } from "../router/RoutingTable.ts"
-import { openAiError, openAiErrorBody } from "./OpenAiError.ts"
+import type { HttpFormat } from "./Formats.ts"
 import type { JsonObject } from "./RequestBody.ts"
 
 /** Upstream response headers worth passing to the caller; hop-by-hop and framing headers are not. */
 const PASSED_RESPONSE_HEADERS = /^(content-type|content-encoding|retry-after|x-request-id|request-id|openai-.*|x-ratelimit-.*|anthropic-.*|cache-control)$/
 
+/** The upstream response headers a caller may see (a translated answer keeps only those that do not describe the body). */
+export const passedHeaders = (
+  upstream: Readonly<Record<string, string>>,
+  options: { readonly body: boolean } = { body: true }
+): Record<string, string> => {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(upstream)) {
+    if (!PASSED_RESPONSE_HEADERS.test(name)) continue
+    if (!options.body && (name === "content-type" || name === "content-encoding" || name === "cache-control")) continue
+    headers[name] = value
+  }
+  return headers
+}
+
 const encoder = new TextEncoder()
 
-/** How an OpenAI stream reports a failure after the 200 is already sent. */
-const sseErrorEvent = (message: string) =>
-  encoder.encode(`data: ${JSON.stringify(openAiErrorBody(message, "server_error", { code: "upstream_error" }))}\n\n`)
+/** A gateway failure before any answer, in the caller's format (a 502 when no upstream status exists). */
+export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
+  format.renderError({ status: error.status ?? 502, kind: upstreamErrorKind(error), message: error.message, code: "upstream_error" })
 
-const upstreamFailure = (error: UpstreamError) =>
-  openAiError(error.status ?? 502, error.message, "server_error", { code: "upstream_error" })
+/** What kind of failure an upstream error is, for the caller's error types. */
+export const upstreamErrorKind = (error: UpstreamError): ErrorKind => error.timedOut === true ? "timeout" : "server"
 
-export const forward = Effect.fnUntraced(function*(route: Route, path: string, body: JsonObject, accept: string | undefined) {
+export const forward = Effect.fnUntraced(function*(
+  route: Route,
+  format: HttpFormat,
+  body: JsonObject,
+  callerHeaders: Readonly<Record<string, string | undefined>>
+) {
   const client = yield* HttpClient.HttpClient
   const timeout = Duration.seconds(route.timeoutSeconds)
-  const request = HttpClientRequest.post(`${route.baseUrl}${path}`).pipe(
+  const accept = callerHeaders["accept"]
+  const request = HttpClientRequest.post(`${route.baseUrl}${format.upstreamPath}`).pipe(
+    // The caller's own headers first, so the provider's (its credentials included) always win.
+    HttpClientRequest.setHeaders(format.passThroughHeaders(callerHeaders)),
     HttpClientRequest.setHeaders(Redacted.value(route.auth.headers)),
     HttpClientRequest.setHeader("accept", accept ?? "application/json"),
     HttpClientRequest.bodyText(JSON.stringify({ ...body, model: route.upstreamModel }), "application/json")
@@ -37,10 +63,7 @@ export const forward = Effect.fnUntraced(function*(route: Route, path: string, b
     Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
   )
 
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (PASSED_RESPONSE_HEADERS.test(name)) headers[name] = value
-  }
+  const headers = passedHeaders(response.headers)
   const isSse = (headers["content-type"] ?? "").startsWith("text/event-stream")
 
   // Some upstreams quote the credentials they were sent in an error message; that must never
@@ -63,8 +86,10 @@ export const forward = Effect.fnUntraced(function*(route: Route, path: string, b
     Stream.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
     idleTimeout,
     Stream.catch((error: UpstreamError) =>
-      isSse ? Stream.succeed(sseErrorEvent(scrub(error.message, route.auth.secrets))) : Stream.fail(error)
+      isSse
+        ? Stream.succeed(encoder.encode(Sse.encode(format.errorEvent({ kind: upstreamErrorKind(error), message: scrub(error.message, route.auth.secrets) }))))
+        : Stream.fail(error)
     )
   )
   return HttpServerResponse.stream(body$, { status: response.status, headers })
-}, Effect.catchTag("UpstreamError", (error) => Effect.succeed(upstreamFailure(error))))
+}, (effect, _route, format) => Effect.catchTag(effect, "UpstreamError", (error) => Effect.succeed(upstreamFailure(format, error))))

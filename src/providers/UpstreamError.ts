@@ -12,7 +12,9 @@ export class UpstreamError extends Schema.TaggedError<UpstreamError>()("Upstream
   /** The upstream HTTP status, when the provider answered. */
   status: Schema.optional(Schema.Number),
   /** Whether trying again later can succeed (network trouble, 5xx, 429) or not (401, 403, 404…). */
-  retryable: Schema.Boolean
+  retryable: Schema.Boolean,
+  /** The provider did not answer within its timeout (so callers can be told "timeout", not just "failed"). */
+  timedOut: Schema.optional(Schema.Boolean)
 }) {}
 
 /** 401/403 mean the credentials are wrong: retrying with the same ones only hammers the provider. */
@@ -60,7 +62,7 @@ export const transportError = (host: string, cause: unknown): UpstreamError => {
 }
 
 export const timeoutError = (host: string, seconds: number): UpstreamError =>
-  new UpstreamError({ message: `no answer from ${host} within ${seconds} s`, retryable: true })
+  new UpstreamError({ message: `no answer from ${host} within ${seconds} s`, retryable: true, timedOut: true })
 
 const findCode = (cause: unknown, depth = 0): string | undefined => {
   if (depth > 5 || !Predicate.isObject(cause)) return undefined

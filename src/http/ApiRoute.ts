@@ -1,0 +1,60 @@
+/**
+ * The request path shared by every inbound API endpoint: read the body just far enough to take
+ * `model`, resolve it, then either pass the body through untouched (the provider speaks the
+ * caller's format) or translate it (`Translate.ts`). Errors are answered in the caller's format.
+ */
+import { Effect } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { Providers } from "../providers/Providers.ts"
+import { resolveModel } from "../router/RoutingTable.ts"
+import { formats, type HttpFormat } from "./Formats.ts"
+import { forward } from "./Forward.ts"
+import { readJsonObject, requireModel } from "./RequestBody.ts"
+import { translate } from "./Translate.ts"
+
+/** The handler of an endpoint that speaks `inbound`. */
+export const apiHandler = (inbound: HttpFormat) =>
+  Effect.gen(function*() {
+    const providers = yield* Providers
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const body = yield* readJsonObject
+    const model = yield* requireModel(body)
+    const resolution = resolveModel(yield* providers.routingTable, model)
+    switch (resolution._tag) {
+      case "NotFound":
+        return inbound.renderError({
+          status: 404,
+          kind: "not_found",
+          message: `The model \`${model}\` does not exist or no connected provider serves it. GET /v1/models lists the models available.`,
+          param: "model",
+          code: "model_not_found"
+        })
+      case "Ambiguous":
+        return inbound.renderError({
+          status: 400,
+          kind: "invalid_request",
+          message: `The model \`${model}\` is served by several providers; name one of: ${resolution.candidates.join(", ")}`,
+          param: "model",
+          code: "model_ambiguous"
+        })
+      case "Found": {
+        const route = resolution.route
+        const provider = formats[route.format]
+        if (provider === undefined) {
+          return inbound.renderError({
+            status: 501,
+            kind: "not_implemented",
+            message: `Provider ${route.providerId} speaks the ${route.format} format; translating to it is not supported yet.`,
+            param: "model",
+            code: "format_not_supported"
+          })
+        }
+        return provider === inbound
+          ? yield* forward(route, provider, body, request.headers)
+          : yield* translate(route, inbound, provider, body)
+      }
+    }
+  }).pipe(
+    Effect.catchTag("BadRequest", (error) =>
+      Effect.succeed(inbound.renderError({ status: error.status, kind: "invalid_request", message: error.message, param: error.param })))
+  )

@@ -1,0 +1,149 @@
+/**
+ * The wire formats the gateway speaks, as data: for each one its endpoint under a provider's base
+ * URL, how its errors are rendered (as a response and as a stream event), how an upstream error
+ * body of that format is read, and its translation functions to and from the canonical hub
+ * (`src/formats/`). Routes, `Forward` and `Translate` look a format up here instead of branching
+ * on format names, so a new format (Open Responses) is one more entry.
+ */
+import { type Effect, Predicate, type Stream } from "effect"
+import type { HttpServerResponse } from "effect/http"
+import type { ApiFormat } from "../config/RemoteConfig.ts"
+import type { ErrorKind, Request, Response, StreamError, StreamEvent } from "../formats/Canonical.ts"
+import type { InvalidRequest, InvalidUpstreamBody, UnsupportedField, WireFormat } from "../formats/FormatError.ts"
+import * as Sse from "../formats/Sse.ts"
+import * as AnthropicErrorType from "../formats/anthropic-messages/ErrorType.ts"
+import * as AnthropicRequest from "../formats/anthropic-messages/Request.ts"
+import * as AnthropicResponse from "../formats/anthropic-messages/Response.ts"
+import * as AnthropicStream from "../formats/anthropic-messages/Stream.ts"
+import * as OpenAiErrorType from "../formats/openai-chat/ErrorType.ts"
+import * as OpenAiRequest from "../formats/openai-chat/Request.ts"
+import * as OpenAiResponse from "../formats/openai-chat/Response.ts"
+import * as OpenAiStream from "../formats/openai-chat/Stream.ts"
+import { errorBodyMessage } from "../providers/UpstreamError.ts"
+import { renderAnthropicError } from "./AnthropicError.ts"
+import { type GatewayError, kindOfStatus } from "./GatewayError.ts"
+import { renderOpenAiError } from "./OpenAiError.ts"
+
+/** One wire format, everything the HTTP layer needs to serve it inbound or call it upstream. */
+export interface HttpFormat {
+  /** The provider `format` value in remote.json. */
+  readonly api: ApiFormat
+  /** The name `src/formats/` uses. */
+  readonly wire: WireFormat
+  /** The endpoint under a provider's base URL (`/chat/completions`, `/messages`). */
+  readonly upstreamPath: string
+  /** Switchboard's own errors, and relayed upstream errors, as a response in this format. */
+  readonly renderError: (error: GatewayError) => HttpServerResponse.HttpServerResponse
+  /** A failure after the 200 was sent, as this format's SSE error event. */
+  readonly errorEvent: (error: StreamError) => Sse.OutboundEvent
+  /** An upstream error body of this format (status ≥ 400), already scrubbed, as a canonical error. */
+  readonly parseError: (status: number, body: string) => StreamError
+  /**
+   * Request headers of the caller that mean something to an upstream of the same format and
+   * carry no credentials (Anthropic's `anthropic-beta`), for pass-through only.
+   */
+  readonly passThroughHeaders: (headers: Readonly<Record<string, string | undefined>>) => Record<string, string>
+
+  readonly decodeRequest: (body: unknown) => Effect.Effect<Request, InvalidRequest | UnsupportedField>
+  readonly encodeRequest: (request: Request) => Effect.Effect<object, UnsupportedField>
+  readonly decodeResponse: (body: unknown) => Effect.Effect<Response, InvalidUpstreamBody>
+  /** `request` is the caller's own (canonical) request: some encoders need its options. */
+  readonly encodeResponse: (response: Response, request: Request) => object
+  readonly decodeStream: <E, R>(events: Stream.Stream<Sse.InboundEvent, E, R>) => Stream.Stream<StreamEvent, E, R>
+  readonly encodeStream: (
+    request: Request
+  ) => <E, R>(events: Stream.Stream<StreamEvent, E, R>) => Stream.Stream<Sse.OutboundEvent, E, R>
+}
+
+/** The `error` object of an OpenAI (`{error:{type,code}}`) or Anthropic (`{type:"error",error:{type}}`) body, if any. */
+const errorObject = (body: string): { readonly type: string | undefined; readonly code: string | undefined } | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  if (!Predicate.isObject(json) || !("error" in json) || !Predicate.isObject(json.error)) return undefined
+  const error = json.error
+  const type = "type" in error && Predicate.isString(error.type) ? error.type : undefined
+  const code = "code" in error && (Predicate.isString(error.code) || Predicate.isNumber(error.code)) ? String(error.code) : undefined
+  return { type, code }
+}
+
+/**
+ * The body's own error type when it names one the format knows, else the status: a 404 with an
+ * HTML page is still "not found", and an unknown type must not turn a 429 into a server error.
+ */
+const parsedKind = (status: number, fromBody: ErrorKind | undefined): ErrorKind =>
+  fromBody === undefined || (fromBody === "server" && status < 500) ? kindOfStatus(status) : fromBody
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** OpenAI Chat Completions. */
+export const openAiChat: HttpFormat = {
+  api: "openai",
+  wire: "openai-chat",
+  upstreamPath: "/chat/completions",
+  renderError: renderOpenAiError,
+  errorEvent: (error) => Sse.json(OpenAiErrorType.fromCanonical(error)),
+  parseError: (status, body) => {
+    const error = errorObject(body)
+    return {
+      kind: parsedKind(status, error && (error.type !== undefined || error.code !== undefined) ? OpenAiErrorType.toCanonical(error.type, error.code) : undefined),
+      message: errorBodyMessage(body)
+    }
+  },
+  passThroughHeaders: () => ({}),
+  decodeRequest: OpenAiRequest.toCanonical,
+  encodeRequest: (request) => OpenAiRequest.fromCanonical(request),
+  decodeResponse: OpenAiResponse.toCanonical,
+  // Anthropic gives no `created`; the time of the answer is the best stand-in.
+  encodeResponse: (response) => OpenAiResponse.fromCanonical(response, { created: nowSeconds() }),
+  decodeStream: OpenAiStream.decodeStream,
+  encodeStream: (request) => OpenAiStream.encodeStream({ includeUsage: request.includeUsage ?? false, created: nowSeconds() })
+}
+
+/** Anthropic Messages. */
+export const anthropicMessages: HttpFormat = {
+  api: "anthropic",
+  wire: "anthropic-messages",
+  upstreamPath: "/messages",
+  renderError: renderAnthropicError,
+  // Every Anthropic event carries its `event:` name: the SDK ignores events without one.
+  errorEvent: (error) => Sse.json(AnthropicErrorType.fromCanonical(error), "error"),
+  parseError: (status, body) => {
+    const error = errorObject(body)
+    return {
+      kind: parsedKind(status, error?.type !== undefined ? AnthropicErrorType.toCanonical(error.type) : undefined),
+      message: errorBodyMessage(body)
+    }
+  },
+  passThroughHeaders: (headers): Record<string, string> => {
+    const beta = headers["anthropic-beta"]
+    return beta !== undefined && beta !== "" ? { "anthropic-beta": beta } : {}
+  },
+  decodeRequest: AnthropicRequest.toCanonical,
+  encodeRequest: (request) => AnthropicRequest.fromCanonical(request),
+  decodeResponse: AnthropicResponse.toCanonical,
+  encodeResponse: (response) => AnthropicResponse.fromCanonical(response),
+  decodeStream: AnthropicStream.decodeStream,
+  encodeStream: () => AnthropicStream.encodeStream
+}
+
+/**
+ * Each provider format and the module that serves it. `responses` (Open Responses) has none yet:
+ * requests for its providers get a 501 until its translation lands.
+ */
+export const formats: { readonly [F in ApiFormat]: HttpFormat | undefined } = {
+  openai: openAiChat,
+  anthropic: anthropicMessages,
+  responses: undefined
+}
+
+/** The inbound event an upstream of `format` would have sent to report `error` mid-stream. */
+export const asInboundEvent = (format: HttpFormat, error: StreamError): Sse.InboundEvent => {
+  const event = format.errorEvent(error)
+  return event._tag === "Json"
+    ? { event: event.event ?? "message", data: JSON.stringify(event.data) }
+    : { event: "message", data: "[DONE]" }
+}

@@ -1,0 +1,365 @@
+/**
+ * A fake Anthropic Messages upstream on 127.0.0.1 (a real port, plain `node:http`), shaped after
+ * the official API so Switchboard is tested against the wire format it meets in production:
+ *
+ * - every request must carry `x-api-key` (401 `authentication_error` otherwise) and
+ *   `anthropic-version` (400 `invalid_request_error` otherwise), as the real API requires;
+ * - `GET /v1/models` — `{ data: [{ type: "model", id, display_name, created_at }], has_more,
+ *   first_id, last_id }`, paged with `limit` / `after_id` (pages can be made small to exercise it);
+ * - `POST /v1/messages` — a `message` with `usage`, or with `stream: true` the event sequence
+ *   `message_start`, `content_block_start`, `ping`, `content_block_delta`…, `content_block_stop`,
+ *   `message_delta` (stop reason and usage), `message_stop`, every event with its `event:` line;
+ * - thinking blocks (`thinking_delta` then `signature_delta`), parallel `tool_use` blocks with
+ *   incremental `input_json_delta` fragments;
+ * - errors `{ type: "error", error: { type, message } }`: 401, 404 (unknown model), 429 with
+ *   `retry-after`, 529 `overloaded_error`; `max_tokens` is required (400 without it);
+ * - a stalled stream (`message_start`, then silence) and an endless one, for timeout and abort tests.
+ *
+ * Every request is recorded (method, path, headers, raw and parsed body, whether the client went
+ * away early). What a model does is chosen per model id.
+ *
+ * @see https://docs.anthropic.com/en/api/messages, /en/api/messages-streaming, /en/api/errors, /en/api/models-list
+ * @see ../shared/specs/anthropic/sdk-fixtures/typescript/tool_use_response.txt — a recorded stream
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
+
+export type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
+
+/** A tool call the fake answers with; `input` is the object Anthropic sends. */
+export interface FakeToolUse {
+  readonly id: string
+  readonly name: string
+  readonly input: Readonly<Record<string, unknown>>
+}
+
+/** What the fake does for a given model. */
+export type MessageBehaviour =
+  /** Text (default: an echo of the last user message), after a signed thinking block when `thinking` is set. */
+  | { readonly _tag: "Reply"; readonly content?: string | undefined; readonly thinking?: string | undefined }
+  /** A short text block, then parallel tool_use blocks (`stop_reason: "tool_use"`). */
+  | { readonly _tag: "ToolUse"; readonly calls: ReadonlyArray<FakeToolUse> }
+  /** An HTTP error in the Anthropic shape. */
+  | { readonly _tag: "Error"; readonly status: 429 | 500 | 529 }
+  /** `message_start`, a text block start, then nothing, ever. */
+  | { readonly _tag: "Stall" }
+  /** Text deltas every `intervalMs` until the client goes away. */
+  | { readonly _tag: "Endless"; readonly intervalMs: number }
+
+export const reply = (content?: string): MessageBehaviour => ({ _tag: "Reply", content })
+export const thinkThenReply = (thinking: string, content?: string): MessageBehaviour => ({ _tag: "Reply", content, thinking })
+export const toolUse = (calls: ReadonlyArray<FakeToolUse>): MessageBehaviour => ({ _tag: "ToolUse", calls })
+export const failWith = (status: 429 | 500 | 529): MessageBehaviour => ({ _tag: "Error", status })
+export const stall: MessageBehaviour = { _tag: "Stall" }
+export const endless = (intervalMs = 10): MessageBehaviour => ({ _tag: "Endless", intervalMs })
+
+/** Two calls in one answer. */
+export const parallelToolUses: ReadonlyArray<FakeToolUse> = [
+  { id: "toolu_01WeatherParis", name: "get_weather", input: { location: "Paris, France", unit: "celsius" } },
+  { id: "toolu_02TimeParis", name: "get_time", input: { timezone: "Europe/Paris", format: "24h" } }
+]
+
+/** The signature the fake puts on every thinking block (opaque to clients). */
+export const THINKING_SIGNATURE = "RmFrZVNpZ25hdHVyZUZvclRoaW5raW5nQmxvY2tzCg=="
+
+export interface FakeAnthropicUpstreamOptions {
+  readonly models?: Readonly<Record<string, MessageBehaviour>>
+  /** The key every request must carry in `x-api-key`. */
+  readonly apiKey: string
+  /** The most models one `GET /v1/models` page holds, whatever `limit` asks (the API's maximum is 1000). */
+  readonly pageSize?: number
+}
+
+export interface FakeAnthropicUpstream {
+  readonly host: "127.0.0.1"
+  readonly port: number
+  readonly url: string
+  readonly requests: ReadonlyArray<RecordedRequest>
+  readonly requestsTo: (method: string, path: string) => ReadonlyArray<RecordedRequest>
+  readonly setBehaviour: (model: string, behaviour: MessageBehaviour) => void
+  /** Changes the key the fake accepts, e.g. to simulate a revoked key. */
+  readonly setApiKey: (key: string) => void
+  readonly waitFor: (predicate: (request: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
+  readonly close: () => Promise<void>
+}
+
+/** Switchboard's `remote.json` entry for an Anthropic-format provider served by this fake. */
+export const anthropicProviderEntry = (
+  upstream: FakeAnthropicUpstream,
+  id: string,
+  extra: Readonly<Record<string, unknown>> = {}
+): Record<string, unknown> => ({
+  id,
+  name: `Fake ${id}`,
+  format: "anthropic",
+  protocol: "http",
+  host: upstream.host,
+  port: upstream.port,
+  auth: "apiKey",
+  ...extra
+})
+
+const errorBody = (type: string, message: string) => ({ type: "error", error: { type, message } })
+
+const textOf = (content: unknown): string => {
+  if (typeof content === "string") return content
+  if (Array.isArray(content)) {
+    return content.map((part) => typeof part === "object" && part !== null && "text" in part ? String(part.text) : "").join("")
+  }
+  return ""
+}
+
+const lastUserText = (body: Record<string, unknown>): string => {
+  const messages = Array.isArray(body.messages) ? body.messages as Array<Record<string, unknown>> : []
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]
+    if (message?.role !== "user") continue
+    const text = textOf(message.content)
+    // A turn of tool results only: say so, so a test can see the results arrived.
+    if (text === "" && Array.isArray(message.content)) return `${message.content.length} tool result(s)`
+    return text
+  }
+  return ""
+}
+
+/** Deterministic token counts: one per word of every message and the system prompt. */
+const countTokens = (text: string) => text.split(/\s+/).filter((word) => word !== "").length
+const inputTokens = (body: Record<string, unknown>) =>
+  Math.max(1, countTokens(JSON.stringify(body.messages ?? "")) + countTokens(textOf(body.system)))
+
+const pieces = (text: string): Array<string> => text.match(/\S+\s*|\s+/g) ?? [text]
+const fragments = (text: string, n: number): Array<string> => {
+  const size = Math.max(1, Math.ceil(text.length / n))
+  const out: Array<string> = []
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size))
+  return out
+}
+
+export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamOptions): Promise<FakeAnthropicUpstream> => {
+  const behaviours = new Map<string, MessageBehaviour>(Object.entries(options.models ?? { "claude-sonnet-4-5": reply() }))
+  let apiKey = options.apiKey
+  const pageSize = options.pageSize ?? 1000
+  const requests: Array<RecordedRequest> = []
+  const listeners = new Set<() => void>()
+  const notify = () => {
+    for (const listener of Array.from(listeners)) listener()
+  }
+  let counter = 0
+
+  const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(json)
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(text)),
+      "request-id": `req_fake${String(++counter).padStart(6, "0")}`,
+      ...headers
+    })
+    res.end(text)
+  }
+
+  const checkHeaders = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const key = req.headers["x-api-key"]
+    if (key !== apiKey) {
+      send(res, 401, errorBody("authentication_error", key === undefined ? "x-api-key header is required" : "invalid x-api-key"))
+      return false
+    }
+    if (req.headers["anthropic-version"] === undefined) {
+      send(res, 400, errorBody("invalid_request_error", "anthropic-version: header is required"))
+      return false
+    }
+    return true
+  }
+
+  const listModels = (query: string, res: ServerResponse) => {
+    const params = new URLSearchParams(query)
+    const limit = Math.min(pageSize, Number(params.get("limit") ?? 20))
+    const ids = Array.from(behaviours.keys())
+    const after = params.get("after_id")
+    const start = after === null ? 0 : ids.indexOf(after) + 1
+    const page = ids.slice(start, start + limit)
+    send(res, 200, {
+      data: page.map((id) => ({ type: "model", id, display_name: `Fake ${id}`, created_at: "2025-09-29T00:00:00Z" })),
+      has_more: start + limit < ids.length,
+      first_id: page[0] ?? null,
+      last_id: page.at(-1) ?? null
+    })
+  }
+
+  const messages = (record: RecordedRequest, res: ServerResponse) => {
+    const body = record.body
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return send(res, 400, errorBody("invalid_request_error", "The request body is not valid JSON."))
+    }
+    const request = body as Record<string, unknown>
+    const model = typeof request.model === "string" ? request.model : ""
+    if (typeof request.max_tokens !== "number") {
+      return send(res, 400, errorBody("invalid_request_error", "max_tokens: Field required"))
+    }
+    const behaviour = behaviours.get(model)
+    if (behaviour === undefined) return send(res, 404, errorBody("not_found_error", `model: ${model}`))
+    switch (behaviour._tag) {
+      case "Error":
+        return behaviour.status === 429
+          ? send(res, 429, errorBody("rate_limit_error", "This request would exceed the rate limit for your organization of 50 requests per minute."), {
+            "retry-after": "30",
+            "anthropic-ratelimit-requests-remaining": "0"
+          })
+          : behaviour.status === 529
+          ? send(res, 529, errorBody("overloaded_error", "Overloaded"))
+          : send(res, 500, errorBody("api_error", "Internal server error"))
+      default:
+    }
+
+    const id = `msg_fake${String(++counter).padStart(6, "0")}`
+    const input = inputTokens(request)
+    const usage = (output: number) => ({
+      input_tokens: input,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: output,
+      service_tier: "standard"
+    })
+    const text = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${lastUserText(request)}` : ""
+
+    type Block =
+      | { readonly type: "text"; readonly text: string }
+      | { readonly type: "thinking"; readonly thinking: string; readonly signature: string }
+      | { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly input: Readonly<Record<string, unknown>> }
+    const blocks: Array<Block> = behaviour._tag === "ToolUse"
+      ? [{ type: "text", text: "I'll look both up." }, ...behaviour.calls.map((call) => ({ type: "tool_use" as const, ...call }))]
+      : behaviour._tag === "Reply"
+      ? [...(behaviour.thinking !== undefined ? [{ type: "thinking" as const, thinking: behaviour.thinking, signature: THINKING_SIGNATURE }] : []), { type: "text", text }]
+      : []
+    const stopReason = behaviour._tag === "ToolUse" ? "tool_use" : "end_turn"
+    const outputTokens = blocks.reduce((n, block) => n + countTokens(block.type === "tool_use" ? JSON.stringify(block.input) : block.type === "text" ? block.text : block.thinking), 0)
+
+    if (request.stream !== true) {
+      if (behaviour._tag === "Stall" || behaviour._tag === "Endless") return // never answers
+      return send(res, 200, { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: usage(outputTokens) })
+    }
+
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": `req_${id}` })
+    res.flushHeaders()
+    const event = (data: { readonly type: string; readonly [key: string]: unknown }) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`
+    const start = event({
+      type: "message_start",
+      message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: usage(1) }
+    })
+    if (behaviour._tag === "Stall") {
+      res.write(start)
+      res.write(event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }))
+      return
+    }
+    if (behaviour._tag === "Endless") {
+      res.write(start)
+      res.write(event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }))
+      let n = 0
+      const timer = setInterval(
+        () => res.write(event({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: `tick ${++n} ` } })),
+        behaviour.intervalMs
+      )
+      res.once("close", () => clearInterval(timer))
+      return
+    }
+
+    const events: Array<string> = [start]
+    blocks.forEach((block, index) => {
+      const delta = (d: Record<string, unknown>) => events.push(event({ type: "content_block_delta", index, delta: d }))
+      switch (block.type) {
+        case "text":
+          events.push(event({ type: "content_block_start", index, content_block: { type: "text", text: "" } }))
+          for (const part of pieces(block.text)) delta({ type: "text_delta", text: part })
+          break
+        case "thinking":
+          events.push(event({ type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } }))
+          for (const part of pieces(block.thinking)) delta({ type: "thinking_delta", thinking: part })
+          delta({ type: "signature_delta", signature: block.signature })
+          break
+        case "tool_use":
+          events.push(event({ type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }))
+          // The API opens with an empty fragment, then streams the JSON text in pieces.
+          delta({ type: "input_json_delta", partial_json: "" })
+          for (const part of fragments(JSON.stringify(block.input), 4)) delta({ type: "input_json_delta", partial_json: part })
+          break
+      }
+      // The API sends a ping right after the first block starts.
+      if (index === 0) events.push(event({ type: "ping" }))
+      events.push(event({ type: "content_block_stop", index }))
+    })
+    events.push(event({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } }))
+    events.push(event({ type: "message_stop" }))
+    // One write per event, as the API flushes them.
+    for (const e of events) res.write(e)
+    res.end()
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => {
+      const rawBody = Buffer.concat(chunks).toString("utf8")
+      let body: unknown
+      try {
+        body = rawBody === "" ? undefined : JSON.parse(rawBody)
+      } catch {
+        body = undefined
+      }
+      const [path = "", query = ""] = (req.url ?? "").split("?")
+      const record: RecordedRequest = { method: req.method ?? "", path, query, headers: req.headers, rawBody, body, closedEarly: false, finished: false }
+      requests.push(record)
+      res.once("finish", () => {
+        record.finished = true
+        notify()
+      })
+      res.once("close", () => {
+        if (!res.writableFinished) record.closedEarly = true
+        notify()
+      })
+      notify()
+
+      if (!checkHeaders(req, res)) return
+      if (req.method === "GET" && path === "/v1/models") return listModels(query, res)
+      if (req.method === "POST" && path === "/v1/messages") return messages(record, res)
+      send(res, 404, errorBody("not_found_error", `Not found: ${req.method} ${path}`))
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+
+  return {
+    host: "127.0.0.1",
+    port,
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
+    setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
+    setApiKey: (key) => void (apiKey = key),
+    waitFor: (predicate, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = requests.find(predicate)
+          if (found) {
+            listeners.delete(check)
+            clearTimeout(timer)
+            resolve(found)
+          }
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(new Error(`no upstream request matched within ${timeoutMs} ms; saw ${requests.map((r) => `${r.method} ${r.path}`).join(", ")}`))
+        }, timeoutMs)
+        listeners.add(check)
+        check()
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
