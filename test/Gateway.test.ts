@@ -3,7 +3,9 @@
  * secrets from a memory store, an upstream on 127.0.0.1, and the routes answering on a real port.
  */
 import { assert, describe, it } from "@effect/vitest"
+import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer, Redacted } from "effect"
+import OpenAI from "openai"
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -51,6 +53,15 @@ describe("Gateway.layer", () => {
       const models = yield* Effect.promise(() => fetch(`${url}/v1/models`).then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>))
       assert.deepStrictEqual(models.data.map((m) => m.id), ["up/tiny"])
       assert.strictEqual(up.seen[0]!.authorization, "Bearer sk-embedded")
+      // Both SDKs read the same list, each its own fields.
+      const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused" })
+      const openaiModels = yield* Effect.promise(async () => (await openai.models.list()).data)
+      assert.deepStrictEqual(openaiModels.map((m) => [m.id, m.owned_by]), [["up/tiny", "Upstream"]])
+      const anthropic = new Anthropic({ baseURL: url, apiKey: "unused" })
+      const anthropicModels = yield* Effect.promise(async () => (await anthropic.models.list()).data)
+      assert.deepStrictEqual(anthropicModels.map((m) => [m.id, m.display_name, m.type]), [["up/tiny", "tiny (Upstream)", "model"]])
+      const one = yield* Effect.promise(() => anthropic.models.retrieve("up/tiny"))
+      assert.strictEqual(one.id, "up/tiny")
       const health = yield* Effect.promise(() => fetch(`${url}/health`).then((r) => r.text()))
       assert.include(health, "\"state\":\"connected\"")
       assert.notInclude(health, "sk-embedded")

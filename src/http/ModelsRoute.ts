@@ -1,8 +1,13 @@
 /**
  * `GET /v1/models` and `GET /v1/models/{id}`: every model of every connected provider, as
- * `<providerId>/<upstreamId>`, in the OpenAI list shape; `owned_by` names the provider.
+ * `<providerId>/<upstreamId>`; `owned_by` / `display_name` name the provider.
+ *
+ * One body serves both SDKs: the OpenAI list shape (`object`, `created`, `owned_by`) and the
+ * Anthropic one (`type`, `display_name`, `created_at`, `has_more`, `first_id`, `last_id`) have no
+ * field in common that disagrees, so each client reads its own fields and ignores the others.
  *
  * @see ../shared/specs/openai/openapi.yaml `listModels`, `retrieveModel`
+ * @see https://docs.anthropic.com/en/api/models-list
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -15,6 +20,9 @@ const modelObject = (route: Route, created: number) => ({
   object: "model",
   created,
   owned_by: route.providerName,
+  type: "model",
+  display_name: `${route.upstreamModel} (${route.providerName})`,
+  created_at: new Date(created * 1000).toISOString(),
   // Switchboard's additions, so clients can group models by provider.
   provider: route.providerId,
   upstream_id: route.upstreamModel
@@ -31,9 +39,13 @@ const list = Effect.gen(function*() {
   const providers = yield* Providers
   const table = yield* providers.routingTable
   const created = yield* connectedAt(providers)
+  const data = table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0))
   return HttpServerResponse.jsonUnsafe({
     object: "list",
-    data: table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0))
+    data,
+    has_more: false,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null
   })
 })
 
