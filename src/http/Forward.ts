@@ -34,9 +34,9 @@ export const passedHeaders = (
 
 const encoder = new TextEncoder()
 
-/** A gateway failure before any answer, in the caller's format (a 502 when no upstream status exists). */
+/** A gateway failure before any answer, in the caller's format: 504 when the upstream was too slow, 502 when it could not be reached. */
 export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
-  format.renderError({ status: error.status ?? 502, kind: upstreamErrorKind(error), message: error.message, code: "upstream_error" })
+  format.renderError({ status: error.status ?? (error.timedOut === true ? 504 : 502), kind: upstreamErrorKind(error), message: error.message, code: "upstream_error" })
 
 /** What kind of failure an upstream error is, for the caller's error types. */
 export const upstreamErrorKind = (error: UpstreamError): ErrorKind => error.timedOut === true ? "timeout" : "server"

@@ -434,6 +434,12 @@ describe("upstream errors reach the client with their status and message", () =>
     // …and the stalled upstream request is not left hanging.
     await sleepyUp.waitFor((r) => r.path === "/v1/chat/completions" && r.closedEarly, 15_000)
   })
+  it("an upstream that sends no answer within the provider's timeout is a 504, in the caller's format", async () => {
+    const error = await thrown(() => client.chat.completions.create({ model: "sleepy/stalls", messages: [{ role: "user", content: "wait" }] }))
+    expect(error).toBeInstanceOf(APIError)
+    expect((error as APIError).status).toBe(504)
+    expect((error as APIError).message).toContain("no answer from 127.0.0.1 within 1 s")
+  })
 })
 
 describe("client abort", () => {
