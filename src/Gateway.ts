@@ -28,6 +28,7 @@ import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { MessagesRoutes } from "./http/MessagesRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
+import { ResponsesRoutes } from "./http/ResponsesRoute.ts"
 import { StatusRoutes } from "./http/StatusRoutes.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
@@ -41,7 +42,7 @@ export interface GatewayOptions {
 }
 
 /** Every HTTP route of the gateway. */
-export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ModelsRoutes, StatusRoutes, NotFoundRoute)
+export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, StatusRoutes, NotFoundRoute)
 
 /** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
 export const layerConfig = (options: { readonly home: string }) =>

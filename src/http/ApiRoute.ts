@@ -40,15 +40,6 @@ export const apiHandler = (inbound: HttpFormat) =>
       case "Found": {
         const route = resolution.route
         const provider = formats[route.format]
-        if (provider === undefined) {
-          return inbound.renderError({
-            status: 501,
-            kind: "not_implemented",
-            message: `Provider ${route.providerId} speaks the ${route.format} format; translating to it is not supported yet.`,
-            param: "model",
-            code: "format_not_supported"
-          })
-        }
         return provider === inbound
           ? yield* forward(route, provider, body, request.headers)
           : yield* translate(route, inbound, provider, body)

@@ -3,7 +3,7 @@
  * URL, how its errors are rendered (as a response and as a stream event), how an upstream error
  * body of that format is read, and its translation functions to and from the canonical hub
  * (`src/formats/`). Routes, `Forward` and `Translate` look a format up here instead of branching
- * on format names, so a new format (Open Responses) is one more entry.
+ * on format names: each format is one entry.
  */
 import { type Effect, Predicate, type Stream } from "effect"
 import type { HttpServerResponse } from "effect/http"
@@ -15,6 +15,10 @@ import * as AnthropicErrorType from "../formats/anthropic-messages/ErrorType.ts"
 import * as AnthropicRequest from "../formats/anthropic-messages/Request.ts"
 import * as AnthropicResponse from "../formats/anthropic-messages/Response.ts"
 import * as AnthropicStream from "../formats/anthropic-messages/Stream.ts"
+import * as ResponsesErrorType from "../formats/open-responses/ErrorType.ts"
+import * as ResponsesRequest from "../formats/open-responses/Request.ts"
+import * as ResponsesResponse from "../formats/open-responses/Response.ts"
+import * as ResponsesStream from "../formats/open-responses/Stream.ts"
 import * as OpenAiErrorType from "../formats/openai-chat/ErrorType.ts"
 import * as OpenAiRequest from "../formats/openai-chat/Request.ts"
 import * as OpenAiResponse from "../formats/openai-chat/Response.ts"
@@ -23,6 +27,7 @@ import { errorBodyMessage } from "../providers/UpstreamError.ts"
 import { renderAnthropicError } from "./AnthropicError.ts"
 import { type GatewayError, kindOfStatus } from "./GatewayError.ts"
 import { renderOpenAiError } from "./OpenAiError.ts"
+import { renderResponsesError } from "./ResponsesError.ts"
 
 /** One wire format, everything the HTTP layer needs to serve it inbound or call it upstream. */
 export interface HttpFormat {
@@ -34,8 +39,13 @@ export interface HttpFormat {
   readonly upstreamPath: string
   /** Switchboard's own errors, and relayed upstream errors, as a response in this format. */
   readonly renderError: (error: GatewayError) => HttpServerResponse.HttpServerResponse
-  /** A failure after the 200 was sent, as this format's SSE error event. */
+  /** This format's SSE error event, as an upstream of it reports a failure mid-stream. */
   readonly errorEvent: (error: StreamError) => Sse.OutboundEvent
+  /**
+   * How a pass-through stream that fails mid-way (stall, reset) ends: this format's error
+   * event(s). `seen` is what the upstream sent so far, for formats whose failure must refer to it.
+   */
+  readonly passThroughFailure: (error: StreamError, seen: PassThroughSeen) => ReadonlyArray<Sse.OutboundEvent>
   /** An upstream error body of this format (status ≥ 400), already scrubbed, as a canonical error. */
   readonly parseError: (status: number, body: string) => StreamError
   /**
@@ -53,6 +63,13 @@ export interface HttpFormat {
   readonly encodeStream: (
     request: Request
   ) => <E, R>(events: Stream.Stream<StreamEvent, E, R>) => Stream.Stream<Sse.OutboundEvent, E, R>
+}
+
+/** What `Forward` kept of a pass-through stream, without parsing it: its first and last chunks, as text. */
+export interface PassThroughSeen {
+  readonly model: string
+  readonly first: string | undefined
+  readonly last: string | undefined
 }
 
 /** The `error` object of an OpenAI (`{error:{type,code}}`) or Anthropic (`{type:"error",error:{type}}`) body, if any. */
@@ -93,6 +110,7 @@ export const openAiChat: HttpFormat = {
       message: errorBodyMessage(body)
     }
   },
+  passThroughFailure: (error) => [openAiChat.errorEvent(error)],
   passThroughHeaders: () => ({}),
   decodeRequest: OpenAiRequest.toCanonical,
   encodeRequest: (request) => OpenAiRequest.fromCanonical(request),
@@ -118,6 +136,7 @@ export const anthropicMessages: HttpFormat = {
       message: errorBodyMessage(body)
     }
   },
+  passThroughFailure: (error) => [anthropicMessages.errorEvent(error)],
   passThroughHeaders: (headers): Record<string, string> => {
     const beta = headers["anthropic-beta"]
     return beta !== undefined && beta !== "" ? { "anthropic-beta": beta } : {}
@@ -130,14 +149,87 @@ export const anthropicMessages: HttpFormat = {
   encodeStream: () => AnthropicStream.encodeStream
 }
 
+/** The ResponseResource of the upstream's `response.created` event, if the text holds one. */
+const createdResource = (text: string | undefined): Record<string, unknown> | undefined => {
+  const line = text?.split(/\r?\n/).find((l) => l.startsWith("data:"))
+  if (line === undefined) return undefined
+  try {
+    const event: unknown = JSON.parse(line.slice("data:".length))
+    return Predicate.isObject(event) && event.type === "response.created" && Predicate.isObject(event.response)
+      ? event.response as Record<string, unknown>
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The sequence number after the last one in the text (the upstream's last event), 0 without one. */
+const nextSequence = (text: string | undefined): number => {
+  let next = 0
+  for (const match of (text ?? "").matchAll(/"sequence_number"\s*:\s*(\d+)/g)) next = Math.max(next, Number(match[1]) + 1)
+  return next
+}
+
 /**
- * Each provider format and the module that serves it. `responses` (Open Responses) has none yet:
- * requests for its providers get a 501 until its translation lands.
+ * Open Responses. A mid-stream failure is an `error` event followed by `response.failed` (the
+ * spec: "any error incurred while streaming will be followed by a `response.failed` event").
  */
-export const formats: { readonly [F in ApiFormat]: HttpFormat | undefined } = {
+export const openResponses: HttpFormat = {
+  api: "responses",
+  wire: "open-responses",
+  upstreamPath: "/responses",
+  renderError: renderResponsesError,
+  errorEvent: (error) => Sse.json({ type: "error", sequence_number: 0, error: ResponsesErrorType.payloadFromCanonical(error) }, "error"),
+  /**
+   * On pass-through nothing was parsed, so the failed resource is the upstream's own
+   * `response.created` one (its id, model, echoes) when the first chunk holds it, and the events
+   * continue the upstream's sequence numbers as far as its last chunk tells them.
+   */
+  passThroughFailure: (error, seen) => {
+    const sequence = Math.max(nextSequence(seen.last), seen.first === seen.last ? 0 : nextSequence(seen.first))
+    const created = createdResource(seen.first)
+    const failed = created !== undefined
+      ? { ...created, status: "failed", completed_at: null, error: ResponsesErrorType.responseErrorFromCanonical(error) }
+      : ResponsesResponse.resource({
+        id: "resp_failed",
+        model: seen.model,
+        createdAt: nowSeconds(),
+        completedAt: nowSeconds(),
+        status: "failed",
+        incompleteDetails: null,
+        output: [],
+        error,
+        usage: undefined,
+        echo: ResponsesResponse.echoOf(undefined)
+      })
+    return [
+      Sse.json({ type: "error", sequence_number: sequence, error: ResponsesErrorType.payloadFromCanonical(error) }, "error"),
+      Sse.json({ type: "response.failed", sequence_number: sequence + 1, response: failed }, "response.failed"),
+      Sse.done
+    ]
+  },
+  parseError: (status, body) => {
+    const error = errorObject(body)
+    return {
+      kind: parsedKind(status, error && (error.type !== undefined || error.code !== undefined) ? ResponsesErrorType.toCanonical(error.type, error.code) : undefined),
+      message: errorBodyMessage(body)
+    }
+  },
+  passThroughHeaders: () => ({}),
+  decodeRequest: ResponsesRequest.toCanonical,
+  encodeRequest: ResponsesRequest.fromCanonical,
+  decodeResponse: ResponsesResponse.toCanonical,
+  // The resource echoes the caller's request parameters (tools, limits, sampling).
+  encodeResponse: (response, request) => ResponsesResponse.fromCanonical(response, { created: nowSeconds(), request }),
+  decodeStream: ResponsesStream.decodeStream,
+  encodeStream: (request) => ResponsesStream.encodeStream({ created: nowSeconds(), request })
+}
+
+/** Each provider format and the module that serves it. */
+export const formats: { readonly [F in ApiFormat]: HttpFormat } = {
   openai: openAiChat,
   anthropic: anthropicMessages,
-  responses: undefined
+  responses: openResponses
 }
 
 /** The inbound event an upstream of `format` would have sent to report `error` mid-stream. */

@@ -6,6 +6,7 @@
  * stream) are told in that format.
  */
 import { Duration, Effect, Redacted, Stream } from "effect"
+import { identity } from "effect/Function"
 import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
 import type { ErrorKind } from "../formats/Canonical.ts"
 import * as Sse from "../formats/Sse.ts"
@@ -33,6 +34,7 @@ export const passedHeaders = (
 }
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
 /** A gateway failure before any answer, in the caller's format: 504 when the upstream was too slow, 502 when it could not be reached. */
 export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
@@ -82,14 +84,26 @@ export const forward = Effect.fnUntraced(function*(
     duration: timeout,
     orElse: () => Stream.fail(timeoutError(route.host, route.timeoutSeconds))
   })
+  // The first and last chunks are kept (not read) so a format whose failure event must refer to
+  // the stream (Open Responses: the response id, the next sequence number) can find it then.
+  let first: Uint8Array | undefined
+  let last: Uint8Array | undefined
   const body$ = response.stream.pipe(
     Stream.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
     idleTimeout,
-    Stream.catch((error: UpstreamError) =>
-      isSse
-        ? Stream.succeed(encoder.encode(Sse.encode(format.errorEvent({ kind: upstreamErrorKind(error), message: scrub(error.message, route.auth.secrets) }))))
-        : Stream.fail(error)
-    )
+    isSse
+      ? Stream.map((chunk: Uint8Array) => {
+        first ??= chunk
+        last = chunk
+        return chunk
+      })
+      : identity,
+    Stream.catch((error: UpstreamError) => {
+      if (!isSse) return Stream.fail(error)
+      const seen = { model: route.upstreamModel, first: first && decoder.decode(first), last: last && decoder.decode(last) }
+      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.auth.secrets) }, seen)
+      return Stream.fromIterable(events.map((event) => encoder.encode(Sse.encode(event))))
+    })
   )
   return HttpServerResponse.stream(body$, { status: response.status, headers })
 }, (effect, _route, format) => Effect.catchTag(effect, "UpstreamError", (error) => Effect.succeed(upstreamFailure(format, error))))

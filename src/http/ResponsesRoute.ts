@@ -1,0 +1,41 @@
+/**
+ * `POST /v1/responses` (also `/responses`): Open Responses, as the Codex CLI and the OpenAI SDK's
+ * `client.responses.create` / `client.responses.stream` send it. To a `responses` provider the
+ * body passes through untouched but for `model` (state such as `previous_response_id` is then
+ * the provider's business); to a provider of another format it is translated, statelessly, so
+ * what needs stored state is refused with a 400 naming the field.
+ *
+ * The rest of the Responses API (`GET /v1/responses/{id}`, `input_items`, `cancel`, `compact`,
+ * `DELETE`) reads or changes stored responses; Switchboard stores none, so those are a 404 in the
+ * Responses error shape.
+ *
+ * @see https://www.openresponses.org/reference
+ */
+import { Effect } from "effect"
+import { HttpRouter, HttpServerRequest } from "effect/http"
+import { apiHandler } from "./ApiRoute.ts"
+import { openResponses } from "./Formats.ts"
+import { renderResponsesError } from "./ResponsesError.ts"
+
+const handler = apiHandler(openResponses)
+
+const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+  renderResponsesError({
+    status: 404,
+    kind: "not_found",
+    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses.`,
+    code: "unknown_url"
+  }))
+
+/** `/responses/*` also matches `/responses` itself (empty rest), so one handler dispatches, as for Messages. */
+const responsesApi = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const rest = (yield* HttpRouter.params)["*"] ?? ""
+  if (request.method === "POST" && rest === "") return yield* handler
+  return yield* unknown
+})
+
+export const ResponsesRoutes = HttpRouter.addAll([
+  HttpRouter.route("*", "/v1/responses/*", responsesApi),
+  HttpRouter.route("*", "/responses/*", responsesApi)
+])
