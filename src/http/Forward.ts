@@ -5,7 +5,7 @@
  * and SSE bytes as they arrive. Failures of Switchboard's own (unreachable upstream, a stalled
  * stream) are told in that format.
  */
-import { Duration, Effect, Redacted, Stream } from "effect"
+import { Duration, Effect, Option, Redacted, Result, Stream } from "effect"
 import { identity } from "effect/Function"
 import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
 import type { ErrorKind } from "../formats/Canonical.ts"
@@ -15,6 +15,7 @@ import { scrub } from "../providers/UpstreamAuth.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import type { JsonObject } from "./RequestBody.ts"
+import { makeEventFramer } from "./SseFraming.ts"
 
 /** Upstream response headers worth passing to the caller; hop-by-hop and framing headers are not. */
 const PASSED_RESPONSE_HEADERS = /^(content-type|content-encoding|retry-after|x-request-id|request-id|openai-.*|x-ratelimit-.*|anthropic-.*|cache-control)$/
@@ -88,15 +89,23 @@ export const forward = Effect.fnUntraced(function*(
   // the stream (Open Responses: the response id, the next sequence number) can find it then.
   let first: Uint8Array | undefined
   let last: Uint8Array | undefined
+  const framer = makeEventFramer()
   const body$ = response.stream.pipe(
     Stream.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
     idleTimeout,
     isSse
-      ? Stream.map((chunk: Uint8Array) => {
-        first ??= chunk
-        last = chunk
-        return chunk
-      })
+      ? (chunks: Stream.Stream<Uint8Array, UpstreamError>) =>
+        chunks.pipe(
+          Stream.filterMap((chunk: Uint8Array) => {
+            const events = framer.push(chunk)
+            if (events === undefined) return Result.failVoid
+            first ??= events
+            last = events
+            return Result.succeed(events)
+          }),
+          // A normal end passes on whatever the upstream wrote last, even without a final blank line.
+          Stream.concat(Stream.suspend(() => Stream.fromIterable(Option.toArray(Option.fromUndefinedOr(framer.rest())))))
+        )
       : identity,
     Stream.catch((error: UpstreamError) => {
       if (!isSse) return Stream.fail(error)

@@ -1,0 +1,55 @@
+/**
+ * Keeps a passed-through SSE stream in whole events.
+ *
+ * Bytes are forwarded untouched, but only up to the last blank line (the end of an event): the
+ * bytes of an event still being written are held until it is complete. A caller's SSE parser
+ * cannot use half an event anyway, so this adds no delay it could see — and when the upstream
+ * stalls or drops mid-event, the half event is dropped and Switchboard's error event starts on a
+ * clean line instead of being glued onto a broken one.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+
+const LF = 0x0a
+const CR = 0x0d
+
+/** The index just past the last event terminator (`\n\n`, `\r\n\r\n`, `\r\r`), or 0 when there is none. */
+export const endOfLastEvent = (bytes: Uint8Array): number => {
+  for (let i = bytes.length - 1; i > 0; i--) {
+    const b = bytes[i]
+    if (b === LF) {
+      if (bytes[i - 1] === LF) return i + 1
+      if (bytes[i - 1] === CR && i >= 3 && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1
+    } else if (b === CR && bytes[i - 1] === CR) {
+      return i + 1
+    }
+  }
+  return 0
+}
+
+/** A stateful splitter: feed chunks, get the complete events so far; `rest` is the unfinished tail. */
+export const makeEventFramer = () => {
+  let pending: Uint8Array | undefined
+  return {
+    /** The complete events this chunk finishes (possibly none). */
+    push: (chunk: Uint8Array): Uint8Array | undefined => {
+      const bytes = pending === undefined ? chunk : concat(pending, chunk)
+      const end = endOfLastEvent(bytes)
+      pending = end === bytes.length ? undefined : bytes.subarray(end)
+      return end === 0 ? undefined : bytes.subarray(0, end)
+    },
+    /** What is left when the upstream ended normally: passed on as it came. */
+    rest: (): Uint8Array | undefined => {
+      const out = pending
+      pending = undefined
+      return out
+    }
+  }
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}
