@@ -28,6 +28,7 @@
 import { Result, Schema, Stream } from "effect"
 import type { BlockDelta, BlockKind, Finish, Request, StreamError, StreamEvent, UpstreamFailure, Usage } from "../Canonical.ts"
 import * as Sse from "../Sse.ts"
+import * as StreamDecoding from "../StreamDecoding.ts"
 import type { ResponsesAssistantPartOut } from "./Content.ts"
 import * as ErrorType from "./ErrorType.ts"
 import { type ReasoningFields, reasoningToCanonical } from "./Items.ts"
@@ -419,25 +420,13 @@ export const decodeHalt = (state: DecodeState): ReadonlyArray<StreamEvent> => {
   return step.out
 }
 
-/**
- * Upstream SSE events → canonical events. If the upstream stream fails, the canonical stream
- * first ends with an `Error` ("closed before it finished"), then fails; prefer `decodeStreamWith`.
- */
-export const decodeStream = <E, R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
-  Stream.mapAccum(events, () => initialDecodeState, decodeEvent, { onHalt: decodeHalt })
+const fold: StreamDecoding.DecoderFold<DecodeState> = { initial: initialDecodeState, step: decodeEvent, halt: decodeHalt }
 
-/**
- * Upstream SSE events → canonical events, an upstream failure (transport error, idle timeout)
- * becoming the final `Error` event described by `onFailure`: the stream itself never fails.
- */
-export const decodeStreamWith = <E>(onFailure: (error: E) => StreamError) =>
-<R>(events: Stream.Stream<Sse.InboundEvent, E, R>): Stream.Stream<StreamEvent, never, R> =>
-  Stream.mapAccum(
-    events.pipe(Stream.catch((error: E) => Stream.succeed<UpstreamFailure>({ _tag: "UpstreamFailure", error: onFailure(error) }))),
-    () => initialDecodeState,
-    decodeEvent,
-    { onHalt: decodeHalt }
-  )
+/** Upstream SSE events → canonical events; see `StreamDecoding.decodeStream`. */
+export const decodeStream = StreamDecoding.decodeStream(fold)
+
+/** Upstream SSE events → canonical events, an upstream failure ending them with an `Error`; see `StreamDecoding.decodeStreamWith`. */
+export const decodeStreamWith = StreamDecoding.decodeStreamWith(fold)
 
 // ---------------------------------------------------------------------------------------------
 // Encoding: canonical events → Responses events
