@@ -1,13 +1,15 @@
 /**
- * Adding and removing providers: the operations that touch remote.json and the secret store
- * together, so they stay consistent — a provider's secrets are stored when it is added and
- * deleted when it is removed, and never written to the file.
+ * Adding, editing and removing providers: the operations that touch remote.json and the secret
+ * store together, so they stay consistent — a provider's secrets are stored when it is added or
+ * edited and deleted when it is removed, and never written to the file. Used by the CLI and the
+ * admin API, so both apply the same rules (valid hosts and header names, unique names, no stored
+ * secret silently following a provider to a new endpoint).
  */
-import { Context, Effect, Layer, type Redacted, Schema } from "effect"
-import { SecretStore, type SecretStoreError, apiKey, header } from "../secrets/SecretStore.ts"
+import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SecretStore, type SecretName, type SecretStoreError, apiKey, header } from "../secrets/SecretStore.ts"
 import { ConfigStore, type ConfigError } from "./ConfigStore.ts"
 import { presetFor } from "./Presets.ts"
-import { ProviderConfig, type ProviderFields, type PresetId, type RemoteConfig } from "./RemoteConfig.ts"
+import { baseUrl, ProviderConfig, type ProviderFields, type PresetId, type RemoteConfig } from "./RemoteConfig.ts"
 
 /** What a user gives to add a provider: a preset, a name, and whatever differs from the preset. */
 export interface NewProvider {
@@ -20,7 +22,43 @@ export interface NewProvider {
   readonly secretHeaders?: Readonly<Record<string, Redacted.Redacted<string>>>
 }
 
+/** Settings a provider can be edited with: any field but the id and preset; `null` clears `port` / `models`. */
+export type SettingsPatch =
+  & Partial<Omit<typeof ProviderFields.Encoded, "id" | "name" | "preset" | "port" | "models">>
+  & { readonly port?: number | null; readonly models?: ReadonlyArray<string> | null }
+
+/** What a user gives to change a provider. Absent fields are left as they are. */
+export interface ProviderEdit {
+  readonly name?: string
+  readonly settings?: SettingsPatch
+  /** A new API key, or `null` to delete the stored one (auth becomes `none` unless `settings.auth` says otherwise). */
+  readonly apiKey?: Redacted.Redacted<string> | null
+  /** New secret header values by name, or `null` to remove that secret header and its value. */
+  readonly secretHeaders?: Readonly<Record<string, Redacted.Redacted<string> | null>>
+  /** Keep the stored secrets although the endpoint (protocol, host, port) changes. */
+  readonly confirmKeepSecrets?: boolean
+}
+
 export class InvalidProvider extends Schema.TaggedError<InvalidProvider>()("InvalidProvider", {
+  message: Schema.String,
+  /** The offending field (`host`, `headers`, …), when one can be named. */
+  field: Schema.optional(Schema.String)
+}) {}
+
+/** Another provider already has this name: names tell providers apart in lists and model pickers. */
+export class DuplicateName extends Schema.TaggedError<DuplicateName>()("DuplicateName", {
+  name: Schema.String
+}) {
+  override get message() {
+    return `a provider named ${JSON.stringify(this.name)} already exists: choose another name`
+  }
+}
+
+/**
+ * An edit moves a provider to another endpoint while keeping stored secrets it did not replace:
+ * refused unless confirmed, so a changed endpoint never silently receives the old key.
+ */
+export class SecretsWouldMove extends Schema.TaggedError<SecretsWouldMove>()("SecretsWouldMove", {
   message: Schema.String
 }) {}
 
@@ -54,6 +92,57 @@ export const slugFor = (name: string, taken: ReadonlySet<string>): string => {
 
 const decodeProvider = Schema.decodeUnknownEffect(ProviderConfig)
 
+/** A schema failure (`Expected …\n  at ["host"]`) as `host: Expected …`, with the first field named. */
+const invalidFrom = (message: string): InvalidProvider => {
+  const lines = message.split("\n")
+  const parts: Array<string> = []
+  let field: string | undefined
+  for (let i = 0; i < lines.length; i++) {
+    const next = lines[i + 1]?.trim()
+    if (next?.startsWith("at ")) {
+      const path = Array.from(next.matchAll(/\["?([^"\]]*)"?\]/g), (m) => m[1]).join(".")
+      field ??= path.split(".")[0]
+      parts.push(`${path}: ${lines[i]!.trim()}`)
+      i++
+    } else if (lines[i]!.trim() !== "") parts.push(lines[i]!.trim())
+  }
+  return new InvalidProvider({ message: parts.join("; "), ...(field === undefined ? {} : { field }) })
+}
+
+/** RFC 9110 `token`: what a header name may be made of (no spaces, no CR/LF, no colon). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** A host name, an IPv4 address or a bracketed IPv6 address; no scheme, path, port or spaces. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/
+/** A URL path: empty or starting with `/`, without spaces, query or fragment. */
+const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)?$/
+
+/**
+ * Rules the file schema leaves open (a hand-edited file is read as leniently as possible) but that
+ * anything Switchboard writes must follow: a value here ends up in a URL or a header line.
+ */
+export const validateEntry = (entry: ProviderConfig): Effect.Effect<ProviderConfig, InvalidProvider> => {
+  const fail = (field: string, message: string) => Effect.fail(new InvalidProvider({ field, message: `${field}: ${message}` }))
+  if (!HOST.test(entry.host)) return fail("host", `${JSON.stringify(entry.host)} is not a host name or IP address (no scheme, port or path: those have their own fields)`)
+  if (!BASE_PATH.test(entry.basePath)) return fail("basePath", `${JSON.stringify(entry.basePath)} must be empty or a path starting with / (no spaces, query or fragment)`)
+  if (entry.name.trim() === "" || /[\r\n]/.test(entry.name)) return fail("name", "must be a non-empty single line")
+  for (const [name, value] of Object.entries(entry.headers)) {
+    if (!HEADER_NAME.test(name)) return fail("headers", `${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only)`)
+    if (/[\r\n\0]/.test(value)) return fail("headers", `the value of ${name} contains a line break or NUL`)
+  }
+  for (const name of entry.secretHeaders) {
+    if (!HEADER_NAME.test(name)) return fail("secretHeaders", `${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only)`)
+  }
+  return Effect.succeed(entry)
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+
+/** A secret becomes a header value: a line break in it would split the request. */
+const checkSecretValue = (field: string, value: Redacted.Redacted<string>) =>
+  /[\r\n\0]/.test(Redacted.value(value))
+    ? Effect.fail(new InvalidProvider({ field, message: `${field}: the value contains a line break or NUL` }))
+    : Effect.void
+
 /** The remote.json entry for a new provider: preset defaults, then the user's settings. */
 export const providerEntry = (input: NewProvider, config: RemoteConfig) => {
   const preset = presetFor(input.preset)
@@ -71,20 +160,49 @@ export const providerEntry = (input: NewProvider, config: RemoteConfig) => {
     auth: input.apiKey === undefined ? preset.auth : "apiKey",
     ...input.settings,
     secretHeaders: Array.from(new Set([...(input.settings?.secretHeaders ?? []), ...Object.keys(input.secretHeaders ?? {})]))
-  }, { errors: "all" }).pipe(Effect.mapError((error) => new InvalidProvider({ message: error.message })))
+  }, { errors: "all" }).pipe(
+    Effect.mapError((error) => invalidFrom(error.message)),
+    Effect.flatMap(validateEntry)
+  )
 }
+
+/** Which secrets of a provider are stored: never their values. */
+export interface SecretPresence {
+  readonly apiKey: boolean
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly set: boolean }>
+}
+
+/** Where a provider's requests go: protocol, host and the port actually used. */
+const endpointOf = (p: ProviderConfig) => `${p.protocol}://${p.host}:${p.port ?? (p.protocol === "https" ? 443 : 80)}`
+
+type CatalogError = ConfigError | SecretStoreError
 
 export class ProviderCatalog extends Context.Service<ProviderCatalog, {
   /** Stores the secrets, then adds the entry; returns the entry (with its new id). */
-  readonly add: (input: NewProvider) => Effect.Effect<ProviderConfig, InvalidProvider | ConfigError | SecretStoreError>
+  readonly add: (input: NewProvider) => Effect.Effect<ProviderConfig, InvalidProvider | DuplicateName | CatalogError>
+  /**
+   * Changes settings, name (the id stays) and secrets. Moving a provider that keeps a stored
+   * secret to another protocol/host/port fails with `SecretsWouldMove` unless `confirmKeepSecrets`.
+   * `secretsChanged`: a secret was stored or deleted (the running provider must reconnect to see it).
+   */
+  readonly edit: (id: string, edit: ProviderEdit) => Effect.Effect<
+    { readonly entry: ProviderConfig; readonly secretsChanged: boolean },
+    UnknownProvider | InvalidProvider | DuplicateName | SecretsWouldMove | CatalogError
+  >
+  readonly enable: (id: string) => Effect.Effect<ProviderConfig, UnknownProvider | ConfigError>
+  readonly disable: (id: string) => Effect.Effect<ProviderConfig, UnknownProvider | ConfigError>
   /** Removes the entry, then every secret it had (API key and secret headers). */
-  readonly remove: (id: string) => Effect.Effect<void, UnknownProvider | ConfigError | SecretStoreError>
+  readonly remove: (id: string) => Effect.Effect<void, UnknownProvider | CatalogError>
+  /** Whether the API key and each secret header of a provider have a stored value. */
+  readonly secretPresence: (entry: ProviderConfig) => Effect.Effect<SecretPresence, SecretStoreError>
 }>()("switchboard/ProviderCatalog") {
   static readonly layer = Layer.effect(
     ProviderCatalog,
     Effect.gen(function*() {
       const store = yield* ConfigStore
       const secrets = yield* SecretStore
+
+      const isStored = (id: string, name: SecretName) => Effect.map(secrets.get(id, name), Option.isSome)
 
       // The id is chosen and the secrets stored inside the config lock, so two concurrent adds
       // never pick the same id; a bad entry fails before any secret is stored.
@@ -93,6 +211,9 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
           store.update((config) =>
             Effect.gen(function*() {
               const entry = yield* providerEntry(input, config)
+              if (config.providers.some((p) => sameName(p.name, entry.name))) return yield* new DuplicateName({ name: entry.name })
+              if (input.apiKey !== undefined) yield* checkSecretValue("apiKey", input.apiKey)
+              for (const [name, value] of Object.entries(input.secretHeaders ?? {})) yield* checkSecretValue(`secretHeaders.${name}`, value)
               if (input.apiKey !== undefined) yield* secrets.set(entry.id, apiKey, input.apiKey)
               for (const [name, value] of Object.entries(input.secretHeaders ?? {})) {
                 yield* secrets.set(entry.id, header(name), value)
@@ -103,6 +224,90 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
           (config) => config.providers[config.providers.length - 1]!
         )
 
+      const edit = (id: string, input: ProviderEdit) =>
+        Effect.gen(function*() {
+          let result: { entry: ProviderConfig; secretsChanged: boolean } | undefined
+          yield* store.update((config) =>
+            Effect.gen(function*() {
+              const existing = config.providers.find((p) => p.id === id)
+              if (existing === undefined) return yield* new UnknownProvider({ id })
+              const name = input.name?.trim() ?? existing.name
+              if (config.providers.some((p) => p.id !== id && sameName(p.name, name))) return yield* new DuplicateName({ name })
+
+              const headerEdits = Object.entries(input.secretHeaders ?? {})
+              const names = new Set(input.settings?.secretHeaders ?? existing.secretHeaders)
+              for (const [headerName, value] of headerEdits) value === null ? names.delete(headerName) : names.add(headerName)
+              const { port, models, ...settings } = input.settings ?? {}
+              const { port: oldPort, models: oldModels, ...rest } = existing
+              const auth = input.settings?.auth ?? (input.apiKey === null ? "none" : input.apiKey !== undefined ? "apiKey" : existing.auth)
+              const next = yield* decodeProvider({
+                ...rest,
+                ...settings,
+                ...(port === undefined ? (oldPort === undefined ? {} : { port: oldPort }) : port === null ? {} : { port }),
+                ...(models === undefined ? (oldModels === undefined ? {} : { models: oldModels }) : models === null ? {} : { models }),
+                id: existing.id,
+                name,
+                auth,
+                secretHeaders: Array.from(names)
+              }, { errors: "all" }).pipe(Effect.mapError((error) => invalidFrom(error.message)), Effect.flatMap(validateEntry))
+              if (input.apiKey) yield* checkSecretValue("apiKey", input.apiKey)
+              for (const [name, value] of headerEdits) if (value !== null) yield* checkSecretValue(`secretHeaders.${name}`, value)
+
+              // Secrets that stay in the store and would be sent to the new endpoint.
+              if (endpointOf(next) !== endpointOf(existing) && input.confirmKeepSecrets !== true) {
+                const kept: Array<string> = []
+                // Whatever `auth` now says: a stored key left behind would reach the new endpoint the
+                // moment auth is switched back on.
+                if (input.apiKey === undefined && (yield* isStored(id, apiKey))) kept.push("its API key")
+                for (const name of next.secretHeaders) {
+                  if (input.secretHeaders?.[name] === undefined && (yield* isStored(id, header(name)))) kept.push(`secret header ${name}`)
+                }
+                if (kept.length > 0) {
+                  return yield* new SecretsWouldMove({
+                    message: `changing the endpoint of ${id} from ${baseUrl(existing)} to ${baseUrl(next)} would send ${kept.join(", ")} ` +
+                      `to the new endpoint: send new values, remove them, or set "confirmKeepSecrets": true to keep them`
+                  })
+                }
+              }
+
+              let secretsChanged = false
+              if (input.apiKey === null) {
+                yield* secrets.delete(id, apiKey)
+                secretsChanged = true
+              } else if (input.apiKey !== undefined) {
+                yield* secrets.set(id, apiKey, input.apiKey)
+                secretsChanged = true
+              }
+              for (const [name, value] of headerEdits) {
+                yield* value === null ? secrets.delete(id, header(name)) : secrets.set(id, header(name), value)
+                secretsChanged = true
+              }
+              // Secret headers dropped from the list by `settings.secretHeaders` lose their values too.
+              for (const name of existing.secretHeaders) {
+                if (!names.has(name) && input.secretHeaders?.[name] === undefined) {
+                  yield* secrets.delete(id, header(name))
+                  secretsChanged = true
+                }
+              }
+              result = { entry: next, secretsChanged }
+              return { ...config, providers: config.providers.map((p) => p.id === id ? next : p) }
+            })
+          )
+          return result!
+        })
+
+      const setEnabled = (enabled: boolean) => (id: string) =>
+        Effect.gen(function*() {
+          let entry: ProviderConfig | undefined
+          yield* store.update((config) => {
+            const existing = config.providers.find((p) => p.id === id)
+            if (existing === undefined) return Effect.fail(new UnknownProvider({ id }))
+            entry = { ...existing, enabled }
+            return Effect.succeed({ ...config, providers: config.providers.map((p) => p.id === id ? entry! : p) })
+          })
+          return entry!
+        })
+
       const remove = Effect.fnUntraced(function*(id: string) {
         const existing = (yield* store.load).providers.find((p) => p.id === id)
         if (existing === undefined) return yield* new UnknownProvider({ id })
@@ -111,7 +316,15 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
         for (const name of existing.secretHeaders) yield* secrets.delete(id, header(name))
       })
 
-      return ProviderCatalog.of({ add, remove })
+      const secretPresence = (entry: ProviderConfig) =>
+        Effect.gen(function*() {
+          const key = yield* isStored(entry.id, apiKey)
+          const headers: Array<{ name: string; set: boolean }> = []
+          for (const name of entry.secretHeaders) headers.push({ name, set: yield* isStored(entry.id, header(name)) })
+          return { apiKey: key, headers }
+        })
+
+      return ProviderCatalog.of({ add, edit, enable: setEnabled(true), disable: setEnabled(false), remove, secretPresence })
     })
   )
 }

@@ -1,7 +1,7 @@
 /**
- * `GET /health` (liveness and a per-provider summary) and `GET /v1/providers` (also
- * `/admin/providers`): what each provider is doing. Never a secret: statuses are built from
- * `ProviderStatus`, which holds none.
+ * `GET /health` (liveness and a per-provider summary) and `GET /v1/providers`: what each
+ * provider is doing (`/admin/providers` adds settings and secret presence, see src/admin/).
+ * Never a secret: statuses are built from `ProviderStatus`, which holds none.
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -48,6 +48,5 @@ const list = Effect.map(providersJson, (data) => HttpServerResponse.jsonUnsafe({
 
 export const StatusRoutes = HttpRouter.addAll([
   HttpRouter.route("GET", "/health", health),
-  HttpRouter.route("GET", "/v1/providers", list),
-  HttpRouter.route("GET", "/admin/providers", list)
+  HttpRouter.route("GET", "/v1/providers", list)
 ])
