@@ -103,7 +103,9 @@ describe.skipIf(keychainSkip !== undefined)("KeychainSecretStore (real Secret Se
       version: 1,
       providers: [{ id, name: "CLI test", host: "api.example", auth: "apiKey", secretHeaders: ["X-Corp-Token"] }]
     })
-    const env = { SWITCHBOARD_HOME: home }
+    // Port 1: no server answers there, so `providers remove` works on these files, not on a server that
+    // happens to run on the default port.
+    const env = { SWITCHBOARD_HOME: home, SWITCHBOARD_PORT: "1" }
     const set = cli(["secrets", "set", id], { input: "sk-from-stdin\n", env })
     assert.strictEqual(set.status, 0, set.stderr)
     assert.include(set.stdout, `stored the API key of ${id}`)

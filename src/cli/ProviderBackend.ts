@@ -1,0 +1,69 @@
+/**
+ * The provider operations of the CLI, whoever carries them out: a running Switchboard through its
+ * admin API (so the server applies the change at once and shows live states), or remote.json and
+ * the secret store directly when no server runs. Both go through `ProviderCatalog` in the end, so
+ * they follow the same rules; `choose` picks one per command.
+ */
+import { Effect, Option } from "effect"
+import { Flag } from "effect/cli"
+import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
+import { defaultUrl, probe, remoteBackend } from "./AdminClient.ts"
+import { localBackend } from "./LocalProviders.ts"
+import { CliFailure } from "./Operation.ts"
+
+/** A provider as the CLI shows it. */
+export interface ProviderRow {
+  readonly id: string
+  readonly name: string
+  /** `connected`, `connecting`, `disconnected`, `disabled`, `error`, or `not running` (no server). */
+  readonly state: string
+  readonly error: string | null
+  /** Models the server serves, or the manual ones from remote.json when no server runs. */
+  readonly models: ReadonlyArray<string>
+  readonly baseUrl: string
+}
+
+/** One model discovery: the number of models, or the upstream's error text. */
+export type TestOutcome =
+  | { readonly ok: true; readonly models: ReadonlyArray<string> }
+  | { readonly ok: false; readonly error: string }
+
+export interface ProviderBackend {
+  /** Whether a server answers: states and discovered models are live. */
+  readonly running: boolean
+  /** The server's URL (probed even when none answers, to say where none was found). */
+  readonly url: string
+  readonly list: Effect.Effect<ReadonlyArray<ProviderRow>, CliFailure>
+  /** The plain headers of a provider, so `edit --header` can change one and keep the others. */
+  readonly headersOf: (id: string) => Effect.Effect<Readonly<Record<string, string>>, CliFailure>
+  /** Returns the new provider's id. */
+  readonly add: (input: NewProvider) => Effect.Effect<string, CliFailure>
+  readonly edit: (id: string, edit: ProviderEdit) => Effect.Effect<void, CliFailure>
+  readonly setEnabled: (id: string, enabled: boolean) => Effect.Effect<void, CliFailure>
+  readonly remove: (id: string) => Effect.Effect<void, CliFailure>
+  /** One model discovery with the saved settings and secrets. */
+  readonly test: (id: string) => Effect.Effect<TestOutcome, CliFailure>
+}
+
+/**
+ * The running server at `url` (default `http://127.0.0.1:$SWITCHBOARD_PORT`, port 1337) when its
+ * `/health` answers, else the config on disk. A `--url` given explicitly must answer: the user
+ * asked for that server, so silently changing the files instead would be a surprise.
+ */
+export const choose = (url: Option.Option<string>) =>
+  Effect.gen(function*() {
+    const target = Option.getOrElse(url, defaultUrl)
+    const client = yield* probe(target)
+    if (Option.isSome(client)) return remoteBackend(client.value)
+    if (Option.isSome(url)) return yield* new CliFailure({ message: `no Switchboard server answers at ${target}` })
+    return yield* localBackend(target)
+  })
+
+/** `--url`: which server to manage; without it, the default one if it runs, else the files. */
+export const urlFlag = Flag.String("url").pipe(
+  Flag.withDescription(
+    "Switchboard server to manage (default http://127.0.0.1:$SWITCHBOARD_PORT, port 1337). " +
+      "Without --url, remote.json and the secret store are changed directly when no server answers"
+  ),
+  Flag.optional
+)

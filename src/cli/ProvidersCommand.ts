@@ -1,0 +1,214 @@
+/**
+ * `switchboard providers list|add|edit|remove|enable|disable|test`: the same operations as the
+ * admin API, carried out by a running server when one answers and on the config directly when
+ * none does (`ProviderBackend.choose`), so both stay consistent.
+ */
+import { Console, Effect, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
+import { presetFor } from "../config/Presets.ts"
+import { PresetId } from "../config/RemoteConfig.ts"
+import { CliFailure, operation } from "./Operation.ts"
+import { choose, type ProviderBackend, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
+import { readSecrets } from "./SecretInput.ts"
+import { type Colour, colourEnabled, renderTable } from "./Table.ts"
+
+const providerId = Argument.String("provider-id").pipe(Argument.withDescription("The provider's id (its model prefix)"))
+
+const preset = Argument.Literals("preset", PresetId.literals).pipe(
+  Argument.withDescription(`Where the provider lives: ${PresetId.literals.join(", ")} (custom: give --host)`)
+)
+
+/** Flags that set a provider's settings; shared by `add` and `edit`. */
+const settingsFlags = {
+  name: Flag.String("name").pipe(Flag.withDescription("Display name (default: the preset's); the id never changes"), Flag.optional),
+  host: Flag.String("host").pipe(Flag.withDescription("Host name or IP address, without scheme, port or path"), Flag.optional),
+  port: Flag.Int("port").pipe(Flag.withDescription("Port (default: the protocol's)"), Flag.optional),
+  protocol: Flag.Literals("protocol", ["http", "https"]).pipe(Flag.withDescription("http or https"), Flag.optional),
+  basePath: Flag.String("base-path").pipe(Flag.withDescription("Path of the API, e.g. /v1"), Flag.optional),
+  format: Flag.Literals("format", ["openai", "anthropic", "responses"]).pipe(
+    Flag.withDescription("Wire format the provider speaks: openai (Chat Completions), anthropic (Messages), responses"),
+    Flag.optional
+  ),
+  timeout: Flag.Finite("timeout").pipe(Flag.withDescription("Seconds allowed for an upstream answer"), Flag.optional),
+  header: Flag.String("header").pipe(
+    Flag.withDescription("A plain header K=V sent upstream (repeatable; on edit, K= removes it)"),
+    Flag.atLeast(0)
+  ),
+  secretHeader: Flag.String("secret-header").pipe(
+    Flag.withDescription("Name of a header whose value is secret (repeatable): read from a hidden prompt, or one line of stdin each"),
+    Flag.atLeast(0)
+  ),
+  apiKeyStdin: Flag.Boolean("api-key-stdin").pipe(
+    Flag.withDescription("Read the API key from stdin (first line), e.g. echo -n \"$KEY\" | switchboard providers add openai --api-key-stdin"),
+    Flag.withDefault(false)
+  ),
+  url: urlFlag
+}
+
+type SettingsFlags = {
+  readonly [K in keyof typeof settingsFlags]: (typeof settingsFlags)[K] extends Flag.Flag<infer A> ? A : never
+}
+
+/** `K=V` pairs, split at the first `=`; an empty value (`K=`) is kept: on edit it removes the header. */
+const parseHeaders = (pairs: ReadonlyArray<string>) =>
+  Effect.forEach(pairs, (pair) => {
+    const eq = pair.indexOf("=")
+    return eq <= 0
+      ? Effect.fail(new CliFailure({ message: `--header ${JSON.stringify(pair)}: expected NAME=VALUE` }))
+      : Effect.succeed([pair.slice(0, eq).trim(), pair.slice(eq + 1)] as const)
+  })
+
+const optional = <K extends string, A>(key: K, value: Option.Option<A>): { [P in K]?: A } =>
+  Option.isSome(value) ? ({ [key]: value.value } as { [P in K]?: A }) : {}
+
+/** The settings the flags give, except headers (which differ between add and edit). */
+const plainSettings = (flags: SettingsFlags) => ({
+  ...optional("host", flags.host),
+  ...optional("port", flags.port),
+  ...optional("protocol", flags.protocol),
+  ...optional("basePath", flags.basePath),
+  ...optional("format", flags.format),
+  ...optional("timeoutSeconds", flags.timeout)
+})
+
+const secretHeadersOf = (values: Readonly<Record<string, Redacted.Redacted<string>>>) =>
+  Object.keys(values).length === 0 ? {} : { secretHeaders: values }
+
+const stateColour = (state: string): Colour | undefined => {
+  switch (state) {
+    case "connected":
+      return "green"
+    case "connecting":
+      return "blue"
+    case "error":
+      return "red"
+    case "disconnected":
+    case "disabled":
+    case "not running":
+      return "gray"
+    default:
+      return undefined
+  }
+}
+
+const modelsCell = (backend: ProviderBackend, row: ProviderRow) =>
+  backend.running ? String(row.models.length) : row.models.length === 0 ? "-" : `${row.models.length} manual`
+
+/** The providers table; without a server, a line says the states are not live. */
+export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<ProviderRow>): string => {
+  const colour = colourEnabled()
+  const table = renderTable(
+    ["ID", "NAME", "STATE", "MODELS", "BASE URL", "ERROR"],
+    rows.map((row) => [
+      row.id,
+      row.name,
+      { text: row.state, colour: stateColour(row.state) },
+      modelsCell(backend, row),
+      row.baseUrl,
+      { text: row.error ?? "", colour: "red" }
+    ]),
+    colour
+  )
+  const empty = rows.length === 0 ? "\nno providers configured: add one with `switchboard providers add <preset>`" : ""
+  const note = backend.running ? "" : `\nSwitchboard is not running (no server at ${backend.url}): settings from remote.json, no live state`
+  return table + empty + note
+}
+
+const list = Command.make("list", { url: urlFlag }, ({ url }) =>
+  operation(Effect.gen(function*() {
+    const backend = yield* choose(url)
+    yield* Console.log(providersTable(backend, yield* backend.list))
+  }))).pipe(Command.withDescription("List providers with their state, model count and base URL"))
+
+const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
+  operation(Effect.gen(function*() {
+    const backend = yield* choose(flags.url)
+    const headers = Object.fromEntries(yield* parseHeaders(flags.header))
+    const label = Option.getOrElse(flags.name, () => presetFor(flags.preset).label)
+    const needsKey = presetFor(flags.preset).auth === "apiKey"
+    const secrets = yield* readSecrets({
+      apiKey: flags.apiKeyStdin ? "required" : needsKey ? "optional" : "no",
+      headers: flags.secretHeader
+    }, label)
+    const input: NewProvider = {
+      preset: flags.preset,
+      ...optional("name", flags.name),
+      settings: { ...plainSettings(flags), ...(Object.keys(headers).length === 0 ? {} : { headers }) },
+      ...(secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
+      ...secretHeadersOf(secrets.headers)
+    }
+    const id = yield* backend.add(input)
+    if (needsKey && secrets.apiKey === undefined) {
+      yield* Console.error(`no API key given for ${id}: set one with \`switchboard providers edit ${id} --api-key-stdin\``)
+    }
+    yield* Console.log(id)
+  }))).pipe(
+    Command.withDescription(
+      "Add a provider from a preset and print its new id. The API key is read from a hidden prompt, " +
+        "or from stdin with --api-key-stdin (never from a flag value)"
+    )
+  )
+
+const edit = Command.make("edit", {
+  providerId,
+  ...settingsFlags,
+  confirmKeepSecrets: Flag.Boolean("confirm-keep-secrets").pipe(
+    Flag.withDescription("Keep the stored API key and secret headers although protocol, host or port change"),
+    Flag.withDefault(false)
+  )
+}, (flags) =>
+  operation(Effect.gen(function*() {
+    const backend = yield* choose(flags.url)
+    const pairs = yield* parseHeaders(flags.header)
+    let headers: Record<string, string> | undefined
+    if (pairs.length > 0) {
+      headers = { ...(yield* backend.headersOf(flags.providerId)) }
+      for (const [name, value] of pairs) value === "" ? delete headers[name] : headers[name] = value
+    }
+    const secrets = yield* readSecrets({ apiKey: flags.apiKeyStdin ? "required" : "no", headers: flags.secretHeader }, flags.providerId)
+    const change: ProviderEdit = {
+      ...optional("name", flags.name),
+      settings: { ...plainSettings(flags), ...(headers === undefined ? {} : { headers }) },
+      ...(secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
+      ...secretHeadersOf(secrets.headers),
+      ...(flags.confirmKeepSecrets ? { confirmKeepSecrets: true } : {})
+    }
+    yield* backend.edit(flags.providerId, change)
+    yield* Console.log(`updated provider ${flags.providerId}`)
+  }))).pipe(
+    Command.withDescription(
+      "Change a provider's settings, name or secrets (--api-key-stdin: a new key; --secret-header: a new value). " +
+        "Moving a provider with stored secrets to another protocol, host or port needs --confirm-keep-secrets or new values"
+    )
+  )
+
+const remove = Command.make("remove", { providerId, url: urlFlag }, ({ providerId, url }) =>
+  operation(Effect.gen(function*() {
+    const backend = yield* choose(url)
+    yield* backend.remove(providerId)
+    yield* Console.log(`removed provider ${providerId} and its secrets`)
+  }))).pipe(Command.withDescription("Remove a provider from remote.json and delete its secrets from the keychain"))
+
+const setEnabled = (enabled: boolean) =>
+  Command.make(enabled ? "enable" : "disable", { providerId, url: urlFlag }, ({ providerId, url }) =>
+    operation(Effect.gen(function*() {
+      const backend = yield* choose(url)
+      yield* backend.setEnabled(providerId, enabled)
+      yield* Console.log(`${enabled ? "enabled" : "disabled"} provider ${providerId}`)
+    }))).pipe(Command.withDescription(enabled ? "Run a provider again" : "Stop a provider, keeping its settings and secrets"))
+
+const test = Command.make("test", { providerId, url: urlFlag }, ({ providerId, url }) =>
+  operation(Effect.gen(function*() {
+    const backend = yield* choose(url)
+    const outcome = yield* backend.test(providerId)
+    if (!outcome.ok) return yield* new CliFailure({ message: `${providerId}: ${outcome.error}` })
+    yield* Console.log(`ok: ${providerId} serves ${outcome.models.length} model${outcome.models.length === 1 ? "" : "s"}`)
+  }))).pipe(
+    Command.withDescription("Discover a provider's models once with its saved settings and key: ok and the model count, or the upstream's error")
+  )
+
+export const ProvidersCommand = Command.make("providers").pipe(
+  Command.withDescription("Manage providers: through the running server when one answers, else in remote.json directly"),
+  Command.withSubcommands([list, add, edit, remove, setEnabled(true), setEnabled(false), test])
+)
