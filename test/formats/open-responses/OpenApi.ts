@@ -18,7 +18,9 @@ type JsonSchema = {
   readonly items?: JsonSchema
 }
 
-const SPEC_PATH = "/work/shared/specs/openresponses/openapi.json"
+// A copy of ../shared/specs/openresponses/openapi.json (Apache-2.0, see SOURCE.txt and LICENSE beside
+// it), kept in the repo so the tests run on any clone.
+const SPEC_PATH = new URL("../../fixtures/specs/openresponses/openapi.json", import.meta.url)
 
 export const openApi = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as {
   readonly components: { readonly schemas: { readonly [name: string]: JsonSchema } }
