@@ -5,12 +5,16 @@
  * are skipped with the reason printed — except in CI, where they are required.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0
-const args = ["vitest", "run", ...process.argv.slice(2)]
+// Vitest's own summary is for people; a JSON report as well gives the plain closing line
+// `N passed, N failed, N skipped` that tools reading the run (CI) understand.
+const reportDir = mkdtempSync(join(tmpdir(), "switchboard-test-report-"))
+const reportFile = join(reportDir, "vitest.json")
+const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`, ...process.argv.slice(2)]
 const canKeyring = process.platform === "linux" && has("dbus-run-session") && has("gnome-keyring-daemon")
 
 let status: number | null
@@ -35,4 +39,9 @@ if (canKeyring) {
   console.warn(`[switchboard] keychain tests will be SKIPPED: ${reason}`)
   status = spawnSync("npx", args, { stdio: "inherit", env: { ...process.env, SWITCHBOARD_TEST_KEYCHAIN_SKIP_REASON: reason } }).status
 }
+if (existsSync(reportFile)) {
+  const report = JSON.parse(readFileSync(reportFile, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
+  console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`)
+}
+rmSync(reportDir, { recursive: true, force: true })
 process.exit(status ?? 1)
