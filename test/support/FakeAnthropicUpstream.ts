@@ -22,8 +22,8 @@
  * @see ../shared/specs/anthropic/sdk-fixtures/typescript/tool_use_response.txt — a recorded stream
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
+import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
 
 export type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
 
@@ -140,11 +140,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
   const behaviours = new Map<string, MessageBehaviour>(Object.entries(options.models ?? { "claude-sonnet-4-5": reply() }))
   let apiKey = options.apiKey
   const pageSize = options.pageSize ?? 1000
-  const requests: Array<RecordedRequest> = []
-  const listeners = new Set<() => void>()
-  const notify = () => {
-    for (const listener of Array.from(listeners)) listener()
-  }
+  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let counter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -325,11 +321,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenOnLoopback(server)
 
   return {
     host: "127.0.0.1",
@@ -339,27 +331,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
     setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
     setApiKey: (key) => void (apiKey = key),
-    waitFor: (predicate, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = requests.find(predicate)
-          if (found) {
-            listeners.delete(check)
-            clearTimeout(timer)
-            resolve(found)
-          }
-        }
-        const timer = setTimeout(() => {
-          listeners.delete(check)
-          reject(new Error(`no upstream request matched within ${timeoutMs} ms; saw ${requests.map((r) => `${r.method} ${r.path}`).join(", ")}`))
-        }, timeoutMs)
-        listeners.add(check)
-        check()
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    waitFor,
+    close: () => closeServer(server)
   }
 }

@@ -22,7 +22,7 @@
  * @see ../shared/specs/openai/sdk-fixtures/ChatCompletionStream.test.ts.snap — recorded streams
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
 
 /** A function tool call the fake answers with. `arguments` is JSON text, as the API sends it. */
 export interface FakeToolCall {
@@ -167,11 +167,7 @@ const fragments = (text: string, n: number): Array<string> => {
 export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions = {}): Promise<FakeOpenAiUpstream> => {
   const behaviours = new Map<string, ChatBehaviour>(Object.entries(options.models ?? { "gpt-4o-mini": reply() }))
   let apiKey = options.apiKey
-  const requests: Array<RecordedRequest> = []
-  const listeners = new Set<() => void>()
-  const notify = () => {
-    for (const listener of Array.from(listeners)) listener()
-  }
+  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let requestCounter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -346,11 +342,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenOnLoopback(server)
 
   return {
     host: "127.0.0.1",
@@ -360,27 +352,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
     setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
     setApiKey: (key) => void (apiKey = key),
-    waitFor: (predicate, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = requests.find(predicate)
-          if (found) {
-            listeners.delete(check)
-            clearTimeout(timer)
-            resolve(found)
-          }
-        }
-        const timer = setTimeout(() => {
-          listeners.delete(check)
-          reject(new Error(`no upstream request matched within ${timeoutMs} ms; saw ${requests.map((r) => `${r.method} ${r.path}`).join(", ")}`))
-        }, timeoutMs)
-        listeners.add(check)
-        check()
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    waitFor,
+    close: () => closeServer(server)
   }
 }

@@ -26,8 +26,8 @@
  * @see ../shared/specs/openresponses/docs/2026-04-24.mdx "Items are streamable", "Errors", "Streaming"
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
+import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
 
 export type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
 
@@ -201,11 +201,7 @@ const finishedItem = (item: Item, status: "completed" | "incomplete") => {
 export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamOptions = {}): Promise<FakeResponsesUpstream> => {
   const behaviours = new Map<string, ResponsesBehaviour>(Object.entries(options.models ?? { "gpt-5-mini": reply() }))
   let apiKey = options.apiKey
-  const requests: Array<RecordedRequest> = []
-  const listeners = new Set<() => void>()
-  const notify = () => {
-    for (const listener of Array.from(listeners)) listener()
-  }
+  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let counter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -398,11 +394,7 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => resolve())
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenOnLoopback(server)
 
   return {
     host: "127.0.0.1",
@@ -412,27 +404,7 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
     setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
     setApiKey: (key) => void (apiKey = key),
-    waitFor: (predicate, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = requests.find(predicate)
-          if (found) {
-            listeners.delete(check)
-            clearTimeout(timer)
-            resolve(found)
-          }
-        }
-        const timer = setTimeout(() => {
-          listeners.delete(check)
-          reject(new Error(`no upstream request matched within ${timeoutMs} ms; saw ${requests.map((r) => `${r.method} ${r.path}`).join(", ")}`))
-        }, timeoutMs)
-        listeners.add(check)
-        check()
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    waitFor,
+    close: () => closeServer(server)
   }
 }
