@@ -27,13 +27,13 @@ import {
   type FakeOpenAiUpstream,
   parallelToolCalls,
   providerEntry,
-  type RecordedRequest,
   reply,
   stall,
   startFakeOpenAiUpstream,
   toolCalls
 } from "../support/FakeOpenAiUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
+import type { RecordedRequest } from "../support/FakeServer.ts"
 
 const KEY_CLAUDE = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 

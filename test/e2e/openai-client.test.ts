@@ -34,12 +34,12 @@ import {
   parallelToolCalls,
   providerEntry,
   reply,
-  type RecordedRequest,
   stall,
   startFakeOpenAiUpstream,
   toolCalls
 } from "../support/FakeOpenAiUpstream.ts"
 import { type ProviderStatusJson, type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
+import type { RecordedRequest } from "../support/FakeServer.ts"
 
 const KEY_ALPHA = `sk-e2e-alpha-${randomBytes(16).toString("hex")}`
 const KEY_WRONG = `sk-e2e-wrong-${randomBytes(16).toString("hex")}`

@@ -15,7 +15,6 @@ import {
   failWith,
   type FakeAnthropicUpstream,
   parallelToolUses,
-  type RecordedRequest,
   reply,
   stall,
   startFakeAnthropicUpstream,
@@ -24,6 +23,7 @@ import {
   toolUse
 } from "../support/FakeAnthropicUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
+import type { RecordedRequest } from "../support/FakeServer.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_SLOW = `sk-ant-e2e-slow-${randomBytes(16).toString("hex")}`

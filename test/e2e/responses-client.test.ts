@@ -35,7 +35,6 @@ import {
   type FakeOpenAiUpstream,
   parallelToolCalls,
   providerEntry,
-  type RecordedRequest,
   reply,
   stall as openAiStall,
   startFakeOpenAiUpstream,
@@ -55,6 +54,7 @@ import {
   startFakeResponsesUpstream
 } from "../support/FakeResponsesUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
+import type { RecordedRequest } from "../support/FakeServer.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`

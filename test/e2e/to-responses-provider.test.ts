@@ -21,13 +21,13 @@ import {
   functionCalls,
   parallelFunctionCalls,
   reasonThenReply,
-  type RecordedRequest,
   reply,
   responsesProviderEntry,
   stall,
   startFakeResponsesUpstream
 } from "../support/FakeResponsesUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
+import type { RecordedRequest } from "../support/FakeServer.ts"
 
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`
 

@@ -21,11 +21,9 @@
  * @see https://docs.anthropic.com/en/api/messages, /en/api/messages-streaming, /en/api/errors, /en/api/models-list
  * @see ../shared/specs/anthropic/sdk-fixtures/typescript/tool_use_response.txt — a recorded stream
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
-import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
 
-export type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
 
 /** A tool call the fake answers with; `input` is the object Anthropic sends. */
 export interface FakeToolUse {
@@ -140,7 +138,6 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
   const behaviours = new Map<string, MessageBehaviour>(Object.entries(options.models ?? { "claude-sonnet-4-5": reply() }))
   let apiKey = options.apiKey
   const pageSize = options.pageSize ?? 1000
-  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let counter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -290,35 +287,12 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     res.end()
   }
 
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const rawBody = Buffer.concat(chunks).toString("utf8")
-      let body: unknown
-      try {
-        body = rawBody === "" ? undefined : JSON.parse(rawBody)
-      } catch {
-        body = undefined
-      }
-      const [path = "", query = ""] = (req.url ?? "").split("?")
-      const record: RecordedRequest = { method: req.method ?? "", path, query, headers: req.headers, rawBody, body, closedEarly: false, finished: false }
-      requests.push(record)
-      res.once("finish", () => {
-        record.finished = true
-        notify()
-      })
-      res.once("close", () => {
-        if (!res.writableFinished) record.closedEarly = true
-        notify()
-      })
-      notify()
-
-      if (!checkHeaders(req, res)) return
-      if (req.method === "GET" && path === "/v1/models") return listModels(query, res)
-      if (req.method === "POST" && path === "/v1/messages") return messages(record, res)
-      send(res, 404, errorBody("not_found_error", `Not found: ${req.method} ${path}`))
-    })
+  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+    const { path, query } = record
+    if (!checkHeaders(req, res)) return
+    if (req.method === "GET" && path === "/v1/models") return listModels(query, res)
+    if (req.method === "POST" && path === "/v1/messages") return messages(record, res)
+    send(res, 404, errorBody("not_found_error", `Not found: ${req.method} ${path}`))
   })
 
   const port = await listenOnLoopback(server)

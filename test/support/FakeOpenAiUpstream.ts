@@ -21,8 +21,8 @@
  *   `CreateChatCompletionStreamResponse`, `ChatCompletionMessageToolCallChunk`, `ErrorResponse`, `listModels`
  * @see ../shared/specs/openai/sdk-fixtures/ChatCompletionStream.test.ts.snap — recorded streams
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
-import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
 
 /** A function tool call the fake answers with. `arguments` is JSON text, as the API sends it. */
 export interface FakeToolCall {
@@ -57,21 +57,6 @@ export const parallelToolCalls: ReadonlyArray<FakeToolCall> = [
 ]
 
 /** One request as the fake received it. */
-export interface RecordedRequest {
-  readonly method: string
-  /** The path, without the query string. */
-  readonly path: string
-  readonly query: string
-  readonly headers: IncomingHttpHeaders
-  readonly rawBody: string
-  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
-  readonly body: unknown
-  /** The client closed the connection before the response was complete. */
-  closedEarly: boolean
-  /** The response was completely written. */
-  finished: boolean
-}
-
 export interface FakeOpenAiUpstreamOptions {
   /** Model ids and what each does. Default: `gpt-4o-mini` replying. */
   readonly models?: Readonly<Record<string, ChatBehaviour>>
@@ -167,7 +152,6 @@ const fragments = (text: string, n: number): Array<string> => {
 export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions = {}): Promise<FakeOpenAiUpstream> => {
   const behaviours = new Map<string, ChatBehaviour>(Object.entries(options.models ?? { "gpt-4o-mini": reply() }))
   let apiKey = options.apiKey
-  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let requestCounter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -294,52 +278,20 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     res.end()
   }
 
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const rawBody = Buffer.concat(chunks).toString("utf8")
-      let body: unknown
-      try {
-        body = rawBody === "" ? undefined : JSON.parse(rawBody)
-      } catch {
-        body = undefined
-      }
-      const [path = "", query = ""] = (req.url ?? "").split("?")
-      const record: RecordedRequest = {
-        method: req.method ?? "",
-        path,
-        query,
-        headers: req.headers,
-        rawBody,
-        body,
-        closedEarly: false,
-        finished: false
-      }
-      requests.push(record)
-      res.once("finish", () => {
-        record.finished = true
-        notify()
-      })
-      res.once("close", () => {
-        if (!res.writableFinished) record.closedEarly = true
-        notify()
-      })
-      notify()
-
-      if (!authorized(req, res)) return
-      if (req.method === "GET" && path === "/v1/models") {
-        return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
-      }
-      if (req.method === "GET" && path.startsWith("/v1/models/")) {
-        const id = decodeURIComponent(path.slice("/v1/models/".length))
-        return behaviours.has(id)
-          ? send(res, 200, modelObject(id))
-          : send(res, 404, errorBody(`The model '${id}' does not exist`, "invalid_request_error", "model_not_found", "model"))
-      }
-      if (req.method === "POST" && path === "/v1/chat/completions") return chatCompletion(record, res)
-      send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "invalid_request_error", null))
-    })
+  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+    const { path } = record
+    if (!authorized(req, res)) return
+    if (req.method === "GET" && path === "/v1/models") {
+      return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
+    }
+    if (req.method === "GET" && path.startsWith("/v1/models/")) {
+      const id = decodeURIComponent(path.slice("/v1/models/".length))
+      return behaviours.has(id)
+        ? send(res, 200, modelObject(id))
+        : send(res, 404, errorBody(`The model '${id}' does not exist`, "invalid_request_error", "model_not_found", "model"))
+    }
+    if (req.method === "POST" && path === "/v1/chat/completions") return chatCompletion(record, res)
+    send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "invalid_request_error", null))
   })
 
   const port = await listenOnLoopback(server)

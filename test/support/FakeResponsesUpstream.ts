@@ -25,11 +25,9 @@
  * @see ../shared/specs/openresponses/openapi.json `createResponse`, `ResponseResource`, the streaming events
  * @see ../shared/specs/openresponses/docs/2026-04-24.mdx "Items are streamable", "Errors", "Streaming"
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
-import { closeServer, listenOnLoopback, makeRequestLog } from "./FakeServer.ts"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
 
-export type { RecordedRequest } from "./FakeOpenAiUpstream.ts"
 
 /** A function call the fake answers with; `arguments` is JSON text, as the API sends it. */
 export interface FakeFunctionCall {
@@ -201,7 +199,6 @@ const finishedItem = (item: Item, status: "completed" | "incomplete") => {
 export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamOptions = {}): Promise<FakeResponsesUpstream> => {
   const behaviours = new Map<string, ResponsesBehaviour>(Object.entries(options.models ?? { "gpt-5-mini": reply() }))
   let apiKey = options.apiKey
-  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
   let counter = 0
 
   const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -363,35 +360,12 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     res.end()
   }
 
-  const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const rawBody = Buffer.concat(chunks).toString("utf8")
-      let body: unknown
-      try {
-        body = rawBody === "" ? undefined : JSON.parse(rawBody)
-      } catch {
-        body = undefined
-      }
-      const [path = "", query = ""] = (req.url ?? "").split("?")
-      const record: RecordedRequest = { method: req.method ?? "", path, query, headers: req.headers, rawBody, body, closedEarly: false, finished: false }
-      requests.push(record)
-      res.once("finish", () => {
-        record.finished = true
-        notify()
-      })
-      res.once("close", () => {
-        if (!res.writableFinished) record.closedEarly = true
-        notify()
-      })
-      notify()
-
-      if (!authorized(req, res)) return
-      if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
-      if (req.method === "POST" && path === "/v1/responses") return responses(record, res)
-      send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "not_found", "not_found"))
-    })
+  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+    const { path } = record
+    if (!authorized(req, res)) return
+    if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
+    if (req.method === "POST" && path === "/v1/responses") return responses(record, res)
+    send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "not_found", "not_found"))
   })
 
   const port = await listenOnLoopback(server)

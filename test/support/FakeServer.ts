@@ -2,16 +2,27 @@
  * What every fake upstream shares: a log of the requests it received that tests can wait on,
  * and listening on / closing a loopback port.
  */
-import type { Server } from "node:http"
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 
-export interface LoggedRequest {
+/** One request a fake upstream received, and what became of its response. */
+export interface RecordedRequest {
   readonly method: string
+  /** The path, without the query string. */
   readonly path: string
+  readonly query: string
+  readonly headers: IncomingHttpHeaders
+  readonly rawBody: string
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  readonly body: unknown
+  /** The client closed the connection before the response was complete. */
+  closedEarly: boolean
+  /** The response was completely written. */
+  finished: boolean
 }
 
 /** The requests a fake received; `notify` after a request changes (finished, closed early). */
-export const makeRequestLog = <R extends LoggedRequest>() => {
+const makeRequestLog = <R extends { readonly method: string; readonly path: string }>() => {
   const requests: Array<R> = []
   const listeners = new Set<() => void>()
   const notify = () => {
@@ -51,3 +62,38 @@ export const closeServer = (server: Server): Promise<void> =>
     server.closeAllConnections()
     server.close(() => resolve())
   })
+
+/**
+ * A node:http server that reads each request's body, records it (and whether its response finished
+ * or the client left early), then hands it to `route`.
+ */
+export const createRecordingServer = (route: (record: RecordedRequest, req: IncomingMessage, res: ServerResponse) => void) => {
+  const { requests, notify, waitFor } = makeRequestLog<RecordedRequest>()
+  const server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => {
+      const rawBody = Buffer.concat(chunks).toString("utf8")
+      let body: unknown
+      try {
+        body = rawBody === "" ? undefined : JSON.parse(rawBody)
+      } catch {
+        body = undefined
+      }
+      const [path = "", query = ""] = (req.url ?? "").split("?")
+      const record: RecordedRequest = { method: req.method ?? "", path, query, headers: req.headers, rawBody, body, closedEarly: false, finished: false }
+      requests.push(record)
+      res.once("finish", () => {
+        record.finished = true
+        notify()
+      })
+      res.once("close", () => {
+        if (!res.writableFinished) record.closedEarly = true
+        notify()
+      })
+      notify()
+      route(record, req, res)
+    })
+  })
+  return { server, requests, waitFor }
+}
