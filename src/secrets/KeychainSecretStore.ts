@@ -35,21 +35,13 @@ export const unreachableMessage = (cause: unknown) =>
     : "") +
   "choose SWITCHBOARD_SECRETS=env to read secrets from SWITCHBOARD_KEY_<ID> / SWITCHBOARD_HEADER_<ID>_<NAME> instead."
 
-const entry = (account: string) =>
-  Effect.try({
-    try: () => new AsyncEntry(SERVICE, account, ENTRY_OPTIONS),
-    catch: (cause) => new SecretStoreError({ backend: BACKEND, message: unreachableMessage(cause) })
-  })
-
+/** One keychain operation on an account; a failure is the error's text (the constructor throws too, when the store is gone). */
 const rawCall = <A>(account: string, f: (entry: AsyncEntry) => Promise<A>) =>
   Effect.tryPromise({ try: () => f(new AsyncEntry(SERVICE, account, ENTRY_OPTIONS)), catch: describe })
 
 const call = <A>(account: string, what: string, f: (entry: AsyncEntry) => Promise<A>) =>
-  Effect.flatMap(entry(account), (e) =>
-    Effect.tryPromise({
-      try: () => f(e),
-      catch: (cause) => new SecretStoreError({ backend: BACKEND, message: `cannot ${what} ${account} in the ${BACKEND}: ${describe(cause)}` })
-    }))
+  Effect.mapError(rawCall(account, f), (cause) =>
+    new SecretStoreError({ backend: BACKEND, message: `cannot ${what} ${account} in the ${BACKEND}: ${cause}` }))
 
 /** A write/read/delete round trip: a store that only pretends to work fails here, at start-up. */
 export const probe: Effect.Effect<void, SecretStoreError> = Effect.gen(function*() {
