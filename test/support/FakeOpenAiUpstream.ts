@@ -33,8 +33,11 @@ export interface FakeToolCall {
 
 /** What the fake does when asked for a chat completion with a given model. */
 export type ChatBehaviour =
-  /** An assistant message; `content` defaults to an echo of the last user message. */
-  | { readonly _tag: "Reply"; readonly content?: string }
+  /**
+   * An assistant message; `content` defaults to an echo of the last user message. `reasoning` is
+   * sent first as `reasoning_content` (as DeepSeek, vLLM and LM Studio do).
+   */
+  | { readonly _tag: "Reply"; readonly content?: string; readonly reasoning?: string }
   /** Parallel tool calls (`finish_reason: "tool_calls"`). */
   | { readonly _tag: "ToolCalls"; readonly calls: ReadonlyArray<FakeToolCall> }
   /** An HTTP error in the OpenAI shape. */
@@ -45,6 +48,9 @@ export type ChatBehaviour =
   | { readonly _tag: "Stall" }
 
 export const reply = (content?: string): ChatBehaviour => content === undefined ? { _tag: "Reply" } : { _tag: "Reply", content }
+/** A reply that thinks aloud first: `reasoning` then the content (an echo unless given). */
+export const replyWithReasoning = (reasoning: string, content?: string): ChatBehaviour =>
+  content === undefined ? { _tag: "Reply", reasoning } : { _tag: "Reply", content, reasoning }
 export const toolCalls = (calls: ReadonlyArray<FakeToolCall>): ChatBehaviour => ({ _tag: "ToolCalls", calls })
 export const failWith = (status: 404 | 429 | 500): ChatBehaviour => ({ _tag: "Error", status })
 export const endless = (intervalMs = 10): ChatBehaviour => ({ _tag: "Endless", intervalMs })
@@ -204,6 +210,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     const prompt = lastUserMessage(request)
     const base = { id, created: CREATED, model, system_fingerprint: "fp_fake" }
     const content = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${prompt}` : ""
+    const reasoning = behaviour._tag === "Reply" ? behaviour.reasoning : undefined
 
     if (request.stream !== true) {
       if (behaviour._tag === "Endless" || behaviour._tag === "Stall") {
@@ -218,7 +225,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
           annotations: [],
           tool_calls: behaviour.calls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }))
         }
-        : { role: "assistant", content, refusal: null, annotations: [] }
+        : { role: "assistant", content, refusal: null, annotations: [], ...(reasoning === undefined ? {} : { reasoning_content: reasoning }) }
       const completionTokens = behaviour._tag === "ToolCalls" ? behaviour.calls.length * 10 : countTokens(content)
       return send(res, 200, {
         ...base,
@@ -267,6 +274,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
       completionTokens = behaviour.calls.length * 10
     } else {
       events.push(chunk([delta({ role: "assistant", content: "", refusal: null })]))
+      for (const part of reasoning === undefined ? [] : pieces(reasoning)) events.push(chunk([delta({ reasoning_content: part })]))
       for (const part of pieces(content)) events.push(chunk([delta({ content: part })]))
       events.push(chunk([delta({}, "stop")]))
       completionTokens = countTokens(content)

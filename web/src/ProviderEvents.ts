@@ -1,0 +1,57 @@
+/**
+ * The live provider list: `GET /admin/events` (a `snapshot`, then `state` and `removed` per
+ * change), re-opened after a pause when it ends or fails, until stopped.
+ */
+import { apiFetch, errorOf } from "./Api.ts"
+import { readSse } from "./Sse.ts"
+import { decodeJson, type Provider, type ProviderStatus, ProviderStatus as ProviderStatusSchema, RemovedEvent, SnapshotEvent, StreamErrorEvent } from "./Wire.ts"
+
+export interface ProviderEventHandlers {
+  readonly snapshot: (providers: ReadonlyArray<Provider>) => void
+  readonly state: (status: ProviderStatus) => void
+  readonly removed: (id: string) => void
+  /** `null` while the stream is open, else why it is not (it is re-opened after a pause). */
+  readonly connection: (problem: string | null) => void
+}
+
+const RETRY_MS = 2_000
+
+const decodeSnapshot = decodeJson(SnapshotEvent)
+const decodeState = decodeJson(ProviderStatusSchema)
+const decodeRemoved = decodeJson(RemovedEvent)
+const decodeStreamError = decodeJson(StreamErrorEvent)
+
+/** Starts watching; the returned function stops. */
+export const watchProviders = (handlers: ProviderEventHandlers): (() => void) => {
+  const controller = new AbortController()
+  const once = async (): Promise<string> => {
+    const response = await apiFetch("/admin/events", { signal: controller.signal, headers: { accept: "text/event-stream" } })
+    if (!response.ok) return (await errorOf(response)).message
+    handlers.connection(null)
+    let problem = "the event stream ended"
+    await readSse(response, (event) => {
+      switch (event.event) {
+        case "snapshot":
+          return handlers.snapshot(decodeSnapshot(event.data).providers)
+        case "state":
+          return handlers.state(decodeState(event.data))
+        case "removed":
+          return handlers.removed(decodeRemoved(event.data).id)
+        case "error":
+          problem = decodeStreamError(event.data).message
+          return
+      }
+    })
+    return problem
+  }
+  const loop = async () => {
+    while (!controller.signal.aborted) {
+      const problem = await once().catch((error: unknown) => error instanceof Error ? error.message : String(error))
+      if (controller.signal.aborted) return
+      handlers.connection(problem)
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+    }
+  }
+  void loop()
+  return () => controller.abort()
+}

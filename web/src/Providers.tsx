@@ -1,0 +1,210 @@
+/**
+ * The provider cards: live state (from the admin event stream), model count, edit, delete (with
+ * confirmation), the enable toggle, and the form to add one. The state is written next to its
+ * colored dot, so it does not rest on color alone.
+ */
+import { useEffect, useRef, useState } from "preact/hooks"
+import { apiFetch, apiJson, errorOf } from "./Api.ts"
+import { PencilIcon, TrashIcon } from "./Icons.tsx"
+import { ProviderForm } from "./ProviderForm.tsx"
+import { watchProviders } from "./ProviderEvents.ts"
+import { Provider, type Provider as ProviderJson, ProviderList, type ProviderStatus } from "./Wire.ts"
+
+const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
+
+const upsert = (list: ReadonlyArray<ProviderJson>, provider: ProviderJson): ReadonlyArray<ProviderJson> =>
+  list.some((p) => p.id === provider.id) ? list.map((p) => p.id === provider.id ? provider : p) : [...list, provider]
+
+/** A state event carries the status only; the settings and secret flags stay as they were. */
+const withStatus = (list: ReadonlyArray<ProviderJson>, status: ProviderStatus): ReadonlyArray<ProviderJson> =>
+  list.map((p) => p.id === status.id ? { ...p, ...status } : p)
+
+/** `DELETE`, whose answer (`{ id, deleted }`) says nothing the page needs. */
+const apiFetchDelete = async (path: string) => {
+  const response = await apiFetch(path, { method: "DELETE" })
+  if (!response.ok) throw await errorOf(response)
+}
+
+function ProviderCard(props: {
+  readonly provider: ProviderJson
+  readonly onEdit: () => void
+  readonly onChanged: (provider: ProviderJson) => void
+  readonly onDeleted: (id: string) => void
+}) {
+  const { provider } = props
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>()
+  const path = `/admin/providers/${encodeURIComponent(provider.id)}`
+
+  const act = async (run: () => Promise<void>) => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await run()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  // The switch shows the live state (disabled ⇔ not enabled), so a change made elsewhere shows too;
+  // while a toggle waits for that state to follow, it shows what the user asked for.
+  const [wanted, setWanted] = useState<boolean | undefined>()
+  const enabled = provider.state !== "disabled"
+  useEffect(() => {
+    if (wanted === enabled) setWanted(undefined)
+  }, [wanted, enabled])
+  const toggle = (enable: boolean) => {
+    setWanted(enable)
+    return act(async () => {
+      try {
+        props.onChanged(await apiJson(Provider, `${path}/${enable ? "enable" : "disable"}`, { method: "POST" }))
+      } catch (e) {
+        setWanted(undefined)
+        throw e
+      }
+    })
+  }
+  const reconnect = () => act(async () => props.onChanged(await apiJson(Provider, `${path}/reconnect`, { method: "POST" })))
+  const remove = () =>
+    act(async () => {
+      await apiFetchDelete(path)
+      props.onDeleted(provider.id)
+    })
+
+  return (
+    <li class={`card state-${provider.state}`} aria-label={provider.name}>
+      <div class="card-head">
+        <h3>{provider.name}</h3>
+        <span class="state" data-state={provider.state}>
+          <span class="dot" aria-hidden="true" />
+          <span class="state-text">{provider.state}</span>
+        </span>
+      </div>
+      <p class="muted url">{provider.base_url} · {provider.format}</p>
+      {provider.state === "error" && provider.error !== null && <p class="bad error-text">{provider.error}</p>}
+      <p class="models">
+        {provider.model_count} model{provider.model_count === 1 ? "" : "s"}
+        {provider.apiKeySet && <span class="badge">API key stored</span>}
+        {provider.secretHeaders.map((h) => <span class="badge" key={h.name}>{h.name}{h.set ? " stored" : " missing"}</span>)}
+      </p>
+      <div class="card-actions">
+        <label class="switch">
+          <input type="checkbox" role="switch" checked={wanted ?? enabled} disabled={busy} onChange={(e) => void toggle(e.currentTarget.checked)} />
+          Enabled
+        </label>
+        <span class="spacer" />
+        {(provider.state === "error" || provider.state === "disconnected") && (
+          <button type="button" disabled={busy} onClick={() => void reconnect()}>Reconnect</button>
+        )}
+        <button type="button" class="icon" aria-label={`Edit ${provider.name}`} title="Edit" onClick={props.onEdit}>
+          <PencilIcon />
+        </button>
+        <button type="button" class="icon" aria-label={`Delete ${provider.name}`} title="Delete" onClick={() => setConfirming(true)}>
+          <TrashIcon />
+        </button>
+      </div>
+      {confirming && (
+        <div role="alertdialog" aria-label={`Delete ${provider.name}?`} class="confirm">
+          <p>Delete {provider.name} and its stored secrets?</p>
+          <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>Delete</button>
+          <button type="button" onClick={() => setConfirming(false)}>Cancel</button>
+        </div>
+      )}
+      {error !== undefined && <p role="alert" class="bad">{error}</p>}
+    </li>
+  )
+}
+
+/** `onChange` is told of every change to the list or a provider's state. */
+export function Providers(props: { readonly onChange: () => void }) {
+  const [providers, setProviders] = useState<ReadonlyArray<ProviderJson> | undefined>()
+  const [connection, setConnection] = useState<string | null>(null)
+  const [form, setForm] = useState<{ readonly editing?: ProviderJson } | undefined>()
+  // The event stream is the newest word on every state: an admin API answer (or a list fetched
+  // after an event) may have been computed before the last event arrived, so the last status each
+  // provider reported since the snapshot is laid over whatever an answer says.
+  const live = useRef(new Map<string, ProviderStatus>())
+  const withLive = (list: ReadonlyArray<ProviderJson>): ReadonlyArray<ProviderJson> =>
+    list.map((p) => {
+      const status = live.current.get(p.id)
+      // Only what changes without a settings change: a rename, say, publishes no event.
+      return status === undefined ? p : { ...p, state: status.state, error: status.error, model_count: status.model_count, models: status.models }
+    })
+  // The ids on screen, for the event handlers (registered once, so they cannot read `providers`).
+  const known = useRef<ReadonlySet<string>>(new Set())
+  known.current = new Set(providers?.map((p) => p.id))
+  // Only the newest list fetch counts: answers to earlier ones may arrive after it.
+  const fetches = useRef(0)
+  const refetch = () => {
+    const fetch = ++fetches.current
+    apiJson(ProviderList, "/admin/providers").then((fresh) => {
+      if (fetch === fetches.current) setProviders(withLive(fresh.data))
+    }, () => undefined)
+  }
+
+  useEffect(() =>
+    watchProviders({
+      snapshot: (list) => {
+        live.current.clear()
+        setProviders(list)
+        props.onChange()
+      },
+      state: (status) => {
+        live.current.set(status.id, status)
+        props.onChange()
+        if (known.current.has(status.id)) setProviders((list) => list === undefined ? list : withStatus(list, status))
+        // A provider this page has not seen yet (added elsewhere, or its creation not yet answered):
+        // fetch it with its settings.
+        else refetch()
+      },
+      removed: (id) => {
+        live.current.delete(id)
+        props.onChange()
+        setProviders((list) => list?.filter((p) => p.id !== id))
+      },
+      connection: setConnection
+    }), [])
+
+  const changed = (provider: ProviderJson) => setProviders((list) => withLive(upsert(list ?? [], provider)))
+  const saved = (provider: ProviderJson) => {
+    changed(provider)
+    setForm(undefined)
+  }
+
+  return (
+    <section class="panel providers" aria-labelledby="providers-title">
+      <div class="panel-head">
+        <h2 id="providers-title">Providers</h2>
+        <button type="button" class="primary" onClick={() => setForm({})} disabled={form !== undefined}>Add provider</button>
+      </div>
+      {connection !== null && <p role="alert" class="bad">Live updates interrupted: {connection}. Retrying…</p>}
+      {form !== undefined && (
+        <ProviderForm
+          key={form.editing?.id ?? "new"}
+          {...(form.editing === undefined ? {} : { editing: form.editing })}
+          onSaved={saved}
+          onCancel={() => setForm(undefined)}
+        />
+      )}
+      {providers === undefined
+        ? <p class="muted">Loading…</p>
+        : providers.length === 0
+        ? <p class="muted">No providers yet: add one to start.</p>
+        : (
+          <ul class="cards">
+            {providers.map((p) => (
+              <ProviderCard
+                key={p.id}
+                provider={p}
+                onEdit={() => setForm({ editing: p })}
+                onChanged={changed}
+                onDeleted={(id) => setProviders((list) => list?.filter((x) => x.id !== id))}
+              />
+            ))}
+          </ul>
+        )}
+    </section>
+  )
+}
