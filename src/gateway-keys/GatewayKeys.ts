@@ -1,0 +1,226 @@
+/**
+ * The gateway keys a caller must present when Switchboard listens on a non-loopback address.
+ *
+ * Stored in the chosen secret store, as one entry: a keychain cannot list its entries, and the
+ * gateway must be able to check a key without doing so. The entry (keychain account
+ * `_switchboard.header.gateway-keys` — the `_` keeps it apart from every provider, whose ids are
+ * slugs) holds a JSON list of `{ id, name, created, sha256 }`: only hashes, so even someone who
+ * reads the keychain entry cannot present a key. With `SWITCHBOARD_SECRETS=env` the keys are the
+ * comma-separated `SWITCHBOARD_GATEWAY_KEYS` instead, read once at start-up (read-only, like
+ * every environment secret).
+ *
+ * Checking a key must not cost a keychain call per request (a D-Bus round trip): the server keeps
+ * the hashes in memory, re-reads the entry when they are older than `REFRESH` (so a revoked key
+ * stops working within seconds, without a restart), and when a presented key is not among them —
+ * at most once per `MISS_REFRESH`, so a stream of wrong keys cannot hammer the keychain.
+ */
+import { Context, Duration, Effect, Layer, Option, Redacted, Schema, Semaphore } from "effect"
+import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
+import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
+import { generateId, generateKey, matchesAny, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
+
+/** The secret-store owner and name of the entry (see the module comment). */
+const OWNER = "_switchboard"
+const ENTRY = header("gateway-keys")
+
+/** How old the in-memory hashes may get before a check re-reads them. */
+export const REFRESH = Duration.seconds(3)
+/** How soon after a read an unknown key may trigger another one. */
+export const MISS_REFRESH = Duration.seconds(1)
+
+/** The keys could not be read or changed. Never carries a key. */
+export class GatewayKeysError extends Schema.TaggedError<GatewayKeysError>()("GatewayKeysError", {
+  message: Schema.String
+}) {}
+
+export class UnknownGatewayKey extends Schema.TaggedError<UnknownGatewayKey>()("UnknownGatewayKey", {
+  id: Schema.String
+}) {
+  override get message() {
+    return `no gateway key with id ${this.id}: see \`switchboard keys list\``
+  }
+}
+
+/** A key as `keys list` shows it: never the key, nor its hash. */
+export interface KeyInfo {
+  readonly id: string
+  readonly name: string
+  /** ISO 8601, or null for keys from the environment. */
+  readonly created: string | null
+}
+
+export class GatewayKeys extends Context.Service<GatewayKeys, {
+  /** Where the keys live, for messages. */
+  readonly backend: string
+  readonly list: Effect.Effect<ReadonlyArray<KeyInfo>, GatewayKeysError>
+  /** Makes, stores and returns a new key: the only time the key itself exists outside the caller's hands. */
+  readonly create: (name: string) => Effect.Effect<{ readonly key: Redacted.Redacted<string>; readonly info: KeyInfo }, GatewayKeysError>
+  readonly revoke: (id: string) => Effect.Effect<KeyInfo, GatewayKeysError | UnknownGatewayKey>
+  /**
+   * Whether a presented key is a current one. Cheap (a hash and a few comparisons) except when
+   * the cached hashes are stale or the key unknown (see the module comment). Never fails: keys
+   * that cannot be read are no keys, and the failure is logged.
+   */
+  readonly verify: (presented: Redacted.Redacted<string>) => Effect.Effect<boolean>
+}>()("switchboard/GatewayKeys") {
+  /** Keys in the `SecretStore` at hand (keychain, memory). */
+  static readonly layerStore = Layer.effect(GatewayKeys, Effect.suspend(() => makeStore))
+
+  /** Keys from `SWITCHBOARD_GATEWAY_KEYS` (comma-separated), read-only. */
+  static readonly layerEnv = (env: Readonly<Record<string, string | undefined>> = process.env) =>
+    Layer.succeed(GatewayKeys, makeEnv(env.SWITCHBOARD_GATEWAY_KEYS ?? ""))
+
+  /** The store the user chose with `SWITCHBOARD_SECRETS`: the secret store, or the environment. */
+  static readonly layer = Layer.unwrap(
+    Effect.map(
+      // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
+      Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const),
+      (backend) => backend === "env" ? GatewayKeys.layerEnv() : GatewayKeys.layerStore
+    )
+  )
+
+  /** For tests: the given keys, in memory, changeable with `create` / `revoke`. */
+  static readonly layerTest = (keys: ReadonlyArray<string> = []) => Layer.effect(GatewayKeys, Effect.suspend(() => makeMemory(keys)))
+}
+
+const nowIso = Effect.clockWith((clock) => clock.currentTimeMillis).pipe(Effect.map((ms) => new Date(ms).toISOString()))
+const info = (key: StoredKey): KeyInfo => ({ id: key.id, name: key.name, created: key.created })
+const toBuffer = (hex: string) => Buffer.from(hex, "hex")
+
+/**
+ * The parts every writable store shares: `load` / `save` the list, the rest is here. Checks use
+ * hashes cached in memory, refreshed as the module comment says.
+ */
+const makeWith = (
+  backend: string,
+  load: Effect.Effect<ReadonlyArray<StoredKey>, GatewayKeysError>,
+  save: (keys: ReadonlyArray<StoredKey>) => Effect.Effect<void, GatewayKeysError>
+) =>
+  Effect.gen(function*() {
+    const lock = yield* Semaphore.make(1)
+    const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+    let hashes: ReadonlyArray<Buffer> = []
+    // Never read: the first check reads whatever its age limits say.
+    let readAt = Number.NEGATIVE_INFINITY
+
+    const fresh = (at: number, maxAge: Duration.Duration) => at - readAt < Duration.toMillis(maxAge)
+
+    // Fresh hashes: no lock, no read (the path of every accepted request). Otherwise one read at
+    // a time; a check that waited for another's read uses its result.
+    const refresh = (maxAge: Duration.Duration) =>
+      Effect.flatMap(now, (at) => fresh(at, maxAge) ? Effect.void : lock.withPermits(1)(Effect.gen(function*() {
+        const started = yield* now
+        if (fresh(started, maxAge)) return
+        const keys = yield* load.pipe(
+          Effect.tapError((error) => Effect.logError(`cannot read the gateway keys: ${error.message}`)),
+          Effect.option
+        )
+        if (Option.isSome(keys)) hashes = keys.value.map((key) => toBuffer(key.sha256))
+        // A failed read also counts: the next attempt waits like any other.
+        readAt = started
+      })))
+
+    const verify = (presented: Redacted.Redacted<string>) =>
+      Effect.gen(function*() {
+        const key = Redacted.value(presented)
+        yield* refresh(REFRESH)
+        if (matchesAny(hashes, key)) return true
+        yield* refresh(MISS_REFRESH)
+        return matchesAny(hashes, key)
+      })
+
+    // Changes re-read the entry first: another process (the CLI, a server) may have changed it.
+    const change = <A, E>(f: (keys: ReadonlyArray<StoredKey>) => Effect.Effect<readonly [ReadonlyArray<StoredKey>, A], E>) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const [next, result] = yield* f(yield* load)
+        yield* save(next)
+        hashes = next.map((key) => toBuffer(key.sha256))
+        readAt = yield* now
+        return result
+      }))
+
+    return GatewayKeys.of({
+      backend,
+      list: Effect.map(load, (keys) => keys.map(info)),
+      create: (name) =>
+        change((keys) =>
+          Effect.gen(function*() {
+            const key = generateKey()
+            const stored: StoredKey = {
+              id: generateId(new Set(keys.map((k) => k.id))),
+              name: name.trim(),
+              created: yield* nowIso,
+              sha256: sha256(key).toString("hex")
+            }
+            return [[...keys, stored], { key: Redacted.make(key), info: info(stored) }] as const
+          })
+        ),
+      revoke: (id) =>
+        change((keys) => {
+          const found = keys.find((key) => key.id === id)
+          return found === undefined
+            ? Effect.fail(new UnknownGatewayKey({ id }))
+            : Effect.succeed([keys.filter((key) => key.id !== id), info(found)] as const)
+        }),
+      verify
+    })
+  })
+
+const decodeKeys = Schema.decodeUnknownEffect(StoredKeys)
+const encodeKeys = Schema.encodeEffect(StoredKeys)
+
+const makeStore = Effect.gen(function*() {
+  const store = yield* SecretStore
+  const fromStore = (error: SecretStoreError) => new GatewayKeysError({ message: error.message })
+  const load = store.get(OWNER, ENTRY).pipe(
+    Effect.mapError(fromStore),
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.succeed<ReadonlyArray<StoredKey>>([]),
+      onSome: (json) =>
+        decodeKeys(Redacted.value(json)).pipe(
+          Effect.mapError(() =>
+            new GatewayKeysError({
+              message: `the gateway keys entry in the ${store.backend} (account ${OWNER}.header.gateway-keys) is not a list of keys: ` +
+                "delete it and create new keys with `switchboard keys create`"
+            })
+          )
+        )
+    }))
+  )
+  const save = (keys: ReadonlyArray<StoredKey>) =>
+    encodeKeys(keys).pipe(
+      Effect.mapError(() => new GatewayKeysError({ message: "cannot encode the gateway keys" })),
+      Effect.flatMap((json) => keys.length === 0 ? store.delete(OWNER, ENTRY) : store.set(OWNER, ENTRY, Redacted.make(json))),
+      Effect.mapError((error) => error._tag === "SecretStoreError" ? fromStore(error) : error)
+    )
+  return yield* makeWith(store.backend, load, save)
+})
+
+const ENV_BACKEND = "environment variable SWITCHBOARD_GATEWAY_KEYS (SWITCHBOARD_SECRETS=env)"
+
+const makeEnv = (value: string) => {
+  const keys = value.split(",").map((key) => key.trim()).filter((key) => key !== "")
+  const hashes = keys.map(sha256)
+  const readOnly = () =>
+    Effect.fail(new GatewayKeysError({
+      message: "gateway keys come from the environment here: set SWITCHBOARD_GATEWAY_KEYS=<key>[,<key>…] where Switchboard starts"
+    }))
+  return GatewayKeys.of({
+    backend: ENV_BACKEND,
+    // The position is the only id an environment key has; its hash would be a fingerprint of it.
+    list: Effect.succeed(keys.map((_, i): KeyInfo => ({ id: `env-${i + 1}`, name: `SWITCHBOARD_GATEWAY_KEYS #${i + 1}`, created: null }))),
+    create: readOnly,
+    revoke: readOnly,
+    verify: (presented) => Effect.sync(() => matchesAny(hashes, Redacted.value(presented)))
+  })
+}
+
+const makeMemory = (initial: ReadonlyArray<string>) => {
+  let stored: ReadonlyArray<StoredKey> = initial.map((key, i) => ({
+    id: `test-${i + 1}`,
+    name: `test key ${i + 1}`,
+    created: new Date(0).toISOString(),
+    sha256: sha256(key).toString("hex")
+  }))
+  return makeWith("memory", Effect.sync(() => stored), (keys) => Effect.sync(() => void (stored = keys)))
+}
