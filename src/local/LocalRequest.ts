@@ -1,0 +1,88 @@
+/**
+ * What a local model can be asked: a conversation of text. Tools, images, audio, documents and
+ * structured output are refused with a 400 naming the field, before the model is loaded or the
+ * request queued: a local model that silently ignored a tool definition would answer a different
+ * question than the one asked.
+ */
+import { Effect } from "effect"
+import type { AssistantPart, Message, Request, StopReason, UserPart } from "../formats/Canonical.ts"
+import { UnsupportedField } from "../formats/FormatError.ts"
+
+/** One turn of a text conversation, in order. */
+export type Turn =
+  | { readonly role: "system"; readonly text: string }
+  | { readonly role: "user"; readonly text: string }
+  | { readonly role: "assistant"; readonly text: string }
+
+const unsupported = (param: string, what: string) =>
+  new UnsupportedField({ param, message: `local models take text only: ${what} is not supported (${param})` })
+
+const textOf = (parts: ReadonlyArray<UserPart | AssistantPart>, param: string): Effect.Effect<string, UnsupportedField> =>
+  Effect.suspend(() => {
+    const texts: Array<string> = []
+    for (const [i, part] of parts.entries()) {
+      switch (part._tag) {
+        case "Text":
+        case "Refusal":
+          texts.push(part.text)
+          break
+        // Earlier reasoning is not shown to the model again, as the hosted APIs do.
+        case "Reasoning":
+        case "RedactedReasoning":
+          break
+        case "ToolCall":
+          return Effect.fail(unsupported(`${param}[${i}]`, "a tool call"))
+        case "Image":
+          return Effect.fail(unsupported(`${param}[${i}]`, "an image"))
+        case "Document":
+          return Effect.fail(unsupported(`${param}[${i}]`, "a document"))
+        case "Audio":
+          return Effect.fail(unsupported(`${param}[${i}]`, "audio"))
+      }
+    }
+    return Effect.succeed(texts.join(""))
+  })
+
+const turnOf = (message: Message, i: number): Effect.Effect<Turn, UnsupportedField> => {
+  const param = `messages[${i}].content`
+  switch (message.role) {
+    case "system":
+      return Effect.succeed({ role: "system", text: message.content.map((part) => part.text).join("") })
+    case "user":
+      return Effect.map(textOf(message.content, param), (text) => ({ role: "user", text }))
+    case "assistant":
+      return Effect.map(textOf(message.content, param), (text) => ({ role: "assistant", text }))
+    case "tool":
+      return Effect.fail(unsupported(`messages[${i}]`, "a tool result"))
+  }
+}
+
+/** The conversation of a request as text turns, or the first field a local model cannot take. */
+export const toTurns = (request: Request): Effect.Effect<ReadonlyArray<Turn>, UnsupportedField> =>
+  Effect.gen(function*() {
+    if (request.tools !== undefined && request.tools.length > 0) return yield* unsupported("tools", "tools")
+    if (request.responseFormat !== undefined) return yield* unsupported("response_format", "structured output")
+    return yield* Effect.forEach(request.messages, turnOf)
+  })
+
+/**
+ * node-llama-cpp's stop reasons as canonical ones. An abort only happens when the client went
+ * away (nobody reads the answer), so `other` is fine there.
+ *
+ * @see https://node-llama-cpp.withcat.ai/api/type-aliases/LlamaChatResponse
+ */
+export const stopReasonOf = (reason: string): StopReason => {
+  switch (reason) {
+    case "eogToken":
+    case "stopGenerationTrigger":
+      return "end_turn"
+    case "customStopTrigger":
+      return "stop_sequence"
+    case "maxTokens":
+      return "max_tokens"
+    case "functionCalls":
+      return "tool_calls"
+    default:
+      return "other"
+  }
+}
