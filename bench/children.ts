@@ -42,8 +42,8 @@ export const removeOnExit = (dir: string) => {
 }
 
 /** A bench script (TypeScript, run by this same node) with an IPC channel to send results back. */
-export const forkScript = (script: URL, args: ReadonlyArray<string>): ChildProcess =>
-  track(fork(script, [...args], { stdio: ["ignore", "inherit", "inherit", "ipc"] }))
+export const forkScript = (script: URL, args: ReadonlyArray<string>, execArgv: ReadonlyArray<string> = []): ChildProcess =>
+  track(fork(script, [...args], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [...process.execArgv, ...execArgv] }))
 
 export const spawnProcess = (command: string, args: ReadonlyArray<string>, options: SpawnOptions): ChildProcess =>
   track(spawn(command, [...args], options))

@@ -1,13 +1,17 @@
 /**
- * What the bench's processes agree on: the fake upstream's model, the request every scenario
+ * What the bench's processes agree on: the fake upstream's models, the requests every scenario
  * sends, and the messages the child processes send back over their IPC channel.
  */
 
 /** The provider id Switchboard is given for the fake upstream; models are `bench/<id>`. */
 export const PROVIDER_ID = "bench"
+/** The same upstream, configured a second time as an Anthropic-format provider (translation scenario). */
+export const ANTHROPIC_PROVIDER_ID = "bench-anthropic"
 export const UPSTREAM_MODEL = "bench-model"
+/** Streams of this model are long (many chunks, far apart): used to hold many streams open at once. */
+export const SLOW_MODEL = "bench-slow"
 
-/** The same small chat completion, sent direct (upstream model id) or through Switchboard (qualified id). */
+/** The same small chat completion, sent to every target (with the model id that target expects). */
 export const chatBody = (model: string, stream = false): string =>
   JSON.stringify({
     model,
@@ -22,13 +26,29 @@ export interface UpstreamReady {
   readonly port: number
 }
 
-/** Parent → load child: one autocannon scenario (argv[2] as JSON). */
-export interface LoadSpec {
+/** Bare proxy child → parent, once it listens. */
+export interface ProxyReady {
+  readonly type: "ready"
+  readonly port: number
+}
+
+/** One HTTP request as every load-generating child sends it. */
+export interface RequestSpec {
   readonly url: string
+  readonly headers: Readonly<Record<string, string>>
   readonly body: string
+}
+
+/** Parent → load child: one autocannon scenario (argv[2] as JSON). */
+export interface LoadSpec extends RequestSpec {
   readonly connections: number
   readonly warmupSeconds: number
   readonly durationSeconds: number
+}
+
+/** Load child → parent: warm-up is over, the measured part starts now (the parent samples CPU). */
+export interface LoadMeasuring {
+  readonly type: "measuring"
 }
 
 /** The measured (post-warm-up) part of a load run. Latencies in ms. */
@@ -46,6 +66,28 @@ export interface LoadFigures {
 /** Load child → parent. */
 export interface LoadResult extends LoadFigures {
   readonly type: "result"
+}
+
+/** Parent → open-streams child (argv[2] as JSON): open `streams` streamed requests at once, read them to the end. */
+export interface OpenStreamsSpec extends RequestSpec {
+  readonly streams: number
+  /** Data events each stream must carry before `[DONE]`. */
+  readonly chunks: number
+}
+
+/** Open-streams child → parent: every stream has its headers (all are open at once now). */
+export interface StreamsOpen {
+  readonly type: "open"
+  readonly ms: number
+}
+
+/** Open-streams child → parent, when every stream ended. */
+export interface StreamsDone {
+  readonly type: "done"
+  readonly completed: number
+  readonly failed: number
+  readonly firstError: string | null
+  readonly ms: number
 }
 
 export const isMessage = <T extends { readonly type: string }>(type: T["type"]) => (value: unknown): value is T =>

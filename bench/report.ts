@@ -1,40 +1,67 @@
 /** The bench's figures: their shape, the printed tables, and the JSON file in bench/results/. */
 import { mkdirSync, writeFileSync } from "node:fs"
-import { cpus } from "node:os"
+import { cpus, loadavg, totalmem } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LoadFigures } from "./protocol.ts"
-import { round } from "./stats.ts"
+import type { TargetName } from "./targets.ts"
 
-export interface LoadComparison {
-  readonly connections: number
-  readonly direct: LoadFigures
-  readonly switchboard: LoadFigures
+/** One target's figures in one load run. */
+export interface LoadRow extends LoadFigures {
+  readonly target: TargetName
+  /** Latency added over calling the upstream directly at the same concurrency (ms); undefined without a direct run. */
+  readonly addedP50: number | undefined
+  readonly addedP99: number | undefined
+  /** CPU seconds the target process used per 1,000 requests served. */
+  readonly cpuSecondsPer1k: number
+  /** Peak RSS of the target process during the measured part (MiB). */
+  readonly peakRssMiB: number
 }
 
-export interface StreamFigures {
+export interface StreamRow {
+  readonly target: TargetName
   readonly ttfbP50: number
   readonly ttfbP90: number
   readonly totalP50: number
   readonly totalP90: number
+  readonly addedTtfbP50: number | undefined
+  readonly addedTotalP50: number | undefined
+}
+
+export interface OpenStreamsRow {
+  readonly target: TargetName
+  readonly streams: number
+  readonly completed: number
+  readonly failed: number
+  readonly firstError: string | null
+  /** Until every stream had its headers, and until every one ended (ms). */
+  readonly allOpenMs: number
+  readonly allDoneMs: number
+  /** RSS before the streams were opened, and the peak while they were (MiB). */
+  readonly rssBeforeMiB: number
+  readonly peakRssMiB: number
 }
 
 export interface BenchResults {
   readonly startedAt: string
-  readonly environment: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string }
-  readonly settings: {
-    readonly warmupSeconds: number
-    readonly durationSeconds: number
-    readonly connections: ReadonlyArray<number>
-    readonly streamRequests: number
-    readonly streamWarmup: number
-    readonly chunks: number
-    readonly chunkIntervalMs: number
+  readonly command: string
+  readonly environment: {
+    readonly node: string
+    readonly platform: string
+    readonly cpus: number
+    readonly cpuModel: string
+    readonly memoryGiB: number
+    readonly loadAverage: ReadonlyArray<number>
   }
-  readonly switchboardReadyMs: number
-  readonly startupUnansweredRequests: number
-  readonly load: ReadonlyArray<LoadComparison & { readonly ratio: { readonly rps: number; readonly p50: number; readonly p99: number } }>
-  readonly stream: { readonly direct: StreamFigures; readonly switchboard: StreamFigures }
+  readonly settings: Readonly<Record<string, unknown>>
+  readonly targets: ReadonlyArray<TargetName>
+  readonly skipped: ReadonlyArray<{ readonly target: TargetName; readonly reason: string }>
+  /** Spawn → first chat completion served (ms). */
+  readonly startupMs: Partial<Record<TargetName, number>>
+  readonly load: ReadonlyArray<{ readonly connections: number; readonly rows: ReadonlyArray<LoadRow> }>
+  readonly stream: ReadonlyArray<StreamRow>
+  readonly translation: ReadonlyArray<{ readonly connections: number; readonly rows: ReadonlyArray<LoadRow> }>
+  readonly openStreams: ReadonlyArray<OpenStreamsRow>
   readonly wallSeconds: number
 }
 
@@ -42,10 +69,11 @@ export const environment = (): BenchResults["environment"] => ({
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
   cpus: cpus().length,
-  cpuModel: cpus()[0]?.model.trim() ?? "unknown"
+  cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  // How busy the machine already was: figures from a loaded machine are noisier.
+  loadAverage: loadavg().map((value) => Math.round(value * 100) / 100)
 })
-
-export const ratio = (switchboard: number, direct: number): number => round(switchboard / direct, 2)
 
 type Align = "left" | "right"
 
@@ -59,43 +87,85 @@ const table = (rows: ReadonlyArray<ReadonlyArray<string>>, align: ReadonlyArray<
   return ["  " + line(header ?? []), "  " + rule, ...body.map((row) => "  " + line(row))].join("\n")
 }
 
-const ms = (value: number) => value.toFixed(3)
-const times = (value: number) => `${value.toFixed(2)}×`
-const count = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })
+const ms = (value: number | undefined) => value === undefined || Number.isNaN(value) ? "—" : value.toFixed(3)
+const fixed = (digits: number) => (value: number | undefined) => value === undefined || Number.isNaN(value) ? "—" : value.toFixed(digits)
+const times = (value: number | undefined) => value === undefined || !Number.isFinite(value) ? "—" : `${value.toFixed(2)}×`
+const count = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: 0 })
+
+/** `value / reference`, undefined when either is missing. */
+const over = (value: number | undefined, reference: number | undefined): number | undefined =>
+  value === undefined || reference === undefined || reference === 0 ? undefined : value / reference
+
+const loadTable = (rows: ReadonlyArray<LoadRow>): string => {
+  const bare = rows.find((row) => row.target === "bare")
+  const header = ["target", "req/s", "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "+p50 ÷ bare", "+p99 ÷ bare", "req/s ÷ bare", "CPU s/1k req", "peak RSS MiB", "errors"]
+  return table([
+    header,
+    ...rows.map((row) => [
+      row.target,
+      count(row.rps),
+      ms(row.p50),
+      ms(row.p99),
+      ms(row.addedP50),
+      ms(row.addedP99),
+      row.target === "direct" || row.target === "bare" ? "" : times(over(row.addedP50, bare?.addedP50)),
+      row.target === "direct" || row.target === "bare" ? "" : times(over(row.addedP99, bare?.addedP99)),
+      row.target === "direct" || row.target === "bare" ? "" : times(over(row.rps, bare?.rps)),
+      fixed(3)(row.cpuSecondsPer1k),
+      fixed(0)(row.peakRssMiB),
+      `${row.errors + row.timeouts}/${row.non2xx}`
+    ])
+  ], ["left", ...Array<Align>(header.length - 1).fill("right")])
+}
 
 export const formatResults = (results: BenchResults): string => {
-  const { environment: env, settings: s } = results
-  const loadRows: Array<Array<string>> = [["conns", "path", "req/s", "p50 ms", "p99 ms", "requests", "errors/non-2xx"]]
-  for (const row of results.load) {
-    for (const [name, r] of [["direct", row.direct], ["switchboard", row.switchboard]] as const) {
-      loadRows.push([String(row.connections), name, count(r.rps), ms(r.p50), ms(r.p99), String(r.requests), `${r.errors + r.timeouts}/${r.non2xx}`])
-    }
-    loadRows.push(["", "ratio sb/direct", times(row.ratio.rps), times(row.ratio.p50), times(row.ratio.p99), "", ""])
-  }
-  const d = results.stream.direct
-  const sb = results.stream.switchboard
-  const streamRows = [
-    ["path", "TTFB p50 ms", "TTFB p90 ms", "total p50 ms", "total p90 ms"],
-    ["direct", ms(d.ttfbP50), ms(d.ttfbP90), ms(d.totalP50), ms(d.totalP90)],
-    ["switchboard", ms(sb.ttfbP50), ms(sb.ttfbP90), ms(sb.totalP50), ms(sb.totalP90)],
-    ["ratio sb/direct", times(ratio(sb.ttfbP50, d.ttfbP50)), times(ratio(sb.ttfbP90, d.ttfbP90)), times(ratio(sb.totalP50, d.totalP50)), times(ratio(sb.totalP90, d.totalP90))],
-    ["added by sb (ms)", ms(sb.ttfbP50 - d.ttfbP50), ms(sb.ttfbP90 - d.ttfbP90), ms(sb.totalP50 - d.totalP50), ms(sb.totalP90 - d.totalP90)]
+  const { environment: env } = results
+  const s = results.settings
+  const out: Array<string> = [
+    `Switchboard bench · node ${env.node} · ${env.platform} · ${env.cpus} CPU(s) (${env.cpuModel}), ${env.memoryGiB} GiB · load average at start ${env.loadAverage.join(" ")}`,
+    "Load generators, the fake upstream and every target share these CPUs: compare within one run (ratios), not across runs.",
+    "+p50/+p99: latency added over calling the upstream directly at the same concurrency. CPU and RSS: of the target process alone.",
+    ...results.skipped.map((skip) => `Skipped ${skip.target}: ${skip.reason}`)
   ]
-  return [
-    `Switchboard bench · node ${env.node} · ${env.platform} · ${env.cpus} CPU(s) (${env.cpuModel})`,
-    `Load generator, fake upstream and Switchboard share these CPUs: compare the ratio, not the absolute figures.`,
-    "",
-    `Non-streamed chat completion (autocannon, ${s.warmupSeconds} s warm-up, then ${s.durationSeconds} s measured):`,
-    table(loadRows, ["right", "left", "right", "right", "right", "right", "right"]),
-    "",
-    `Streamed reply (${s.streamRequests} sequential requests after ${s.streamWarmup} warm-up; ${s.chunks} chunks, ${s.chunkIntervalMs} ms apart):`,
-    table(streamRows, ["left", "right", "right", "right", "right"]),
-    "",
-    `Switchboard start → provider connected: ${Math.round(results.switchboardReadyMs)} ms · whole run ${results.wallSeconds.toFixed(1)} s`,
-    ...(results.startupUnansweredRequests > 0
-      ? [`Note: ${results.startupUnansweredRequests} start-up request(s) to Switchboard connected but were never answered (abandoned after 1 s).`]
-      : [])
-  ].join("\n")
+  if (Object.keys(results.startupMs).length > 0) {
+    out.push("", "Start-up (spawn → first chat completion served):")
+    out.push(table([["target", "ms"], ...Object.entries(results.startupMs).map(([target, value]) => [target, count(value)])], ["left", "right"]))
+  }
+  for (const run of results.load) {
+    out.push("", `Non-streamed chat completion, ${run.connections} connection(s) (${s["warmupSeconds"]} s warm-up, ${s["durationSeconds"]} s measured):`)
+    out.push(loadTable(run.rows))
+  }
+  if (results.stream.length > 0) {
+    out.push("", `Streamed reply (${s["streamRequests"]} sequential requests; ${s["chunks"]} chunks, ${s["intervalMs"]} ms apart):`)
+    out.push(table([
+      ["target", "TTFB p50 ms", "TTFB p90 ms", "total p50 ms", "total p90 ms", "+TTFB p50 ms", "+total p50 ms"],
+      ...results.stream.map((row) => [row.target, ms(row.ttfbP50), ms(row.ttfbP90), ms(row.totalP50), ms(row.totalP90), ms(row.addedTtfbP50), ms(row.addedTotalP50)])
+    ], ["left", "right", "right", "right", "right", "right", "right"]))
+  }
+  for (const run of results.translation) {
+    out.push("", `OpenAI request → Anthropic-format upstream (translated), ${run.connections} connection(s); + is over the direct OpenAI call:`)
+    out.push(loadTable(run.rows))
+  }
+  if (results.openStreams.length > 0) {
+    out.push("", `Streams held open at once (${s["slowChunks"]} chunks, ${s["slowIntervalMs"]} ms apart, one connection each):`)
+    out.push(table([
+      ["target", "streams", "completed", "failed", "all open ms", "all done ms", "RSS before MiB", "peak RSS MiB", "KiB/stream"],
+      ...results.openStreams.map((row) => [
+        row.target,
+        count(row.streams),
+        count(row.completed),
+        count(row.failed),
+        count(row.allOpenMs),
+        count(row.allDoneMs),
+        fixed(0)(row.rssBeforeMiB),
+        fixed(0)(row.peakRssMiB),
+        fixed(0)((row.peakRssMiB - row.rssBeforeMiB) * 1024 / row.streams)
+      ])
+    ], ["left", "right", "right", "right", "right", "right", "right", "right", "right"]))
+    for (const row of results.openStreams) if (row.firstError !== null) out.push(`  ${row.target}: first failure: ${row.firstError}`)
+  }
+  out.push("", `Whole run ${results.wallSeconds.toFixed(1)} s · ${results.command}`)
+  return out.join("\n")
 }
 
 /** bench/results/<timestamp>.json (git-ignored); returns the path. */

@@ -1,33 +1,70 @@
 /**
- * `npm run bench`: the cost of going through Switchboard, measured against calling the upstream
- * directly, all on 127.0.0.1.
+ * `npm run bench`: the cost of going through Switchboard, measured side by side with calling the
+ * upstream directly, a bare node:http + undici proxy (the floor of any Node gateway) and Portkey's
+ * open-source gateway (the peer), all on 127.0.0.1, all in front of the same fake upstream.
  *
- *   1. a fake OpenAI-compatible upstream (upstream.ts, own process)
- *   2. Switchboard (`node src/bin.ts serve`, own process) configured with it, waited on until connected
- *   3. for each connection count: autocannon (load.ts, own process) direct, then through Switchboard
- *   4. streamed replies, sequentially: time to first byte and total time, direct vs through Switchboard
- *   5. a table on stdout and the figures in bench/results/<timestamp>.json
+ *   1. the fake upstream (upstream.ts) and every target (targets.ts), each its own process; the
+ *      time from spawning a target to its first served request is its start-up figure
+ *   2. scenarios, each run against every target back to back so the ratios hold on a noisy machine:
+ *      - load: small non-streamed chat completions at each connection count (autocannon in its own
+ *        process, load.ts): req/s, p50/p99, latency added over direct, CPU s per 1,000 requests
+ *        and peak RSS of the target process (procstats.ts)
+ *      - stream: sequential streamed replies (stream.ts): time to first chunk and total time
+ *      - translate: OpenAI requests answered by an Anthropic-format upstream (targets that translate)
+ *      - streams: many streams held open at once (open-streams.ts): peak RSS of the target
+ *   3. a table on stdout and the figures in bench/results/<timestamp>.json
  *
- * Options: --duration S (measured seconds per load run, 5), --warmup S (1), --connections 10,1,
- * --stream-requests N (20), --chunks N (20), --interval MS (5).
+ * Options: --targets direct,bare,switchboard,portkey (add switchboard-effect for the Effect path
+ * without the fast lane) · --scenarios load,stream,translate,streams · --duration S (5) ·
+ * --warmup S (1) · --connections 1,10,50,200 · --translate-connections 10 · --stream-requests N (20) ·
+ * --chunks N (100) · --interval MS (2) · --open-streams N (1000) · --slow-chunks N (100) ·
+ * --slow-interval MS (100) · --quick (short runs, fewer connections and streams) · --profile (V8
+ * CPU profiles of the bare proxy and the Switchboard targets into bench/results/profiles/, see profile-summary.ts).
  * Every child process is stopped at the end, on error and on Ctrl-C (children.ts).
  */
+import type { ChildProcess } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { forkScript, hasExited, installCleanup, nextMessage, stopAll, stopProcess } from "./children.ts"
-import { chatBody, isMessage, type LoadFigures, type LoadResult, type LoadSpec, PROVIDER_ID, UPSTREAM_MODEL, type UpstreamReady } from "./protocol.ts"
-import { environment, formatResults, ratio, type BenchResults, type StreamFigures, writeResults } from "./report.ts"
+import { cpuSeconds, peakRssMiB, resetPeakRss, rssMiB } from "./procstats.ts"
+import { ensurePortkey } from "./portkey.ts"
+import {
+  isMessage,
+  type LoadMeasuring,
+  type LoadResult,
+  type LoadSpec,
+  type OpenStreamsSpec,
+  type RequestSpec,
+  SLOW_MODEL,
+  type StreamsDone,
+  type StreamsOpen,
+  UPSTREAM_MODEL,
+  type UpstreamReady
+} from "./protocol.ts"
+import { type BenchResults, environment, formatResults, type LoadRow, type OpenStreamsRow, type StreamRow, writeResults } from "./report.ts"
 import { percentile, round } from "./stats.ts"
-import { measureStream, type StreamTimings } from "./stream.ts"
-import { startSwitchboard, waitUntilConnected } from "./switchboard.ts"
+import { measureStream } from "./stream.ts"
+import { startTarget, type Target, TARGET_NAMES, type TargetName, type Upstream } from "./targets.ts"
+
+const SCENARIOS = ["load", "stream", "translate", "streams"] as const
+type Scenario = (typeof SCENARIOS)[number]
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1" },
-    connections: { type: "string", default: "10,1" },
-    "stream-requests": { type: "string", default: "20" },
-    chunks: { type: "string", default: "20" },
-    interval: { type: "string", default: "5" }
+    quick: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    targets: { type: "string", default: "direct,bare,switchboard,portkey" },
+    scenarios: { type: "string", default: SCENARIOS.join(",") },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+    "translate-connections": { type: "string" },
+    "stream-requests": { type: "string" },
+    chunks: { type: "string", default: "100" },
+    interval: { type: "string", default: "2" },
+    "open-streams": { type: "string" },
+    "slow-chunks": { type: "string", default: "100" },
+    "slow-interval": { type: "string" }
   }
 })
 
@@ -36,138 +73,231 @@ const positive = (name: string, text: string): number => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(text)}`)
   return value
 }
+const list = <T extends string>(name: string, text: string, allowed: ReadonlyArray<T>): Array<T> =>
+  text.split(",").filter((item) => item !== "").map((item) => {
+    if (!(allowed as ReadonlyArray<string>).includes(item)) throw new Error(`--${name}: unknown ${JSON.stringify(item)} (one of ${allowed.join(", ")})`)
+    return item as T
+  })
 
+const quick = args.quick
 const settings = {
-  durationSeconds: positive("duration", args.duration),
-  warmupSeconds: positive("warmup", args.warmup),
-  connections: args.connections.split(",").map((c) => Math.round(positive("connections", c))),
-  streamRequests: Math.round(positive("stream-requests", args["stream-requests"])),
+  quick,
+  durationSeconds: positive("duration", args.duration ?? (quick ? "2" : "5")),
+  warmupSeconds: positive("warmup", args.warmup ?? (quick ? "0.5" : "1")),
+  connections: (args.connections ?? (quick ? "10" : "1,10,50,200")).split(",").map((c) => Math.round(positive("connections", c))),
+  translateConnections: (args["translate-connections"] ?? "10").split(",").map((c) => Math.round(positive("translate-connections", c))),
+  streamRequests: Math.round(positive("stream-requests", args["stream-requests"] ?? (quick ? "10" : "20"))),
   streamWarmup: 3,
   chunks: Math.round(positive("chunks", args.chunks)),
-  chunkIntervalMs: positive("interval", args.interval)
+  intervalMs: positive("interval", args.interval),
+  openStreams: Math.round(positive("open-streams", args["open-streams"] ?? (quick ? "200" : "1000"))),
+  slowChunks: Math.round(positive("slow-chunks", args["slow-chunks"])),
+  slowIntervalMs: positive("slow-interval", args["slow-interval"] ?? (quick ? "30" : "100"))
 }
+const wantedTargets = list("targets", args.targets, TARGET_NAMES)
+const scenarios = new Set(list("scenarios", args.scenarios, SCENARIOS))
+const has = (scenario: Scenario) => scenarios.has(scenario)
 
-interface Target {
-  readonly name: "direct" | "switchboard"
-  readonly url: string
-  readonly model: string
-}
-
-const startUpstream = async () => {
-  const child = forkScript(new URL("./upstream.ts", import.meta.url), [String(settings.chunks), String(settings.chunkIntervalMs)])
+const startUpstream = async (): Promise<Upstream> => {
+  const child = forkScript(new URL("./upstream.ts", import.meta.url), [
+    String(settings.chunks),
+    String(settings.intervalMs),
+    String(settings.slowChunks),
+    String(settings.slowIntervalMs)
+  ])
   const ready = await nextMessage(child, isMessage<UpstreamReady>("ready"), "fake upstream", 10_000)
   return { process: child, port: ready.port }
 }
 
-/** One non-streamed request, checked: a benchmark of 404s or errors would be fast and meaningless. */
-const checkTarget = async (target: Target): Promise<void> => {
-  const response = await fetch(target.url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: chatBody(target.model),
-    signal: AbortSignal.timeout(5000)
-  })
-  const text = await response.text()
-  let content: unknown
-  try {
-    content = (JSON.parse(text) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content
-  } catch {
-    content = undefined
-  }
-  if (response.status !== 200 || content !== "Hi!") {
-    throw new Error(`${target.name} (${target.url}) answered ${response.status} ${text.slice(0, 300)}`)
-  }
+const pidOf = (child: ChildProcess): number => {
+  if (child.pid === undefined) throw new Error("a target has no pid")
+  return child.pid
 }
 
-const runLoad = async (target: Target, connections: number): Promise<LoadFigures> => {
-  const spec: LoadSpec = {
-    url: target.url,
-    body: chatBody(target.model),
-    connections,
-    warmupSeconds: settings.warmupSeconds,
-    durationSeconds: settings.durationSeconds
-  }
-  process.stderr.write(`  load: ${target.name}, ${connections} connection(s)…\n`)
+/** One autocannon run against `request`, with the target's CPU time and peak RSS over the measured part. */
+const runLoad = async (target: Target, request: RequestSpec, connections: number) => {
+  const spec: LoadSpec = { ...request, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds }
+  process.stderr.write(`  ${target.name}, ${connections} connection(s)…\n`)
   const child = forkScript(new URL("./load.ts", import.meta.url), [JSON.stringify(spec)])
-  const budgetMs = (settings.warmupSeconds + settings.durationSeconds) * 1000 + 15_000
+  const pid = pidOf(target.process)
+  const what = `autocannon (${target.name}, c=${connections})`
   try {
-    const result = await nextMessage(child, isMessage<LoadResult>("result"), `autocannon (${target.name}, c=${connections})`, budgetMs)
+    await nextMessage(child, isMessage<LoadMeasuring>("measuring"), what, settings.warmupSeconds * 1000 + 15_000)
+    const cpuBefore = cpuSeconds(pid)
+    resetPeakRss(pid)
+    const result = await nextMessage(child, isMessage<LoadResult>("result"), what, settings.durationSeconds * 1000 + 15_000)
+    const cpu = cpuSeconds(pid) - cpuBefore
     if (result.errors + result.timeouts + result.non2xx > 0) {
       process.stderr.write(`  warning: ${target.name} c=${connections}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx\n`)
     }
     const { type: _type, ...figures } = result
-    return figures
+    return { figures, cpuSecondsPer1k: round((cpu / Math.max(1, figures.requests)) * 1000, 4), peakRssMiB: round(peakRssMiB(pid), 1) }
   } finally {
     await stopProcess(child)
   }
 }
 
-const streamFigures = (timings: StreamTimings): StreamFigures => ({
-  ttfbP50: round(percentile(timings.ttfbMs, 50)),
-  ttfbP90: round(percentile(timings.ttfbMs, 90)),
-  totalP50: round(percentile(timings.totalMs, 50)),
-  totalP90: round(percentile(timings.totalMs, 90))
-})
-
-const runStream = async (target: Target): Promise<StreamFigures> => {
-  process.stderr.write(`  stream: ${target.name}, ${settings.streamRequests} requests…\n`)
-  return streamFigures(await measureStream({
-    url: target.url,
-    body: chatBody(target.model, true),
-    requests: settings.streamRequests,
-    warmup: settings.streamWarmup,
-    chunks: settings.chunks
+/** Rows with latency added over `direct` (the direct OpenAI call at the same concurrency). */
+const withAdded = (
+  runs: ReadonlyArray<{ readonly target: TargetName } & Awaited<ReturnType<typeof runLoad>>>,
+  direct: { readonly p50: number; readonly p99: number } | undefined
+): Array<LoadRow> =>
+  runs.map(({ target, figures, cpuSecondsPer1k, peakRssMiB }) => ({
+    target,
+    ...figures,
+    addedP50: direct === undefined || target === "direct" ? (target === "direct" ? 0 : undefined) : round(figures.p50 - direct.p50),
+    addedP99: direct === undefined || target === "direct" ? (target === "direct" ? 0 : undefined) : round(figures.p99 - direct.p99),
+    cpuSecondsPer1k,
+    peakRssMiB
   }))
+
+const streamRow = async (target: Target): Promise<Omit<StreamRow, "addedTtfbP50" | "addedTotalP50">> => {
+  process.stderr.write(`  ${target.name}, ${settings.streamRequests} streamed requests…\n`)
+  const request = target.chat(UPSTREAM_MODEL, true)
+  const timings = await measureStream({ ...request, requests: settings.streamRequests, warmup: settings.streamWarmup, chunks: settings.chunks })
+  return {
+    target: target.name,
+    ttfbP50: round(percentile(timings.ttfbMs, 50)),
+    ttfbP90: round(percentile(timings.ttfbMs, 90)),
+    totalP50: round(percentile(timings.totalMs, 50)),
+    totalP90: round(percentile(timings.totalMs, 90))
+  }
+}
+
+const openStreams = async (target: Target): Promise<OpenStreamsRow> => {
+  process.stderr.write(`  ${target.name}, ${settings.openStreams} streams at once…\n`)
+  const pid = pidOf(target.process)
+  const spec: OpenStreamsSpec = { ...target.chat(SLOW_MODEL, true), streams: settings.openStreams, chunks: settings.slowChunks }
+  const rssBeforeMiB = round(rssMiB(pid), 1)
+  resetPeakRss(pid)
+  const child = forkScript(new URL("./open-streams.ts", import.meta.url), [JSON.stringify(spec)])
+  const budget = settings.slowChunks * settings.slowIntervalMs + 120_000
+  try {
+    const opened = nextMessage(child, isMessage<StreamsOpen>("open"), `open streams (${target.name})`, budget).catch(() => undefined)
+    const done = await nextMessage(child, isMessage<StreamsDone>("done"), `open streams (${target.name})`, budget)
+    return {
+      target: target.name,
+      streams: settings.openStreams,
+      completed: done.completed,
+      failed: done.failed,
+      firstError: done.firstError,
+      allOpenMs: (await opened)?.ms ?? Number.NaN,
+      allDoneMs: done.ms,
+      rssBeforeMiB,
+      peakRssMiB: round(peakRssMiB(pid), 1)
+    }
+  } finally {
+    await stopProcess(child)
+  }
 }
 
 const main = async (): Promise<void> => {
   installCleanup()
   const startedAt = new Date().toISOString()
   const wallStart = performance.now()
+  const env = environment()
 
-  process.stderr.write("starting the fake upstream and Switchboard…\n")
+  const skipped: Array<{ target: TargetName; reason: string }> = []
+  const names = wantedTargets.filter((name) => {
+    if (name !== "portkey") return true
+    const installed = ensurePortkey()
+    if (!installed.ok) skipped.push({ target: name, reason: `Portkey's gateway could not be installed: ${installed.reason}` })
+    return installed.ok
+  })
+
+  process.stderr.write(`starting the fake upstream and ${names.join(", ")}…\n`)
   const upstream = await startUpstream()
-  const switchboard = await startSwitchboard(upstream.port)
-  const readiness = await waitUntilConnected(switchboard, 20_000)
-  // Checked after every step: figures measured against a dead server are errors, not results.
+  const targets: Array<Target> = []
+  // One after the other: start-up times are not measured against each other's start-up.
+  const profileDir = args.profile ? fileURLToPath(new URL(`./results/profiles/${startedAt.replace(/[:.]/g, "-")}/`, import.meta.url)) : undefined
+  for (const name of names) targets.push(await startTarget(name, upstream, { profileDir }))
   const ensureAlive = () => {
     if (hasExited(upstream.process)) throw new Error("the fake upstream exited during the run")
-    if (hasExited(switchboard.process)) throw new Error(`Switchboard exited during the run:\n${switchboard.output()}`)
+    for (const target of targets) {
+      if (hasExited(target.process)) throw new Error(`${target.name} exited during the run:\n${target.output()}`)
+    }
   }
-
-  const direct: Target = { name: "direct", url: `http://127.0.0.1:${upstream.port}/v1/chat/completions`, model: UPSTREAM_MODEL }
-  const viaSwitchboard: Target = {
-    name: "switchboard",
-    url: `http://127.0.0.1:${switchboard.port}/v1/chat/completions`,
-    model: `${PROVIDER_ID}/${UPSTREAM_MODEL}`
-  }
-  await checkTarget(direct)
-  await checkTarget(viaSwitchboard)
+  const startupMs: BenchResults["startupMs"] = {}
+  for (const target of targets) if (target.startupMs !== undefined) startupMs[target.name] = Math.round(target.startupMs)
 
   const load: Array<BenchResults["load"][number]> = []
-  for (const connections of settings.connections) {
-    // Direct first, then through Switchboard, back to back: the pair sees the same machine state.
-    const d = await runLoad(direct, connections)
-    ensureAlive()
-    const sb = await runLoad(viaSwitchboard, connections)
-    ensureAlive()
-    load.push({ connections, direct: d, switchboard: sb, ratio: { rps: ratio(sb.rps, d.rps), p50: ratio(sb.p50, d.p50), p99: ratio(sb.p99, d.p99) } })
+  if (has("load")) {
+    for (const connections of settings.connections) {
+      process.stderr.write(`load, ${connections} connection(s):\n`)
+      const runs = []
+      for (const target of targets) {
+        runs.push({ target: target.name, ...await runLoad(target, target.chat(UPSTREAM_MODEL), connections) })
+        ensureAlive()
+      }
+      const direct = runs.find((run) => run.target === "direct")?.figures
+      load.push({ connections, rows: withAdded(runs, direct) })
+    }
   }
 
-  const stream = { direct: await runStream(direct), switchboard: await runStream(viaSwitchboard) }
+  const stream: Array<StreamRow> = []
+  if (has("stream")) {
+    process.stderr.write("streamed replies:\n")
+    const rows = []
+    for (const target of targets) {
+      rows.push(await streamRow(target))
+      ensureAlive()
+    }
+    const direct = rows.find((row) => row.target === "direct")
+    for (const row of rows) {
+      stream.push({
+        ...row,
+        addedTtfbP50: direct === undefined ? undefined : round(row.ttfbP50 - direct.ttfbP50),
+        addedTotalP50: direct === undefined ? undefined : round(row.totalP50 - direct.totalP50)
+      })
+    }
+  }
+
+  const translation: Array<BenchResults["translation"][number]> = []
+  if (has("translate")) {
+    for (const connections of settings.translateConnections) {
+      process.stderr.write(`translation, ${connections} connection(s):\n`)
+      const runs = []
+      for (const target of targets) {
+        if (target.translated === undefined) continue
+        runs.push({ target: target.name, ...await runLoad(target, target.translated(), connections) })
+        ensureAlive()
+      }
+      const direct = load.find((run) => run.connections === connections)?.rows.find((row) => row.target === "direct")
+      translation.push({ connections, rows: withAdded(runs, direct) })
+    }
+  }
+
+  const held: Array<OpenStreamsRow> = []
+  if (has("streams")) {
+    process.stderr.write("streams held open:\n")
+    for (const target of targets) {
+      if (target.name === "direct") continue
+      held.push(await openStreams(target))
+      ensureAlive()
+    }
+  }
 
   const results: BenchResults = {
     startedAt,
-    environment: environment(),
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    environment: env,
     settings,
-    switchboardReadyMs: Math.round(readiness.ms),
-    startupUnansweredRequests: readiness.unansweredPolls,
+    targets: names,
+    skipped,
+    startupMs,
     load,
     stream,
+    translation,
+    openStreams: held,
     wallSeconds: round((performance.now() - wallStart) / 1000, 1)
   }
   const file = writeResults(results)
   console.log(`\n${formatResults(results)}\nResults: ${file}`)
+  if (profileDir !== undefined) {
+    // The profiles are written as the processes exit.
+    await Promise.all(targets.map((target) => stopProcess(target.process, 10_000)))
+    console.log(`CPU profiles: ${profileDir} (summarise with: node bench/profile-summary.ts <file>)`)
+  }
 }
 
 try {

@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks"
 
 export interface StreamSpec {
   readonly url: string
+  readonly headers: Readonly<Record<string, string>>
   readonly body: string
   readonly requests: number
   readonly warmup: number
@@ -27,7 +28,7 @@ const once = (agent: Agent, spec: StreamSpec): Promise<{ ttfb: number; total: nu
     const req = request(spec.url, {
       method: "POST",
       agent,
-      headers: { "content-type": "application/json", accept: "text/event-stream" }
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...spec.headers }
     }, (res) => {
       let ttfb = Number.NaN
       let text = ""

@@ -1,25 +1,43 @@
 /**
- * A node:http server whose first requests wait for their handler.
+ * A node:http server whose first requests wait for their handler, optionally behind a front
+ * handler that sees every request first.
  *
  * `NodeHttpServer` opens the port while its layer is built and attaches the request handler only
  * when `HttpRouter.serve` runs a moment later; node drops a request that arrives in between (no
  * `request` listener: the client waits forever). Here such requests are held and handed to the
  * first real handler as soon as it is attached.
+ *
+ * The front handler (the pass-through fast lane, `FastLane.ts`) gets each request before the
+ * Effect app and passes on those it does not serve; the app's own listener is taken off the
+ * emitter and called from here, so the order never depends on listener registration.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 
-export const createServerHoldingEarlyRequests = (): Server => {
+/** A node `request` listener. */
+export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void
+
+/** Sees a request first; calls `next` (the app, or the hold queue before it exists) for those it does not answer. */
+export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: RequestListener) => void
+
+export const createServerHoldingEarlyRequests = (front?: FrontHandler): Server => {
   const server = createServer()
   const held: Array<readonly [IncomingMessage, ServerResponse]> = []
-  const hold = (request: IncomingMessage, response: ServerResponse) => void held.push([request, response])
-  server.on("request", hold)
+  let app: RequestListener | undefined
+  const toApp: RequestListener = (request, response) => {
+    if (app === undefined) held.push([request, response])
+    else app.call(server, request, response)
+  }
+  const dispatch: RequestListener = front === undefined ? toApp : (request, response) => front(request, response, toApp)
+  server.on("request", dispatch)
   server.on("newListener", function onListener(event: string | symbol, listener: unknown) {
-    if (event !== "request" || listener === hold || typeof listener !== "function") return
+    if (event !== "request" || listener === dispatch || typeof listener !== "function") return
     server.off("newListener", onListener)
-    server.off("request", hold)
-    // After the listener is registered (newListener fires just before), so it sees them in order.
+    // After the listener is registered (newListener fires just before): from then on it is
+    // reached through `dispatch` only, and the held requests go first, in order.
     queueMicrotask(() => {
-      for (const [request, response] of held.splice(0)) listener.call(server, request, response)
+      server.off("request", listener as RequestListener)
+      app = listener as RequestListener
+      for (const [request, response] of held.splice(0)) app.call(server, request, response)
     })
   })
   return server

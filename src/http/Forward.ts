@@ -10,11 +10,11 @@ import { identity } from "effect/Function"
 import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
 import type { ErrorKind } from "../formats/Canonical.ts"
 import * as Sse from "../formats/Sse.ts"
-import { timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
+import { httpStatusError, timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
-import type { JsonObject } from "./RequestBody.ts"
+import { rewriteModel } from "./RawModel.ts"
 import { makeEventFramer } from "./SseFraming.ts"
 
 /** Upstream response headers worth passing to the caller; hop-by-hop and framing headers are not. */
@@ -44,10 +44,52 @@ export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
 /** What kind of failure an upstream error is, for the caller's error types. */
 export const upstreamErrorKind = (error: UpstreamError): ErrorKind => error.timedOut === true ? "timeout" : "server"
 
+/**
+ * How a pass-through answer is handled, from its status and (passed) headers:
+ * - `stream`: an event stream, forwarded in whole events;
+ * - `pass`: a body that goes through byte for byte (JSON, or an encoded body Switchboard cannot read);
+ * - `scrub`: a JSON error body, read whole and scrubbed of the provider's secrets (some quote them);
+ * - `wrap`: an error body that is not JSON (a proxy's HTML page): its text, scrubbed, told in the
+ *   caller's error shape, so SDKs raise their usual error with a readable message;
+ * - `refuse`: a success that is not JSON (a captive portal, a plain-text notice): never a success
+ *   for the caller, who would get a body their SDK cannot read — a 502 instead.
+ * A missing content type passes: some servers leave it out of plain JSON answers.
+ */
+export type AnswerHandling = "stream" | "pass" | "scrub" | "wrap" | "refuse"
+
+export const answerHandling = (status: number, headers: Readonly<Record<string, string>>): AnswerHandling => {
+  const contentType = (headers["content-type"] ?? "").toLowerCase()
+  if (contentType.startsWith("text/event-stream")) return "stream"
+  if (headers["content-encoding"] !== undefined) return "pass"
+  const json = contentType === "" || contentType.includes("json")
+  if (status >= 400) return json ? "scrub" : "wrap"
+  return json ? "pass" : "refuse"
+}
+
+/** The answer for a non-JSON error body (`wrap`): the upstream's status, the page's text in the caller's shape. */
+export const wrappedError = (format: HttpFormat, route: Route, status: number, headers: Readonly<Record<string, string>>, text: string) =>
+  format.renderError({
+    status,
+    ...format.parseError(status, text),
+    message: httpStatusError(route.host, status, scrub(text, route.auth.secrets)).message,
+    code: "upstream_error",
+    headers: passedHeaders(headers, { body: false })
+  })
+
+/** The answer for a success that is not JSON (`refuse`). */
+export const refusedAnswer = (format: HttpFormat, route: Route, status: number, contentType: string) =>
+  format.renderError({
+    status: 502,
+    kind: "server",
+    message: `${route.host} answered ${status} with ${contentType}, not JSON: is ${route.baseUrl} the provider's API?`,
+    code: "upstream_error"
+  })
+
 export const forward = Effect.fnUntraced(function*(
   route: Route,
   format: HttpFormat,
-  body: JsonObject,
+  /** The caller's body text, sent on as it is but for `model`. */
+  body: string,
   callerHeaders: Readonly<Record<string, string | undefined>>
 ) {
   const client = yield* HttpClient.HttpClient
@@ -58,7 +100,7 @@ export const forward = Effect.fnUntraced(function*(
     HttpClientRequest.setHeaders(format.passThroughHeaders(callerHeaders)),
     HttpClientRequest.setHeaders(Redacted.value(route.auth.headers)),
     HttpClientRequest.setHeader("accept", accept ?? "application/json"),
-    HttpClientRequest.bodyText(JSON.stringify({ ...body, model: route.upstreamModel }), "application/json")
+    HttpClientRequest.bodyText(rewriteModel(body, route.upstreamModel), "application/json")
   )
 
   const response = yield* client.execute(request).pipe(
@@ -67,17 +109,23 @@ export const forward = Effect.fnUntraced(function*(
   )
 
   const headers = passedHeaders(response.headers)
-  const isSse = (headers["content-type"] ?? "").startsWith("text/event-stream")
+  const handling = answerHandling(response.status, headers)
+  const isSse = handling === "stream"
+  const readText = response.text.pipe(
+    Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
+  )
 
   // Some upstreams quote the credentials they were sent in an error message; that must never
-  // reach the caller. Error bodies are small, so they are read whole and scrubbed (an encoded
-  // body cannot be: Switchboard never asks for one, so it passes as it came).
-  if (response.status >= 400 && !isSse && headers["content-encoding"] === undefined) {
-    const text = yield* response.text.pipe(
-      Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
-      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
-    )
-    return HttpServerResponse.text(scrub(text, route.auth.secrets), { status: response.status, headers })
+  // reach the caller. Error bodies are small, so they are read whole and scrubbed.
+  if (handling === "scrub") {
+    return HttpServerResponse.text(scrub(yield* readText, route.auth.secrets), { status: response.status, headers })
+  }
+  if (handling === "wrap") return wrappedError(format, route, response.status, response.headers, yield* readText)
+  if (handling === "refuse") {
+    // Not read to its end (it may not have one): one chunk, then the stream's end aborts the request.
+    yield* Stream.runDrain(Stream.take(response.stream, 1)).pipe(Effect.timeout(timeout), Effect.ignore)
+    return refusedAnswer(format, route, response.status, headers["content-type"] ?? "")
   }
 
   // A stalled upstream must end in an error the caller can see, never look like a normal end.

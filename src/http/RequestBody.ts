@@ -5,6 +5,9 @@
  */
 import { Effect, Predicate, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
+import { IncomingMessage } from "node:http"
+import { type BodyRead, decodeUtf8, MaxBodyBytes, readBody, refusalOf } from "./BodyReader.ts"
+import { preReadBody } from "./PreReadBody.ts"
 
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   message: Schema.String,
@@ -15,29 +18,54 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
 /** A request body as a JSON object. Keys keep their order, unknown fields are kept. */
 export type JsonObject = { [key: string]: unknown }
 
-export const readJsonObject = Effect.gen(function*() {
+/** A JSON object body together with the exact text it was parsed from (pass-through sends the text on). */
+export interface JsonBody {
+  readonly text: string
+  readonly json: JsonObject
+}
+
+/** The body of a request served by node (the gateway's own server), else of whatever serves it (an embedder's). */
+const readSource = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<BodyRead> =>
+  request.source instanceof IncomingMessage
+    ? Effect.callback<BodyRead>((resume) => readBody(request.source as IncomingMessage, limit, (read) => resume(Effect.succeed(read))))
+    : request.arrayBuffer.pipe(
+      Effect.map((buffer): BodyRead => {
+        if (buffer.byteLength > limit) return { _tag: "TooLarge", limit }
+        const text = decodeUtf8(Buffer.from(buffer))
+        return text === undefined ? { _tag: "NotUtf8" } : { _tag: "Read", text }
+      }),
+      Effect.orElseSucceed((): BodyRead => ({ _tag: "Failed" }))
+    )
+
+export const readJsonBody: Effect.Effect<JsonBody, BadRequest, HttpServerRequest.HttpServerRequest> = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const contentType = request.headers["content-type"] ?? ""
   if (contentType !== "" && !contentType.includes("json")) {
     return yield* new BadRequest({ message: `expected a JSON body (content-type application/json), got ${contentType}`, status: 415 })
   }
-  const text = yield* request.text.pipe(
-    Effect.mapError(() => new BadRequest({ message: "could not read the request body", status: 400 }))
-  )
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (cause) {
-    return yield* new BadRequest({
-      message: `the request body is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
-      status: 400
-    })
+  // The fast lane may have read (and parsed) the body already before handing the request over.
+  const preRead = preReadBody(request.source)
+  const read = preRead?.read ?? (yield* readSource(request, yield* MaxBodyBytes))
+  if (read._tag !== "Read") return yield* new BadRequest(refusalOf(read))
+  const text = read.text
+  let json: unknown = preRead?.json
+  if (json === undefined) {
+    try {
+      json = JSON.parse(text)
+    } catch (cause) {
+      return yield* new BadRequest({
+        message: `the request body is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+        status: 400
+      })
+    }
   }
   if (!Predicate.isObject(json) || Array.isArray(json)) {
     return yield* new BadRequest({ message: "the request body must be a JSON object", status: 400 })
   }
-  return json as JsonObject
+  return { text, json: json as JsonObject }
 })
+
+export const readJsonObject = Effect.map(readJsonBody, (body) => body.json)
 
 export const requireModel = (body: JsonObject): Effect.Effect<string, BadRequest> =>
   Predicate.isString(body.model) && body.model !== ""

@@ -21,3 +21,26 @@ describe("createServerHoldingEarlyRequests", () => {
     await new Promise((r) => server.close(r))
   })
 })
+
+describe("createServerHoldingEarlyRequests with a front handler", () => {
+  it("sees every request first, early ones included, and passes the rest to the app in order", async () => {
+    const server = createServerHoldingEarlyRequests((request, response, next) => {
+      if (request.url === "/front") response.end("front")
+      else next(request, response)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text())
+    // Before the app exists: the front answers its own, the others wait for the app.
+    assert.strictEqual(await get("/front"), "front")
+    const early = get("/early")
+    await new Promise((r) => setTimeout(r, 50))
+    server.on("request", (request, response) => response.end(`app ${request.url}`))
+    assert.strictEqual(await early, "app /early")
+    assert.deepStrictEqual(await Promise.all([get("/front"), get("/late")]), ["front", "app /late"])
+    // The app's listener is reached through the front only: a request is answered once.
+    assert.strictEqual(server.listenerCount("request"), 1)
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+  })
+})
