@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The fault suite has its own config and command (vitest.faults.config.ts, `npm run test:faults`).
+    exclude: [...configDefaults.exclude, "test/faults/**"],
     testTimeout: 20_000,
     hookTimeout: 20_000
   }

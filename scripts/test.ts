@@ -14,7 +14,17 @@ const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdi
 // `N passed, N failed, N skipped` that tools reading the run (CI) understand.
 const reportDir = mkdtempSync(join(tmpdir(), "switchboard-test-report-"))
 const reportFile = join(reportDir, "vitest.json")
-const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`, ...process.argv.slice(2)]
+// `--faults` (`npm run test:faults`) runs the fault and abuse suite, which has its own config.
+const faults = process.argv.includes("--faults")
+const args = [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${reportFile}`,
+  ...(faults ? ["--config", "vitest.faults.config.ts"] : []),
+  ...process.argv.slice(2).filter((arg) => arg !== "--faults")
+]
 const canKeyring = process.platform === "linux" && has("dbus-run-session") && has("gnome-keyring-daemon")
 
 let status: number | null

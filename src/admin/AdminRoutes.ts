@@ -10,7 +10,7 @@
 import { Effect, Redacted } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { ConfigStore } from "../config/ConfigStore.ts"
-import { ProviderCatalog, providerEntry, UnknownProvider } from "../config/ProviderCatalog.ts"
+import { checkSecrets, ProviderCatalog, providerEntry, UnknownProvider } from "../config/ProviderCatalog.ts"
 import { presets } from "../config/Presets.ts"
 import { emptyConfig, type ProviderConfig } from "../config/RemoteConfig.ts"
 import { openAiError } from "../http/OpenAiError.ts"
@@ -108,6 +108,8 @@ const testProvider = Effect.gen(function*() {
   const body = yield* readBody(CreateProvider)
   const input = toNewProvider(body)
   const entry = yield* providerEntry(input, emptyConfig)
+  // Sent as header values, if only once: refused as `add` would refuse them, not sent broken.
+  yield* checkSecrets(input)
   const given = secretValues(body)
   const seeded: Array<readonly [string, Redacted.Redacted<string>]> = [
     ...(input.apiKey === undefined ? [] : [[accountFor(entry.id, apiKey), input.apiKey] as const]),

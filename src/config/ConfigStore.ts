@@ -6,11 +6,14 @@
  *   never overwritten: every write reads the file first and refuses to replace a broken one, so a
  *   hand edit with a typo is never lost.
  * - Writes are atomic: a temporary file in the same folder, then a rename, so a crash mid-write
- *   leaves the old file or the new one, never half of one.
+ *   leaves the old file or the new one, never half of one (test/faults/ConfigCrash.test.ts kills
+ *   writers at random moments). The temporary file a killed writer leaves is removed at the next start.
+ * - Edits are serialised across processes by `remote.json.lock` (a CLI and a server may both
+ *   write), so none is lost (test/faults/ConcurrentEdits.test.ts).
  * - Unknown fields survive a rewrite (the schema keeps them), and the file never holds a secret
  *   (the schema has no field for one).
  */
-import { Context, Duration, Effect, FileSystem, Layer, Path, Schema, Semaphore, Stream } from "effect"
+import { Context, Duration, Effect, FileSystem, Layer, Option, Path, Schedule, Schema, Semaphore, Stream } from "effect"
 import { homedir } from "node:os"
 import { emptyConfig, RemoteConfig } from "./RemoteConfig.ts"
 
@@ -32,6 +35,30 @@ export const resolveHome = (env: Readonly<Record<string, string | undefined>>): 
 const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(RemoteConfig))
 const encode = Schema.encodeEffect(RemoteConfig)
 
+/** `remote.json.<pid>.<time>.tmp`: a write in progress, or the leftover of a writer that was killed. */
+const TEMP_FILE = /^remote\.json\.(\d+)\.[0-9a-z]+\.tmp$/
+
+/** Held (created exclusively, holding the writer's pid) for each read-modify-write of remote.json. */
+const LOCK_FILE = "remote.json.lock"
+const LOCK_RETRY = Duration.millis(10)
+/** About 10 s of waiting for another writer (an edit takes milliseconds) before giving up. */
+const LOCK_ATTEMPTS = 1000
+/** An empty lock file this old belongs to a writer killed between creating and filling it. */
+const STALE_EMPTY_LOCK_MS = 5_000
+
+/** Another process holds remote.json.lock (internal: retried, then a `ConfigError`). */
+class LockBusy extends Schema.TaggedError<LockBusy>()("LockBusy", { holder: Schema.String }) {}
+
+/** Whether a process runs (signal 0 only checks; EPERM means it runs as another user). */
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
 /** Many editors save in several steps (truncate, write, rename): wait for the dust to settle. */
 const WATCH_DEBOUNCE = Duration.millis(150)
 
@@ -41,8 +68,9 @@ export class ConfigStore extends Context.Service<ConfigStore, {
   /** The configuration on disk now (empty when the file does not exist). */
   readonly load: Effect.Effect<RemoteConfig, ConfigError>
   /**
-   * Read-modify-write under a lock, so concurrent edits in this process never lose each other.
-   * Fails, writing nothing, when the file on disk is broken.
+   * Read-modify-write under a lock (in this process, and a lock file shared with other
+   * processes), so concurrent edits never lose each other. Fails, writing nothing, when the file
+   * on disk is broken.
    */
   readonly update: <E = never>(
     f: (config: RemoteConfig) => RemoteConfig | Effect.Effect<RemoteConfig, E>
@@ -76,6 +104,15 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
 
   const load = Effect.flatMap(readText, parse)
 
+  // A process killed between writing its temporary file and the rename leaves that file behind
+  // (remote.json itself is whole). Removed at every start, unless its writer (the pid in its
+  // name) still runs: a CLI and a server may write at the same time.
+  const leftovers = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+  for (const name of leftovers) {
+    const writer = TEMP_FILE.exec(name)?.[1]
+    if (writer !== undefined && !isRunning(Number(writer))) yield* Effect.ignore(fs.remove(path_.join(dir, name)))
+  }
+
   const write = Effect.fnUntraced(function*(config: RemoteConfig) {
     const encoded = yield* encode(config).pipe(Effect.mapError((error) => fail(`refusing to write an invalid configuration: ${error.message}`)))
     const text = JSON.stringify(encoded, null, 2) + "\n"
@@ -85,13 +122,50 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
     yield* fs.rename(temp, file).pipe(Effect.tapError(() => Effect.ignore(fs.remove(temp))))
   }, (effect) => Effect.catchTag(effect, "PlatformError", (error) => Effect.fail(fail(`cannot write: ${error.message}`))))
 
+  // The semaphore orders the edits of this process; the lock file those of several processes (a
+  // CLI changing the files while a server writes them for admin API callers): without it each
+  // reads the file, changes its copy and renames it over the other's change.
+  const lockFile = path_.join(dir, LOCK_FILE)
+  const releaseFileLock = Effect.ignore(fs.remove(lockFile))
+  /** Whether a lock file was left by a writer that is gone (killed: it never removed it). */
+  const isStale = Effect.gen(function*() {
+    const holder = Number((yield* fs.readFileString(lockFile)).trim())
+    if (Number.isInteger(holder) && holder > 0) return !isRunning(holder)
+    // Created but not written yet, or its writer was killed in between: stale once old.
+    const info = yield* fs.stat(lockFile)
+    return Option.match(info.mtime, { onNone: () => false, onSome: (mtime) => Date.now() - mtime.getTime() > STALE_EMPTY_LOCK_MS })
+  }).pipe(Effect.orElseSucceed(() => false))
+  /** One attempt at the lock: taken, or `LockBusy` (a stale lock is cleared first, then retried). */
+  const tryFileLock = Effect.gen(function*() {
+    const taken = yield* fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 }).pipe(
+      Effect.as(true),
+      Effect.catchTag("PlatformError", (error) => error.reason._tag === "AlreadyExists" ? Effect.succeed(false) : Effect.fail(error))
+    )
+    if (taken) return
+    if (yield* isStale) yield* releaseFileLock
+    return yield* new LockBusy({ holder: (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim() })
+  })
+  const acquireFileLock = fs.makeDirectory(dir, { recursive: true }).pipe(
+    Effect.andThen(tryFileLock),
+    Effect.retry({ schedule: Schedule.spaced(LOCK_RETRY), times: LOCK_ATTEMPTS, while: (error) => error._tag === "LockBusy" }),
+    Effect.catchTags({
+      LockBusy: (busy) => Effect.fail(fail(`${lockFile} is held by process ${busy.holder || "?"}: remove it if that process is not a Switchboard`)),
+      PlatformError: (error) => Effect.fail(fail(`cannot lock: ${error.message}`))
+    })
+  )
+
   const update = <E>(f: (config: RemoteConfig) => RemoteConfig | Effect.Effect<RemoteConfig, E>) =>
-    lock.withPermits(1)(Effect.gen(function*() {
-      const result = f(yield* load)
-      const next = Effect.isEffect(result) ? yield* result : result
-      yield* write(next)
-      return next
-    }))
+    lock.withPermits(1)(Effect.acquireUseRelease(
+      acquireFileLock,
+      () =>
+        Effect.gen(function*() {
+          const result = f(yield* load)
+          const next = Effect.isEffect(result) ? yield* result : result
+          yield* write(next)
+          return next
+        }),
+      () => releaseFileLock
+    ))
 
   // The folder is watched, not the file: an atomic rename (ours or an editor's) replaces the file,
   // and a watch on the old inode would go quiet.

@@ -75,6 +75,9 @@ export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("Unkn
  * (`OpenAI` → `openai`, a second one → `openai-2`). It becomes the model prefix and never changes
  * when the provider is renamed.
  */
+/** Ids a configured provider never gets: `local` is the models of this machine (src/local/LocalProvider.ts). */
+const RESERVED_IDS = ["local"]
+
 export const slugFor = (name: string, taken: ReadonlySet<string>): string => {
   const base = name
     .normalize("NFKD")
@@ -115,6 +118,13 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/
 /** A URL path: empty or starting with `/`, without spaces, query or fragment. */
 const BASE_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)?$/
+/**
+ * The longest header name and value (a secret's too) Switchboard sends. Servers refuse header
+ * lines much over 8 KiB (nginx's default buffer; node answers 431 past 16 KiB in all): a longer
+ * value would only turn a provider into a permanent error, so it is refused when entered.
+ */
+export const MAX_HEADER_NAME = 256
+export const MAX_HEADER_VALUE = 8192
 
 /**
  * Rules the file schema leaves open (a hand-edited file is read as leniently as possible) but that
@@ -124,12 +134,19 @@ export const validateEntry = (entry: ProviderConfig): Effect.Effect<ProviderConf
   const fail = (field: string, message: string) => Effect.fail(new InvalidProvider({ field, message: `${field}: ${message}` }))
   if (!HOST.test(entry.host)) return fail("host", `${JSON.stringify(entry.host)} is not a host name or IP address (no scheme, port or path: those have their own fields)`)
   if (!BASE_PATH.test(entry.basePath)) return fail("basePath", `${JSON.stringify(entry.basePath)} must be empty or a path starting with / (no spaces, query or fragment)`)
-  if (entry.name.trim() === "" || /[\r\n]/.test(entry.name)) return fail("name", "must be a non-empty single line")
+  // Names are printed by the CLI and the page: no line breaks, and no control characters (an
+  // escape sequence in a name would be run by the terminal of whoever lists the providers).
+  if (entry.name.trim() === "" || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(entry.name)) {
+    return fail("name", "must be a non-empty single line without control characters")
+  }
   for (const [name, value] of Object.entries(entry.headers)) {
+    if (name.length > MAX_HEADER_NAME) return fail("headers", `a header name is longer than ${MAX_HEADER_NAME} characters`)
     if (!HEADER_NAME.test(name)) return fail("headers", `${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only)`)
     if (/[\r\n\0]/.test(value)) return fail("headers", `the value of ${name} contains a line break or NUL`)
+    if (Buffer.byteLength(value) > MAX_HEADER_VALUE) return fail("headers", `the value of ${name} is longer than ${MAX_HEADER_VALUE} bytes`)
   }
   for (const name of entry.secretHeaders) {
+    if (name.length > MAX_HEADER_NAME) return fail("secretHeaders", `a header name is longer than ${MAX_HEADER_NAME} characters`)
     if (!HEADER_NAME.test(name)) return fail("secretHeaders", `${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only)`)
   }
   return Effect.succeed(entry)
@@ -141,13 +158,25 @@ const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().t
 const checkSecretValue = (field: string, value: Redacted.Redacted<string>) =>
   /[\r\n\0]/.test(Redacted.value(value))
     ? Effect.fail(new InvalidProvider({ field, message: `${field}: the value contains a line break or NUL` }))
+    : Buffer.byteLength(Redacted.value(value)) > MAX_HEADER_VALUE
+    ? Effect.fail(new InvalidProvider({ field, message: `${field}: the value is longer than ${MAX_HEADER_VALUE} bytes` }))
     : Effect.void
+
+/**
+ * The secrets a new provider comes with, checked as header values before anything uses them
+ * (stored by `add`, or sent once by the admin API's test connection).
+ */
+export const checkSecrets = (input: Pick<NewProvider, "apiKey" | "secretHeaders">): Effect.Effect<void, InvalidProvider> =>
+  Effect.gen(function*() {
+    if (input.apiKey !== undefined) yield* checkSecretValue("apiKey", input.apiKey)
+    for (const [name, value] of Object.entries(input.secretHeaders ?? {})) yield* checkSecretValue(`secretHeaders.${name}`, value)
+  })
 
 /** The remote.json entry for a new provider: preset defaults, then the user's settings. */
 export const providerEntry = (input: NewProvider, config: RemoteConfig) => {
   const preset = presetFor(input.preset)
   const name = input.name?.trim() || preset.label
-  const id = slugFor(name, new Set(config.providers.map((p) => p.id)))
+  const id = slugFor(name, new Set([...RESERVED_IDS, ...config.providers.map((p) => p.id)]))
   return decodeProvider({
     id,
     name,
@@ -212,8 +241,7 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
             Effect.gen(function*() {
               const entry = yield* providerEntry(input, config)
               if (config.providers.some((p) => sameName(p.name, entry.name))) return yield* new DuplicateName({ name: entry.name })
-              if (input.apiKey !== undefined) yield* checkSecretValue("apiKey", input.apiKey)
-              for (const [name, value] of Object.entries(input.secretHeaders ?? {})) yield* checkSecretValue(`secretHeaders.${name}`, value)
+              yield* checkSecrets(input)
               if (input.apiKey !== undefined) yield* secrets.set(entry.id, apiKey, input.apiKey)
               for (const [name, value] of Object.entries(input.secretHeaders ?? {})) {
                 yield* secrets.set(entry.id, header(name), value)

@@ -14,6 +14,7 @@ import { HttpRouter, HttpServerRequest } from "effect/http"
 import { renderAnthropicError } from "./AnthropicError.ts"
 import { apiHandler } from "./ApiRoute.ts"
 import { anthropicMessages } from "./Formats.ts"
+import { methodNotAllowed } from "./MethodNotAllowed.ts"
 
 const handler = apiHandler(anthropicMessages)
 
@@ -40,6 +41,7 @@ const messagesApi = Effect.gen(function*() {
   const rest = (yield* HttpRouter.params)["*"] ?? ""
   if (request.method === "POST" && rest === "") return yield* handler
   if (request.method === "POST" && rest === "count_tokens") return yield* countTokens
+  if (rest === "" || rest === "count_tokens") return yield* methodNotAllowed(anthropicMessages)
   return yield* unknown
 })
 

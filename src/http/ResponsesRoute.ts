@@ -15,6 +15,7 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 import { apiHandler } from "./ApiRoute.ts"
 import { openResponses } from "./Formats.ts"
+import { methodNotAllowed } from "./MethodNotAllowed.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 
 const handler = apiHandler(openResponses)
@@ -32,6 +33,7 @@ const responsesApi = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const rest = (yield* HttpRouter.params)["*"] ?? ""
   if (request.method === "POST" && rest === "") return yield* handler
+  if (rest === "") return yield* methodNotAllowed(openResponses)
   return yield* unknown
 })
 

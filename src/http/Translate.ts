@@ -12,7 +12,7 @@ import { Duration, Effect, Redacted, Stream } from "effect"
 import type { SseError } from "effect/encoding/Sse"
 import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
 import type { Request } from "../formats/Canonical.ts"
-import type { FormatError } from "../formats/FormatError.ts"
+import { type FormatError, InvalidRequest } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import { timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
@@ -42,12 +42,23 @@ export const translate = Effect.fnUntraced(function*(route: Route, inbound: Http
     orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds))
   })
   const canonical: Request = { ...(yield* inbound.decodeRequest(body)), model: route.upstreamModel }
+  // Every format needs something to answer; instructions alone are not a conversation (Anthropic
+  // rejects an empty `messages`, and an absent Responses `input` is only valid with stored state).
+  if (!canonical.messages.some((message) => message.role !== "system")) {
+    const param = inbound.api === "responses" ? "input" : "messages"
+    return yield* new InvalidRequest({ format: inbound.wire, message: `${param} must hold at least one message besides instructions`, param })
+  }
   const upstreamBody = yield* provider.encodeRequest(canonical)
+  // JSON.stringify recurses: a body nested tens of thousands deep (JSON.parse takes it) overflows the stack.
+  const upstreamText = yield* Effect.try({
+    try: () => JSON.stringify(upstreamBody),
+    catch: () => new InvalidRequest({ format: inbound.wire, message: "the request is nested too deeply to be translated" })
+  })
 
   const request = HttpClientRequest.post(`${route.baseUrl}${provider.upstreamPath}`).pipe(
     HttpClientRequest.setHeaders(Redacted.value(route.auth.headers)),
     HttpClientRequest.setHeader("accept", canonical.stream ? "text/event-stream" : "application/json"),
-    HttpClientRequest.bodyText(JSON.stringify(upstreamBody), "application/json")
+    HttpClientRequest.bodyText(upstreamText, "application/json")
   )
   const response = yield* client.execute(request).pipe(
     Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
@@ -60,6 +71,19 @@ export const translate = Effect.fnUntraced(function*(route: Route, inbound: Http
     Stream.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
     Stream.timeoutOrElse({ duration: timeout, orElse: () => Stream.fail(timeoutError(route.host, route.timeoutSeconds)) })
   )
+
+  // A 200 that is not an event stream (a plain page, a proxy's notice) has no events to translate:
+  // said now, as an error before the answer, rather than as an empty stream that fails at its end.
+  const contentType = (response.headers["content-type"] ?? "").toLowerCase()
+  if (canonical.stream && response.status < 400 && !contentType.startsWith("text/event-stream")) {
+    yield* Stream.runDrain(body$).pipe(Effect.ignore)
+    return inbound.renderError({
+      status: 502,
+      kind: "server",
+      message: `${route.host} answered a streaming request with ${contentType === "" ? "no content type" : contentType}, not an event stream`,
+      code: "upstream_error"
+    })
+  }
 
   if (response.status >= 400 || !canonical.stream) {
     const text = yield* Stream.mkString(Stream.decodeText(body$))

@@ -55,7 +55,7 @@ export const transportError = (host: string, cause: unknown): UpstreamError => {
     ? "host not found"
     : code === "ECONNRESET" || code === "UND_ERR_SOCKET"
     ? "connection reset"
-    : code?.startsWith("ERR_TLS") || code?.includes("CERT")
+    : code?.startsWith("ERR_TLS") || code?.startsWith("ERR_SSL") || code?.includes("CERT")
     ? `TLS error (${code})`
     : code ?? (cause instanceof Error ? cause.message : String(cause))
   return new UpstreamError({ message: `cannot reach ${host}: ${what}`, retryable: true })

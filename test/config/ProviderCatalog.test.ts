@@ -60,6 +60,14 @@ describe("ProviderCatalog", () => {
     }).pipe(Effect.provide(setup(home)))
   })
 
+  it.effect("a provider named Local gets another id: `local` is the models of this machine", () => {
+    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    return Effect.gen(function*() {
+      const entry = yield* (yield* ProviderCatalog).add({ preset: "custom", name: "Local", settings: { host: "127.0.0.1" } })
+      assert.strictEqual(entry.id, "local-2")
+    }).pipe(Effect.provide(setup(home)))
+  })
+
   it.effect("an invalid entry is refused before any secret is stored", () => {
     const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
     return Effect.gen(function*() {

@@ -314,12 +314,16 @@ describe("errors in the Anthropic shape", () => {
     expect(e.message).toContain("count_tokens")
   })
 
-  it("other Messages API paths are a 404 in the Anthropic shape; a GET of /v1/messages too", async () => {
-    for (const [method, path] of [["POST", "/v1/messages/batches"], ["GET", "/v1/messages"]] as const) {
+  it("other Messages API paths are a 404 in the Anthropic shape; a GET of /v1/messages is a 405", async () => {
+    for (const [method, path] of [["POST", "/v1/messages/batches"]] as const) {
       const response = await fetch(`${switchboard.url}${path}`, { method, headers: { "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) })
       expect(response.status).toBe(404)
       expect(await response.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } })
     }
+    const get = await fetch(`${switchboard.url}/v1/messages`)
+    expect(get.status).toBe(405)
+    expect(get.headers.get("allow")).toBe("POST")
+    expect(await get.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } })
   })
 
   it("a translated stream that stalls past the provider's timeout ends with an error event the SDK throws", async () => {

@@ -517,11 +517,15 @@ describe("errors in the Responses shape", () => {
     }
   })
 
-  it("other Responses API paths are a 404 in the Responses shape", async () => {
-    for (const [method, path] of [["GET", "/v1/responses/resp_123"], ["DELETE", "/v1/responses/resp_123"], ["GET", "/v1/responses"]] as const) {
+  it("other Responses API paths are a 404 in the Responses shape; a GET of /v1/responses is a 405", async () => {
+    for (const [method, path] of [["GET", "/v1/responses/resp_123"], ["DELETE", "/v1/responses/resp_123"]] as const) {
       const response = await fetch(`${switchboard.url}${path}`, { method })
       expect(response.status).toBe(404)
       expect(await response.json()).toMatchObject({ error: { type: "not_found", code: "unknown_url" } })
     }
+    const get = await fetch(`${switchboard.url}/v1/responses`)
+    expect(get.status).toBe(405)
+    expect(get.headers.get("allow")).toBe("POST")
+    expect(await get.json()).toMatchObject({ error: { type: "invalid_request", code: "method_not_allowed" } })
   })
 })
