@@ -24,26 +24,47 @@ import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effec
 import { AdminRoutes } from "./admin/AdminRoutes.ts"
 import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
+import { DEFAULT_MAX_BODY_BYTES, MaxBodyBytes } from "./http/BodyReader.ts"
 import { createServerHoldingEarlyRequests } from "./http/EarlyRequests.ts"
+import { makeDispatcher, makeFastLane } from "./http/FastLane.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { MessagesRoutes } from "./http/MessagesRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
 import { ResponsesRoutes } from "./http/ResponsesRoute.ts"
 import { StatusRoutes } from "./http/StatusRoutes.ts"
+import { isLoopbackHost } from "./gateway-keys/GatewayKey.ts"
+import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
+import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
+import type { LocalModels } from "./local/LocalModels.ts"
+import { LocalRoutes } from "./local/LocalRoutes.ts"
+import * as LocalModelsLive from "./local/LocalModelsLive.ts"
 import { Providers } from "./providers/Providers.ts"
+import { WebRoutes } from "./web/WebRoutes.ts"
 
 export interface GatewayOptions {
   readonly host: string
   readonly port: number
   /** `$SWITCHBOARD_HOME`: remote.json lives in `<home>/providers/`. */
   readonly home: string
+  /**
+   * The local models (`src/local/`); default `LocalModelsLive.layer` (the engines this machine
+   * runs, models in `<home>/models/`). `LocalModelsLive.layerNone` turns them off.
+   */
+  readonly localModels?: Layer.Layer<LocalModels> | undefined
+  /**
+   * Serve same-format requests through the pass-through fast lane (`src/http/FastLane.ts`);
+   * default true. Only ever used on a loopback address (see `layerServer`).
+   */
+  readonly fastLane?: boolean
+  /** The largest request body the API endpoints accept; default `BodyReader.DEFAULT_MAX_BODY_BYTES` (32 MiB). */
+  readonly maxBodyBytes?: number | undefined
 }
 
 /** Every HTTP route of the gateway. */
-export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, StatusRoutes, AdminRoutes, NotFoundRoute)
+export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, StatusRoutes, LocalRoutes, AdminRoutes, WebRoutes, NotFoundRoute)
 
 /** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
 export const layerConfig = (options: { readonly home: string }) =>
@@ -66,16 +87,30 @@ export const layerUpstreamClient = Layer.effect(
   )
 ).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-/** Providers kept in step with remote.json, calling upstreams through `layerUpstreamClient`. Requires a `SecretStore`. */
-export const layerCore = (options: { readonly home: string }) =>
+/**
+ * Providers kept in step with remote.json, calling upstreams through `layerUpstreamClient`, and
+ * the local models as the `local` provider. Requires a `SecretStore`.
+ */
+export const layerCore = (options: { readonly home: string; readonly localModels?: Layer.Layer<LocalModels> | undefined }) =>
   ConfigSync.layer.pipe(
     Layer.provideMerge(Providers.layer),
+    Layer.provideMerge(options.localModels ?? LocalModelsLive.layer({ home: options.home })),
     Layer.provideMerge(layerConfig(options)),
     Layer.provideMerge(layerUpstreamClient)
   )
 
-/** The HTTP router on top of the core services, without a server (for tests and embedding). */
+/** The HTTP router on top of the core services, without a server (for tests and embedding); no gateway keys. */
 export const layerApp = HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true })
+
+/**
+ * The HTTP router for a server listening on `host`: `layerApp` on a loopback address; anywhere
+ * else every request (but `GET /health` and the page's static files) must present a gateway key
+ * (`GatewayKeyGuard`), which needs `GatewayKeys`.
+ */
+export const layerAppFor = (options: { readonly host: string }) =>
+  isLoopbackHost(options.host)
+    ? layerApp
+    : HttpRouter.serve(Routes, { disableLogger: true, disableListenLog: true, middleware: requireGatewayKey })
 
 /**
  * Says where the gateway listens once the socket is bound (not before: the port may be taken),
@@ -88,6 +123,42 @@ const logStartup = (options: GatewayOptions) =>
     yield* HttpServer.addressFormattedWith((address) =>
       Effect.logInfo(`Switchboard listening on ${address}/v1 (config ${options.home}/providers/remote.json, secrets in ${secrets.backend})`)
     )
+    if (!isLoopbackHost(options.host)) yield* logGatewayKeys(options.host)
+  }))
+
+/** On a non-loopback address: that keys are required, and loudly when none exists yet. */
+const logGatewayKeys = (host: string) =>
+  Effect.gen(function*() {
+    const keys = yield* GatewayKeys
+    const count = yield* Effect.match(keys.list, { onFailure: () => undefined, onSuccess: (list) => list.length })
+    if (count === 0) {
+      yield* Effect.logError(
+        `${host} is not a loopback address and no gateway key exists: every request except GET /health will be refused ` +
+          `until you run \`switchboard keys create\``
+      )
+    } else {
+      yield* Effect.logInfo(`${host} is not a loopback address: every request needs a gateway key (${count ?? "?"} in ${keys.backend})`)
+    }
+  })
+
+/**
+ * The node server, with the pass-through fast lane in front of the Effect app. The fast lane runs
+ * no Effect middleware, so it is only taken on loopback (the very test `layerAppFor` uses), where
+ * no gateway key is required; on any other address everything goes through the app and its guard.
+ */
+const layerServer = (options: GatewayOptions) =>
+  Layer.unwrap(Effect.gen(function*() {
+    if (options.fastLane === false || !isLoopbackHost(options.host)) {
+      return NodeHttpServer.layer(createServerHoldingEarlyRequests, { host: options.host, port: options.port })
+    }
+    const providers = yield* Providers
+    const dispatcher = yield* Effect.acquireRelease(Effect.sync(makeDispatcher), (agent) => Effect.promise(() => agent.destroy()))
+    const fastLane = makeFastLane({
+      routingTable: () => Effect.runSync(providers.routingTable),
+      dispatcher,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+    })
+    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane), { host: options.host, port: options.port })
   }))
 
 /**
@@ -95,7 +166,9 @@ const logStartup = (options: GatewayOptions) =>
  * port opens, so the first request already finds the configured providers starting.
  */
 export const layer = (options: GatewayOptions) =>
-  Layer.mergeAll(layerApp, logStartup(options)).pipe(
-    Layer.provide(NodeHttpServer.layer(createServerHoldingEarlyRequests, { host: options.host, port: options.port })),
-    Layer.provide(layerCore(options))
+  Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
+    Layer.provide(layerServer(options)),
+    Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
+    Layer.provide(layerCore(options)),
+    Layer.provide(GatewayKeys.layer)
   )

@@ -1,7 +1,7 @@
 /**
  * `GET /admin/events`: Server-Sent Events for the web page. First a `snapshot` event with every
- * provider (as `GET /admin/providers` shows them), then one event per state change from
- * `Providers.changes`: `state` (the provider's status JSON) or `removed` (`{ id }`). A comment
+ * provider (as `GET /admin/providers` shows them), then one event per state change after it
+ * (`Providers.changesAfter`, which subscribes before reading the snapshot): `state` (the provider's status JSON) or `removed` (`{ id }`). A comment
  * line every 15 s keeps proxies and idle timeouts from closing a quiet stream. The stream runs
  * until the client goes away (the request fiber is interrupted, and the subscription with it).
  *
@@ -26,11 +26,9 @@ export const eventsResponse = <E, R>(snapshot: Effect.Effect<unknown, E, R>) =>
   Effect.gen(function*() {
     const providers = yield* Providers
     const context = yield* Effect.context<R>()
-    // `Providers.changes` subscribes when it starts, right after the snapshot is read: a change in
-    // that instant is not replayed (the provider's next change, or re-opening the stream, shows it).
-    const events = Stream.concat(
-      Stream.fromEffect(Effect.map(snapshot, (data) => sseEvent("snapshot", data))),
-      providers.changes.pipe(Stream.map(changeEvent))
+    // Subscribed before the snapshot is read, so a change between the two is never lost.
+    const events = providers.changesAfter(snapshot).pipe(
+      Stream.map((event) => event._tag === "Snapshot" ? sseEvent("snapshot", event.value) : changeEvent(event))
     )
     const body = Stream.merge(
       events,

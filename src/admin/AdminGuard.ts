@@ -8,8 +8,9 @@
  *   `Origin` to such requests. When present it must be Switchboard's own
  *   (`http://127.0.0.1:<port>`, `http://localhost:<port>`, `http://[::1]:<port>` of the listening port).
  *
- * Tools that send no Origin (curl, the CLI, SDKs) are not browsers and pass. Gateway keys for a
- * non-loopback listening address are a separate, later layer of protection.
+ * Tools that send no Origin (curl, the CLI, SDKs) are not browsers and pass. On a non-loopback
+ * listening address the gateway key (src/gateway-keys/GatewayKeyGuard.ts) is checked first, and
+ * this guard still applies on top of it.
  */
 import { Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"

@@ -27,13 +27,13 @@ const ProviderView = Schema.Struct({
   models: Schema.Array(Schema.String),
   base_url: Schema.String,
   since: Schema.NullOr(Schema.String),
-  settings: Schema.Struct({ headers: Schema.Record(Schema.String, Schema.String) })
+  settings: Schema.Struct({ headers: Schema.Record(Schema.String, Schema.String), secretHeaders: Schema.Array(Schema.String) })
 })
 type ProviderView = typeof ProviderView.Type
 
 const ProviderList = Schema.Struct({ data: Schema.Array(ProviderView) })
 const Deleted = Schema.Struct({ id: Schema.String })
-const ErrorBody = Schema.Struct({ error: Schema.Struct({ message: Schema.String }) })
+const ErrorBody = Schema.Struct({ error: Schema.Struct({ message: Schema.String, code: Schema.optional(Schema.NullOr(Schema.String)) }) })
 
 export interface AdminClient {
   readonly url: string
@@ -47,13 +47,24 @@ export interface AdminClient {
 
 const describeError = (error: unknown) => error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
 
+/**
+ * A server on a non-loopback address wants a gateway key on every call: the CLI sends
+ * `$SWITCHBOARD_GATEWAY_KEY` when set (the keychain keeps only hashes, so the key must come from
+ * the user).
+ */
+const authorization = (): Record<string, string> => {
+  const key = process.env.SWITCHBOARD_GATEWAY_KEY
+  return key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }
+}
+
 const send = (url: string, method: string, body: unknown, timeout: Duration.Duration) =>
   Effect.tryPromise({
     try: async (signal) => {
       const response = await fetch(url, {
         method,
         signal: AbortSignal.any([signal, AbortSignal.timeout(Duration.toMillis(timeout))]),
-        ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+        headers: { ...authorization(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
       })
       return { status: response.status, text: await response.text() }
     },
@@ -76,12 +87,15 @@ export const makeAdminClient = (url: string): AdminClient => ({
       const json = parseJson(response.text)
       if (response.status >= 400) {
         const error = Schema.decodeUnknownOption(ErrorBody)(json)
-        return yield* new CliFailure({
-          message: Option.match(error, {
-            onNone: () => `${method} ${path} answered ${response.status}`,
-            onSome: (body) => body.error.message
-          })
+        const message = Option.match(error, {
+          onNone: () => `${method} ${path} answered ${response.status}`,
+          onSome: (body) => body.error.message
         })
+        const code = Option.getOrUndefined(Option.flatMap(error, (body) => Option.fromNullishOr(body.error.code)))
+        const hint = code === "gateway_key_required" || code === "invalid_gateway_key"
+          ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)`
+          : ""
+        return yield* new CliFailure({ message: message + hint })
       }
       return yield* Schema.decodeUnknownEffect(schema)(json).pipe(
         Effect.mapError((error) => new CliFailure({ message: `unexpected answer from ${url}${path}: ${error.message}` }))
@@ -158,7 +172,7 @@ export const remoteBackend = (client: AdminClient): ProviderBackend => {
     running: true,
     url: client.url,
     list: Effect.map(client.call("GET", "/admin/providers", ProviderList), (list) => list.data.map(row)),
-    headersOf: (id) => Effect.map(client.call("GET", path(id), ProviderView), (view) => view.settings.headers),
+    headersOf: (id) => Effect.map(client.call("GET", path(id), ProviderView), (view) => view.settings),
     add: (input) => Effect.map(client.call("POST", "/admin/providers", ProviderView, createBody(input)), (view) => view.id),
     edit: (id, edit) => Effect.asVoid(client.call("PATCH", path(id), ProviderView, editBody(edit))),
     setEnabled: (id, enabled) => Effect.asVoid(client.call("POST", `${path(id)}/${enabled ? "enable" : "disable"}`, ProviderView)),

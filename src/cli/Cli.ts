@@ -1,9 +1,10 @@
 /**
- * The `switchboard` command line: `serve`, `providers …`, `models` and `secrets …`, one module per
+ * The `switchboard` command line: `serve`, `providers …`, `models`, `secrets …` and `keys …`, one module per
  * command group. Secrets are read from stdin or a hidden prompt — never from a flag, where they
  * would land in the shell history and the process list.
  */
 import { Command } from "effect/cli"
+import { KeysCommand } from "./KeysCommand.ts"
 import { ModelsCommand } from "./ModelsCommand.ts"
 import { ProvidersCommand } from "./ProvidersCommand.ts"
 import { SecretsCommand } from "./SecretsCommand.ts"
@@ -11,7 +12,7 @@ import { ServeCommand } from "./ServeCommand.ts"
 
 export const switchboard = Command.make("switchboard").pipe(
   Command.withDescription("A local LLM gateway: one URL for every model"),
-  Command.withSubcommands([ServeCommand, ProvidersCommand, ModelsCommand, SecretsCommand])
+  Command.withSubcommands([ServeCommand, ProvidersCommand, ModelsCommand, SecretsCommand, KeysCommand])
 )
 
 export const run = Command.run(switchboard, { version: "0.1.0" })

@@ -58,7 +58,7 @@ export const localBackend = (url: string) =>
       running: false,
       url,
       list: Effect.map(store.load, (config) => config.providers.map(row)).pipe(Effect.mapError(toFailure)),
-      headersOf: (id) => Effect.map(entryFor(id), (entry) => entry.headers),
+      headersOf: (id) => Effect.map(entryFor(id), (entry) => ({ headers: entry.headers, secretHeaders: entry.secretHeaders })),
       add: (input) => Effect.map(catalog.add(input), (entry) => entry.id).pipe(Effect.mapError(toFailure)),
       edit: (id, edit) => Effect.asVoid(catalog.edit(id, edit)).pipe(Effect.mapError(toFailure)),
       setEnabled: (id, enabled) => Effect.asVoid(enabled ? catalog.enable(id) : catalog.disable(id)).pipe(Effect.mapError(toFailure)),

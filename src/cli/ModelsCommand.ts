@@ -1,10 +1,12 @@
 /**
  * `switchboard models`: every model, grouped under its provider's name, as clients name them
- * (`<providerId>/<model>`). Discovered models exist only in a running server; without one, the
- * output says so and lists the models configured by hand in remote.json.
+ * (`<providerId>/<model>`); the local models last, in their own "Local" group with their states.
+ * Discovered models exist only in a running server; without one, the output says so and lists
+ * the models configured by hand in remote.json.
  */
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
+import { localGroupLines } from "../local/LocalModelsView.ts"
 import { operation } from "./Operation.ts"
 import { choose, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { colourEnabled, paint } from "./Table.ts"
@@ -28,5 +30,6 @@ export const ModelsCommand = Command.make("models", { url: urlFlag }, ({ url }) 
     const shown = backend.running ? rows : rows.filter((row) => row.models.length > 0)
     if (shown.length === 0) lines.push(backend.running ? "no providers configured" : "no manual models configured")
     for (const row of shown) lines.push(group(row, backend.running, colour))
+    if (backend.running) lines.push(...(yield* localGroupLines(backend.url, colour)))
     yield* Console.log(lines.join("\n"))
   }))).pipe(Command.withDescription("List every model, grouped by provider (live from the running server)"))

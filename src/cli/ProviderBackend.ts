@@ -23,6 +23,12 @@ export interface ProviderRow {
   readonly baseUrl: string
 }
 
+/** A provider's plain headers (name → value) and the names of its secret headers (never their values). */
+export interface ProviderHeaders {
+  readonly headers: Readonly<Record<string, string>>
+  readonly secretHeaders: ReadonlyArray<string>
+}
+
 /** One model discovery: the number of models, or the upstream's error text. */
 export type TestOutcome =
   | { readonly ok: true; readonly models: ReadonlyArray<string> }
@@ -34,8 +40,8 @@ export interface ProviderBackend {
   /** The server's URL (probed even when none answers, to say where none was found). */
   readonly url: string
   readonly list: Effect.Effect<ReadonlyArray<ProviderRow>, CliFailure>
-  /** The plain headers of a provider, so `edit --header` can change one and keep the others. */
-  readonly headersOf: (id: string) => Effect.Effect<Readonly<Record<string, string>>, CliFailure>
+  /** The headers of a provider, so `edit --header` / `--remove-header` can change one and keep the others. */
+  readonly headersOf: (id: string) => Effect.Effect<ProviderHeaders, CliFailure>
   /** Returns the new provider's id. */
   readonly add: (input: NewProvider) => Effect.Effect<string, CliFailure>
   readonly edit: (id: string, edit: ProviderEdit) => Effect.Effect<void, CliFailure>

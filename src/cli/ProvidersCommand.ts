@@ -9,7 +9,7 @@ import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { presetFor } from "../config/Presets.ts"
 import { PresetId } from "../config/RemoteConfig.ts"
 import { CliFailure, operation } from "./Operation.ts"
-import { choose, type ProviderBackend, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
+import { choose, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { readSecrets } from "./SecretInput.ts"
 import { type Colour, colourEnabled, renderTable } from "./Table.ts"
 
@@ -39,6 +39,13 @@ const settingsFlags = {
     Flag.withDescription("Name of a header whose value is secret (repeatable): read from a hidden prompt, or one line of stdin each"),
     Flag.atLeast(0)
   ),
+  models: Flag.String("models").pipe(
+    Flag.withDescription(
+      "Model ids set by hand, comma-separated (a,b,c): served besides the discovered ones, or alone when the upstream has no " +
+        "GET /models. On edit they replace the previous manual list"
+    ),
+    Flag.optional
+  ),
   apiKeyStdin: Flag.Boolean("api-key-stdin").pipe(
     Flag.withDescription("Read the API key from stdin (first line), e.g. echo -n \"$KEY\" | switchboard providers add openai --api-key-stdin"),
     Flag.withDefault(false)
@@ -58,6 +65,47 @@ const parseHeaders = (pairs: ReadonlyArray<string>) =>
       ? Effect.fail(new CliFailure({ message: `--header ${JSON.stringify(pair)}: expected NAME=VALUE` }))
       : Effect.succeed([pair.slice(0, eq).trim(), pair.slice(eq + 1)] as const)
   })
+
+/** `a, b,c` → `["a", "b", "c"]`; a list with no model in it is a mistake, not a way to clear one. */
+const parseModels = (value: Option.Option<string>) =>
+  Effect.gen(function*() {
+    if (Option.isNone(value)) return {}
+    const models = Array.from(new Set(value.value.split(",").map((model) => model.trim()).filter((model) => model !== "")))
+    if (models.length === 0) return yield* new CliFailure({ message: "--models: expected model ids separated by commas (to remove the list: --clear-models)" })
+    return { models }
+  })
+
+/**
+ * What `--header K=V` / `K=` and `--remove-header K` make of a provider's headers: the new plain
+ * headers (undefined: unchanged) and the secret headers to remove with their values. Header names
+ * are case-insensitive: `--remove-header x-token` finds `X-Token`.
+ */
+export const headerEdits = (
+  providerId: string,
+  current: ProviderHeaders,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  removals: ReadonlyArray<string>,
+  newSecretHeaders: ReadonlyArray<string>
+): Effect.Effect<{ readonly headers: Record<string, string> | undefined; readonly removedSecretHeaders: Record<string, null> }, CliFailure> => {
+  const headers = { ...current.headers }
+  const removedSecretHeaders: Record<string, null> = {}
+  for (const [name, value] of pairs) value === "" ? delete headers[name] : headers[name] = value
+  for (const wanted of removals) {
+    const same = (name: string) => name.toLowerCase() === wanted.toLowerCase()
+    const plain = Object.keys(headers).filter(same)
+    const secret = current.secretHeaders.filter(same)
+    if (plain.length === 0 && secret.length === 0) {
+      return Effect.fail(new CliFailure({ message: `--remove-header ${wanted}: provider ${providerId} has no such header` }))
+    }
+    if (newSecretHeaders.some(same)) {
+      return Effect.fail(new CliFailure({ message: `--remove-header ${wanted} and --secret-header ${wanted} contradict each other: give one` }))
+    }
+    for (const name of plain) delete headers[name]
+    for (const name of secret) removedSecretHeaders[name] = null
+  }
+  const plainChanged = pairs.length > 0 || Object.keys(headers).length !== Object.keys(current.headers).length
+  return Effect.succeed({ headers: plainChanged ? headers : undefined, removedSecretHeaders })
+}
 
 const optional = <K extends string, A>(key: K, value: Option.Option<A>): { [P in K]?: A } =>
   Option.isSome(value) ? ({ [key]: value.value } as { [P in K]?: A }) : {}
@@ -134,7 +182,7 @@ const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
     const input: NewProvider = {
       preset: flags.preset,
       ...optional("name", flags.name),
-      settings: { ...plainSettings(flags), ...(Object.keys(headers).length === 0 ? {} : { headers }) },
+      settings: { ...plainSettings(flags), ...(yield* parseModels(flags.models)), ...(Object.keys(headers).length === 0 ? {} : { headers }) },
       ...(secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
       ...secretHeadersOf(secrets.headers)
     }
@@ -156,29 +204,52 @@ const edit = Command.make("edit", {
   confirmKeepSecrets: Flag.Boolean("confirm-keep-secrets").pipe(
     Flag.withDescription("Keep the stored API key and secret headers although protocol, host or port change"),
     Flag.withDefault(false)
+  ),
+  removeApiKey: Flag.Boolean("remove-api-key").pipe(
+    Flag.withDescription("Delete the stored API key (the provider is then called without one)"),
+    Flag.withDefault(false)
+  ),
+  removeHeader: Flag.String("remove-header").pipe(
+    Flag.withDescription("Remove this header (repeatable): a plain one, or a secret one together with its stored value"),
+    Flag.atLeast(0)
+  ),
+  clearModels: Flag.Boolean("clear-models").pipe(
+    Flag.withDescription("Remove the manual model list (only discovered models are served)"),
+    Flag.withDefault(false)
   )
 }, (flags) =>
   operation(Effect.gen(function*() {
+    if (flags.removeApiKey && flags.apiKeyStdin) {
+      return yield* new CliFailure({ message: "--remove-api-key and --api-key-stdin contradict each other: give one" })
+    }
+    if (flags.clearModels && Option.isSome(flags.models)) {
+      return yield* new CliFailure({ message: "--clear-models and --models contradict each other: give one" })
+    }
     const backend = yield* choose(flags.url)
     const pairs = yield* parseHeaders(flags.header)
-    let headers: Record<string, string> | undefined
-    if (pairs.length > 0) {
-      headers = { ...(yield* backend.headersOf(flags.providerId)) }
-      for (const [name, value] of pairs) value === "" ? delete headers[name] : headers[name] = value
-    }
+    const { headers, removedSecretHeaders } = pairs.length > 0 || flags.removeHeader.length > 0
+      ? yield* headerEdits(flags.providerId, yield* backend.headersOf(flags.providerId), pairs, flags.removeHeader, flags.secretHeader)
+      : { headers: undefined, removedSecretHeaders: {} }
     const secrets = yield* readSecrets({ apiKey: flags.apiKeyStdin ? "required" : "no", headers: flags.secretHeader }, flags.providerId)
+    const secretHeaders = { ...secrets.headers, ...removedSecretHeaders }
     const change: ProviderEdit = {
       ...optional("name", flags.name),
-      settings: { ...plainSettings(flags), ...(headers === undefined ? {} : { headers }) },
-      ...(secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
-      ...secretHeadersOf(secrets.headers),
+      settings: {
+        ...plainSettings(flags),
+        ...(yield* parseModels(flags.models)),
+        ...(flags.clearModels ? { models: null } : {}),
+        ...(headers === undefined ? {} : { headers })
+      },
+      ...(flags.removeApiKey ? { apiKey: null } : secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
+      ...(Object.keys(secretHeaders).length === 0 ? {} : { secretHeaders }),
       ...(flags.confirmKeepSecrets ? { confirmKeepSecrets: true } : {})
     }
     yield* backend.edit(flags.providerId, change)
     yield* Console.log(`updated provider ${flags.providerId}`)
   }))).pipe(
     Command.withDescription(
-      "Change a provider's settings, name or secrets (--api-key-stdin: a new key; --secret-header: a new value). " +
+      "Change a provider's settings, name or secrets (--api-key-stdin: a new key, --remove-api-key: none; --secret-header: a new value, " +
+        "--remove-header: no header; --models / --clear-models: the manual model list). " +
         "Moving a provider with stored secrets to another protocol, host or port needs --confirm-keep-secrets or new values"
     )
   )

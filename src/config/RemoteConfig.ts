@@ -60,11 +60,31 @@ export const ProviderConfig = Schema.StructWithRest(ProviderFields, [Schema.Reco
 export type ProviderConfig = typeof ProviderConfig.Type
 export type ProviderConfigEncoded = typeof ProviderConfig.Encoded
 
+/**
+ * Settings of the local models (`src/local/`): every field optional, defaults in
+ * `src/local/LocalModels.ts`. Unknown fields are kept.
+ */
+export const LocalConfig = Schema.StructWithRest(
+  Schema.Struct({
+    /** Model files or folders besides `$SWITCHBOARD_HOME/models/`. */
+    modelPaths: Schema.optionalKey(Schema.Array(Schema.String)),
+    /** Unload a model after this long without a request. */
+    idleUnloadSeconds: Schema.optionalKey(Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0)))),
+    /** Requests that may wait for a busy model; one more is answered 503. */
+    maxQueue: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))),
+    /** `auto` picks what this machine can run; `none` turns local models off. */
+    engine: Schema.optionalKey(Schema.Literals(["auto", "llama.cpp", "mlx", "none"]))
+  }),
+  [Schema.Record(Schema.String, Schema.Unknown)]
+)
+export type LocalConfig = typeof LocalConfig.Type
+
 /** The whole file, version 1. */
 export const RemoteConfig = Schema.StructWithRest(
   Schema.Struct({
     version: Schema.Literal(1),
-    providers: Schema.Array(ProviderConfig)
+    providers: Schema.Array(ProviderConfig),
+    local: Schema.optionalKey(LocalConfig)
   }),
   [Schema.Record(Schema.String, Schema.Unknown)]
 )

@@ -1,15 +1,16 @@
 /**
  * The request path shared by every inbound API endpoint: read the body just far enough to take
  * `model`, resolve it, then either pass the body through untouched (the provider speaks the
- * caller's format) or translate it (`Translate.ts`). Errors are answered in the caller's format.
+ * caller's format), translate it (`Translate.ts`) or hand it to a local model (`LocalRoute.ts`). Errors are answered in the caller's format.
  */
 import { Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
+import { serveLocal } from "../local/LocalRoute.ts"
 import { Providers } from "../providers/Providers.ts"
 import { resolveModel } from "../router/RoutingTable.ts"
 import { formats, type HttpFormat } from "./Formats.ts"
 import { forward } from "./Forward.ts"
-import { readJsonObject, requireModel } from "./RequestBody.ts"
+import { readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
 
 /** The handler of an endpoint that speaks `inbound`. */
@@ -17,7 +18,7 @@ export const apiHandler = (inbound: HttpFormat) =>
   Effect.gen(function*() {
     const providers = yield* Providers
     const request = yield* HttpServerRequest.HttpServerRequest
-    const body = yield* readJsonObject
+    const { json: body, text } = yield* readJsonBody
     const model = yield* requireModel(body)
     const resolution = resolveModel(yield* providers.routingTable, model)
     switch (resolution._tag) {
@@ -39,9 +40,11 @@ export const apiHandler = (inbound: HttpFormat) =>
         })
       case "Found": {
         const route = resolution.route
+        // Local models answer through the canonical hub without HTTP (src/local/).
+        if (route.format === "local") return yield* serveLocal(route, inbound, body)
         const provider = formats[route.format]
         return provider === inbound
-          ? yield* forward(route, provider, body, request.headers)
+          ? yield* forward(route, provider, text, request.headers)
           : yield* translate(route, inbound, provider, body)
       }
     }

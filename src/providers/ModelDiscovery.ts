@@ -5,7 +5,10 @@
  * @see https://docs.anthropic.com/en/api/models-list — `GET /models?limit&after_id` → `{ data, has_more, last_id }`
  *
  * Open Responses providers are OpenAI-compatible hosts, so they list models the OpenAI way.
- * Manually configured `models` are merged in (some hosts have no models endpoint at all).
+ * Manually configured `models` are merged into the discovered ones. Some hosts have no models
+ * endpoint at all: when `GET /models` answers 404, 405 or 501 and the provider has manual models,
+ * it connects with those alone (any other failure — a refused key, an outage — stays an error,
+ * so a manual list never hides a broken provider).
  */
 import { Duration, Effect, Redacted, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -19,6 +22,9 @@ const ModelList = Schema.Struct({
   last_id: Schema.optional(Schema.NullOr(Schema.String))
 })
 const decodeModelList = Schema.decodeUnknownEffect(ModelList)
+
+/** Statuses that say the host has no `GET /models` (rather than refusing or failing it). */
+const NO_MODELS_ENDPOINT: ReadonlySet<number> = new Set([404, 405, 501])
 
 /** Anthropic pages hold at most 1000 models; a runaway `has_more` must not loop forever. */
 const MAX_PAGES = 50
@@ -49,15 +55,22 @@ export const discoverModels = Effect.fnUntraced(function*(provider: ProviderConf
       return yield* decodeModelList(json).pipe(Effect.mapError(() => invalidList(host)))
     })
 
+  const manual = provider.models ?? []
   const ids: Array<string> = []
   let afterId: string | undefined
   for (let page = 0; page < MAX_PAGES; page++) {
-    const list = yield* fetchPage(afterId)
+    const list = yield* fetchPage(afterId).pipe(
+      Effect.catchIf(
+        (error) => page === 0 && manual.length > 0 && error.status !== undefined && NO_MODELS_ENDPOINT.has(error.status),
+        () => Effect.succeed(undefined)
+      )
+    )
+    if (list === undefined) return manual
     for (const model of list.data) ids.push(model.id)
     if (provider.format !== "anthropic" || list.has_more !== true || !list.last_id) break
     afterId = list.last_id
   }
-  return mergeModels(ids, provider.models ?? [])
+  return mergeModels(ids, manual)
 }, (effect, provider) =>
   effect.pipe(
     Effect.timeoutOrElse({

@@ -9,8 +9,10 @@
  */
 import { Context, Effect, FiberMap, Layer, Option, PubSub, Queue, Ref, Schema, Semaphore, Stream } from "effect"
 import type { HttpClient } from "effect/http"
-import { type ApiFormat, baseUrl, type ProviderConfig, type ProviderId, type RemoteConfig } from "../config/RemoteConfig.ts"
-import { buildRoutingTable, emptyRoutingTable, type RoutingTable } from "../router/RoutingTable.ts"
+import { baseUrl, type ProviderConfig, type ProviderId, type RemoteConfig } from "../config/RemoteConfig.ts"
+import { LOCAL_PROVIDER_ID, localProviderStatus, localRoutable } from "../local/LocalProvider.ts"
+import { LocalModels } from "../local/LocalModels.ts"
+import { buildRoutingTable, emptyRoutingTable, type RoutableProvider, type RouteFormat, type RoutingTable } from "../router/RoutingTable.ts"
 import type { SecretStore } from "../secrets/SecretStore.ts"
 import { type ActorOptions, defaultActorOptions, type ProviderCommand, runProviderActor } from "./ProviderActor.ts"
 import { ProviderState, stateName } from "./ProviderState.ts"
@@ -20,7 +22,8 @@ import type { UpstreamAuth } from "./UpstreamAuth.ts"
 export interface ProviderStatus {
   readonly id: ProviderId
   readonly name: string
-  readonly format: ApiFormat
+  /** `local` for the models of this machine (`src/local/LocalProvider.ts`). */
+  readonly format: RouteFormat
   readonly baseUrl: string
   readonly state: ProviderState
 }
@@ -28,6 +31,9 @@ export interface ProviderStatus {
 export type ProviderEvent =
   | { readonly _tag: "StateChanged"; readonly status: ProviderStatus }
   | { readonly _tag: "Removed"; readonly id: ProviderId }
+
+/** The first element of `changesAfter`, then the live events. */
+export type SnapshotOr<A> = { readonly _tag: "Snapshot"; readonly value: A } | ProviderEvent
 
 export class ProviderNotFound extends Schema.TaggedError<ProviderNotFound>()("ProviderNotFound", {
   id: Schema.String
@@ -58,6 +64,12 @@ export class Providers extends Context.Service<Providers, {
   readonly disconnect: (id: string) => Effect.Effect<void, ProviderNotFound>
   /** Every state change from now on. */
   readonly changes: Stream.Stream<ProviderEvent>
+  /**
+   * `snapshot`'s result, then every change after it. The subscription opens before `snapshot`
+   * runs, so a change in between is delivered (possibly also reflected in the snapshot — harmless,
+   * events carry whole states) instead of lost.
+   */
+  readonly changesAfter: <A, E, R>(snapshot: Effect.Effect<A, E, R>) => Stream.Stream<SnapshotOr<A>, E, R>
 }>()("switchboard/Providers") {
   static readonly layerWith = (options: ActorOptions) =>
     Layer.effect(Providers, Effect.suspend(() => make(options)))
@@ -77,6 +89,9 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   const lock = yield* Semaphore.make(1)
   // Insertion order is configuration order; only touched under `lock` or by an actor's own report.
   const entries = new Map<ProviderId, Entry>()
+  // The local models, when the gateway was given them: one more provider, listed last.
+  const local = yield* Effect.serviceOption(LocalModels)
+  let localStatus: ProviderStatus | undefined
 
   const statusOf = (entry: Entry): ProviderStatus => ({
     id: entry.config.id,
@@ -89,7 +104,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   const rebuildTable = Effect.suspend(() => Ref.set(
     table,
     buildRoutingTable(
-      Array.from(entries.values()).flatMap((entry) =>
+      Array.from(entries.values()).flatMap((entry): ReadonlyArray<RoutableProvider> =>
         entry.state._tag === "Connected" && Option.isSome(entry.auth)
           ? [{
             id: entry.config.id,
@@ -102,7 +117,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
             models: entry.state.models
           }]
           : []
-      )
+      ).concat(localStatus?.state._tag === "Connected" ? [localRoutable(localStatus.state.models)] : [])
     )
   ))
 
@@ -154,8 +169,28 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
           yield* start(provider)
         }
       }
+      if (wanted.has(LOCAL_PROVIDER_ID) && Option.isSome(local)) {
+        yield* Effect.logWarning(`provider id ${LOCAL_PROVIDER_ID} is reserved for the local models: rename the remote provider`)
+      }
       yield* rebuildTable
+      if (Option.isSome(local)) yield* local.value.configure(config.local)
     }))
+
+  if (Option.isSome(local)) {
+    yield* local.value.changes.pipe(
+      Stream.runForEach((status) =>
+        Effect.gen(function*() {
+          const previous = localStatus
+          localStatus = localProviderStatus(status)
+          if (JSON.stringify(previous) === JSON.stringify(localStatus)) return
+          yield* rebuildTable
+          const event: ProviderEvent = localStatus ? { _tag: "StateChanged", status: localStatus } : { _tag: "Removed", id: LOCAL_PROVIDER_ID }
+          yield* PubSub.publish(events, event)
+        })
+      ),
+      Effect.forkScoped
+    )
+  }
 
   const find = (id: string) =>
     Effect.suspend(() => {
@@ -164,13 +199,26 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
     })
 
   return Providers.of({
-    list: Effect.sync(() => Array.from(entries.values(), statusOf)),
-    get: (id) => Effect.map(find(id), statusOf),
+    list: Effect.sync(() => [...Array.from(entries.values(), statusOf), ...(localStatus ? [localStatus] : [])]),
+    get: (id) => id === LOCAL_PROVIDER_ID && localStatus ? Effect.succeed(localStatus) : Effect.map(find(id), statusOf),
     routingTable: Ref.get(table),
     apply,
-    reconnect: (id) => Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "connect")).pipe(Effect.asVoid),
-    disconnect: (id) => Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "disconnect")).pipe(Effect.asVoid),
-    changes: Stream.fromPubSub(events)
+    // For the local models, "reconnect" looks for model files again; there is nothing to disconnect.
+    reconnect: (id) =>
+      id === LOCAL_PROVIDER_ID && localStatus && Option.isSome(local)
+        ? local.value.rescan
+        : Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "connect")).pipe(Effect.asVoid),
+    disconnect: (id) =>
+      id === LOCAL_PROVIDER_ID && localStatus
+        ? Effect.void
+        : Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "disconnect")).pipe(Effect.asVoid),
+    changes: Stream.fromPubSub(events),
+    changesAfter: <A, E, R>(snapshot: Effect.Effect<A, E, R>) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const subscription = yield* PubSub.subscribe(events)
+        const value = yield* snapshot
+        return Stream.concat(Stream.succeed<SnapshotOr<A>>({ _tag: "Snapshot", value }), Stream.fromSubscription(subscription))
+      }))
   })
 })
 

@@ -5,11 +5,17 @@
 import type { ApiFormat, ProviderId } from "../config/RemoteConfig.ts"
 import type { UpstreamAuth } from "../providers/UpstreamAuth.ts"
 
+/**
+ * How a route is served: a remote provider's wire format, or `local` for the models of this
+ * machine (`src/local/`), reached through the canonical hub without HTTP.
+ */
+export type RouteFormat = ApiFormat | "local"
+
 /** Where one model's requests go. */
 export interface Route {
   readonly providerId: ProviderId
   readonly providerName: string
-  readonly format: ApiFormat
+  readonly format: RouteFormat
   /** `scheme://host[:port]/basePath`, no trailing slash. */
   readonly baseUrl: string
   readonly host: string
@@ -25,7 +31,7 @@ export interface Route {
 export interface RoutableProvider {
   readonly id: ProviderId
   readonly name: string
-  readonly format: ApiFormat
+  readonly format: RouteFormat
   readonly baseUrl: string
   readonly host: string
   readonly timeoutSeconds: number

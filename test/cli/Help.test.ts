@@ -3,12 +3,12 @@ import { assert, describe, it } from "vitest"
 import { runCli } from "../support/SwitchboardCli.ts"
 
 const commands: ReadonlyArray<readonly [ReadonlyArray<string>, ReadonlyArray<string>]> = [
-  [[], ["serve", "providers", "models", "secrets"]],
+  [[], ["serve", "providers", "models", "secrets", "keys"]],
   [["serve"], ["--host", "--port"]],
   [["providers"], ["list", "add", "edit", "remove", "enable", "disable", "test"]],
   [["providers", "list"], ["--url"]],
-  [["providers", "add"], ["<preset>", "--name", "--host", "--port", "--protocol", "--base-path", "--format", "--timeout", "--header", "--secret-header", "--api-key-stdin", "--url"]],
-  [["providers", "edit"], ["<provider-id>", "--name", "--host", "--header", "--secret-header", "--api-key-stdin", "--confirm-keep-secrets"]],
+  [["providers", "add"], ["<preset>", "--name", "--host", "--port", "--protocol", "--base-path", "--format", "--timeout", "--header", "--secret-header", "--api-key-stdin", "--models", "--url"]],
+  [["providers", "edit"], ["<provider-id>", "--name", "--host", "--header", "--secret-header", "--api-key-stdin", "--confirm-keep-secrets", "--remove-api-key", "--remove-header", "--models", "--clear-models"]],
   [["providers", "remove"], ["<provider-id>"]],
   [["providers", "enable"], ["<provider-id>"]],
   [["providers", "disable"], ["<provider-id>"]],
@@ -16,7 +16,11 @@ const commands: ReadonlyArray<readonly [ReadonlyArray<string>, ReadonlyArray<str
   [["models"], ["--url"]],
   [["secrets"], ["set", "delete"]],
   [["secrets", "set"], ["<provider-id>", "--header"]],
-  [["secrets", "delete"], ["<provider-id>", "--header"]]
+  [["secrets", "delete"], ["<provider-id>", "--header"]],
+  [["keys"], ["create", "list", "revoke"]],
+  [["keys", "create"], ["--name", "cannot be shown again"]],
+  [["keys", "list"], ["never the keys"]],
+  [["keys", "revoke"], ["<id>"]]
 ]
 
 describe("--help", () => {
@@ -29,7 +33,7 @@ describe("--help", () => {
   })
 
   it("offers no flag that would take a secret as its value", async () => {
-    for (const path of [["providers", "add"], ["providers", "edit"], ["secrets", "set"]]) {
+    for (const path of [["providers", "add"], ["providers", "edit"], ["secrets", "set"], ["keys", "create"]]) {
       const result = await runCli([...path, "--help"])
       assert.notMatch(result.stdout, /--api-key\s|--key\s|--secret\s/)
     }

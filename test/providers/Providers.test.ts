@@ -237,4 +237,46 @@ describe("provider actors", () => {
       yield* awaitState("fresh", (s) => s._tag === "Connected" && s.models.length === 2)
     }).pipe(Effect.provide(setup(upstream)))
   })
+
+  it.effect("changesAfter subscribes before the snapshot: a change made while it is read is delivered, not lost", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "stays", autoConnect: false }, { id: "goes", autoConnect: false }]))
+      // The snapshot itself removes a provider once it has read the list: the change lands exactly
+      // between the snapshot and the first live event, where the old stream (snapshot, then
+      // subscribe) lost it.
+      const snapshot = Effect.tap(providers.list, () => providers.apply(config([{ id: "stays", autoConnect: false }])))
+      const events = yield* providers.changesAfter(snapshot).pipe(
+        Stream.takeUntil((event) => event._tag === "Removed"),
+        Stream.runCollect
+      )
+      const first = events[0]
+      assert.strictEqual(first?._tag, "Snapshot")
+      assert.deepStrictEqual(first?._tag === "Snapshot" ? first.value.map((p) => p.id) : [], ["stays", "goes"])
+      assert.deepStrictEqual(events[events.length - 1], { _tag: "Removed", id: "goes" as never })
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("manual models: merged into the discovered ones; alone when the upstream has no models endpoint", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      upstream.set((url) =>
+        url.host === "bare.example" ? new Response("Not Found", { status: 404 }) : Response.json({ data: [{ id: "m1" }] })
+      )
+      yield* providers.apply(config([
+        { id: "listed", models: ["extra"] },
+        { id: "bare", host: "bare.example", models: ["hand-1", "hand-2"] },
+        { id: "nothing", host: "bare.example" }
+      ]))
+      const listed = yield* awaitState("listed", is("connected"))
+      assert.deepStrictEqual(listed._tag === "Connected" ? listed.models : [], ["m1", "extra"])
+      const bare = yield* awaitState("bare", is("connected"))
+      assert.deepStrictEqual(bare._tag === "Connected" ? bare.models : [], ["hand-1", "hand-2"])
+      // Without manual models a 404 stays what it is: an error.
+      const nothing = yield* awaitState("nothing", is("error"))
+      assert.include(nothing._tag === "Error" ? nothing.reason : "", "404")
+    }).pipe(Effect.provide(setup(upstream)))
+  })
 })
