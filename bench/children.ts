@@ -96,3 +96,15 @@ export const stopAll = async (): Promise<void> => {
   await Promise.all([...running].map((child) => stopProcess(child)))
   cleanUpNow()
 }
+
+/** The last 40 lines a child wrote (stdout and stderr), for failure reports. */
+export const collectOutput = (child: ChildProcess): (() => string) => {
+  const lines: Array<string> = []
+  const keep = (data: Buffer) => {
+    lines.push(...data.toString("utf8").split("\n").filter((line) => line !== ""))
+    lines.splice(0, Math.max(0, lines.length - 40))
+  }
+  child.stdout?.on("data", keep)
+  child.stderr?.on("data", keep)
+  return () => lines.join("\n")
+}

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { removeOnExit, spawnProcess } from "./children.ts"
+import { collectOutput, removeOnExit, spawnProcess } from "./children.ts"
 import { freePort } from "./ports.ts"
 import { ANTHROPIC_PROVIDER_ID, PROVIDER_ID } from "./protocol.ts"
 
@@ -61,12 +61,5 @@ export const startSwitchboard = async (
     // Piped, not inherited: its logs would interleave with the table; kept for failure reports.
     stdio: ["ignore", "pipe", "pipe"]
   })
-  const lines: Array<string> = []
-  const keep = (data: Buffer) => {
-    lines.push(...data.toString("utf8").split("\n").filter((line) => line !== ""))
-    lines.splice(0, Math.max(0, lines.length - 40))
-  }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
-  return { process: child, port, output: () => lines.join("\n") }
+  return { process: child, port, output: collectOutput(child) }
 }

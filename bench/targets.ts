@@ -12,7 +12,7 @@
  * translated one): the time from spawning it to that first answer is its start-up figure.
  */
 import type { ChildProcess } from "node:child_process"
-import { forkScript, hasExited, nextMessage } from "./children.ts"
+import { collectOutput, forkScript, hasExited, nextMessage } from "./children.ts"
 import { freePort } from "./ports.ts"
 import { portkeyHeaders, startPortkey } from "./portkey.ts"
 import { ANTHROPIC_PROVIDER_ID, chatBody, isMessage, PROVIDER_ID, type ProxyReady, type RequestSpec, UPSTREAM_MODEL } from "./protocol.ts"
@@ -91,16 +91,6 @@ const waitUntilServed = async (
 const chatAt = (url: string, headers: Readonly<Record<string, string>>, model: (upstreamModel: string) => string) =>
 (upstreamModel: string, stream = false): RequestSpec => ({ url, headers, body: chatBody(model(upstreamModel), stream) })
 
-const collectOutput = (child: ChildProcess): (() => string) => {
-  const lines: Array<string> = []
-  const keep = (data: Buffer) => {
-    lines.push(...data.toString("utf8").split("\n").filter((line) => line !== ""))
-    lines.splice(0, Math.max(0, lines.length - 40))
-  }
-  child.stdout?.on("data", keep)
-  child.stderr?.on("data", keep)
-  return () => lines.join("\n")
-}
 
 export interface TargetOptions {
   /** Write a V8 CPU profile of the bare proxy and each Switchboard target into this folder when it stops (`--profile`). */

@@ -27,6 +27,7 @@ import * as ResponsesRequest from "../../src/formats/open-responses/Request.ts"
 import * as OpenAiRequest from "../../src/formats/openai-chat/Request.ts"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "../../src/http/Formats.ts"
 import { makeEventFramer } from "../../src/http/SseFraming.ts"
+import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
 const RUNS = { numRuns: 200 }
 
@@ -249,25 +250,16 @@ const request: fc.Arbitrary<Request> = fc.record({
     : r.choice === "named"
     ? { _tag: "Named", name: r.tools[0]!.name }
     : { _tag: r.choice === "auto" ? "Auto" : r.choice === "none" ? "None" : "Required" }
-  return {
-    model: "m",
+  return canonicalRequest({
     messages: [...(r.system === undefined ? [] : [{ role: "system" as const, kind: "system" as const, content: [{ _tag: "Text" as const, text: r.system }] }]), ...r.exchanges.flat()],
     tools: r.tools,
     toolChoice,
-    parallelToolCalls: undefined,
     maxTokens: r.maxTokens,
     temperature: r.temperature,
     topP: r.topP,
-    topK: undefined,
     stopSequences: r.stopSequences,
-    user: undefined,
-    metadata: undefined,
-    reasoning: undefined,
-    responseFormat: undefined,
-    stream: r.stream,
-    includeUsage: undefined,
-    ignoredFields: []
-  }
+    stream: r.stream
+  })
 })
 
 interface Translator {
@@ -457,25 +449,7 @@ const answerOf = (format: HttpFormat, events: ReadonlyArray<StreamEvent>) => {
 }
 
 /** The caller's request behind a stream (some encoders need its options). */
-const streamRequest: Request = {
-  model: "m",
-  messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }],
-  tools: undefined,
-  toolChoice: undefined,
-  parallelToolCalls: undefined,
-  maxTokens: undefined,
-  temperature: undefined,
-  topP: undefined,
-  topK: undefined,
-  stopSequences: undefined,
-  user: undefined,
-  metadata: undefined,
-  reasoning: undefined,
-  responseFormat: undefined,
-  stream: true,
-  includeUsage: true,
-  ignoredFields: []
-}
+const streamRequest = canonicalRequest({ model: "m", messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }], stream: true, includeUsage: true })
 
 describe("stream translators", () => {
   for (const format of streamFormats) {

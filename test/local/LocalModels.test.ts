@@ -10,30 +10,12 @@ import { TestClock } from "effect/testing"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Request } from "../../src/formats/Canonical.ts"
 import * as GenerationQueue from "../../src/local/GenerationQueue.ts"
 import { type LocalEngine, ModelLoadFailed, pieceEvents } from "../../src/local/LocalEngine.ts"
 import { LocalModels, make } from "../../src/local/LocalModels.ts"
+import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
-const request: Request = {
-  model: "a",
-  messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }],
-  tools: undefined,
-  toolChoice: undefined,
-  parallelToolCalls: undefined,
-  maxTokens: 4,
-  temperature: undefined,
-  topP: undefined,
-  topK: undefined,
-  stopSequences: undefined,
-  user: undefined,
-  metadata: undefined,
-  reasoning: undefined,
-  responseFormat: undefined,
-  stream: true,
-  includeUsage: undefined,
-  ignoredFields: []
-}
+const request = canonicalRequest({ model: "a", messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }], maxTokens: 4, stream: true })
 
 /** A fake engine serving `*.fake` files; each generation waits for the gate of its turn. */
 const makeFake = () => {

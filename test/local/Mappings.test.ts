@@ -12,26 +12,9 @@ import { ggufModelId } from "../../src/local/LlamaCppEngine.ts"
 import { type Piece, pieceEvents } from "../../src/local/LocalEngine.ts"
 import { stopReasonOf, toTurns } from "../../src/local/LocalRequest.ts"
 import { defaultRestartSchedule } from "../../src/local/MlxEngine.ts"
+import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
-const base: Request = {
-  model: "m",
-  messages: [],
-  tools: undefined,
-  toolChoice: undefined,
-  parallelToolCalls: undefined,
-  maxTokens: undefined,
-  temperature: undefined,
-  topP: undefined,
-  topK: undefined,
-  stopSequences: undefined,
-  user: undefined,
-  metadata: undefined,
-  reasoning: undefined,
-  responseFormat: undefined,
-  stream: false,
-  includeUsage: undefined,
-  ignoredFields: []
-}
+const base = canonicalRequest({ model: "m", messages: [], stream: false })
 
 describe("ggufModelId", () => {
   const table: ReadonlyArray<readonly [string, string | undefined]> = [

@@ -15,6 +15,7 @@ import { join } from "node:path"
 import type { Request } from "../../src/formats/Canonical.ts"
 import { collectResponse } from "../../src/local/CollectResponse.ts"
 import * as MlxEngine from "../../src/local/MlxEngine.ts"
+import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
 const FAKE_SERVER = new URL("./fixtures/fake-mlx-server.mjs", import.meta.url).pathname
 
@@ -42,25 +43,8 @@ const modelDir = (name: string) => {
   return dir
 }
 
-const ask = (text: string): Request => ({
-  model: "tiny",
-  messages: [{ role: "user", content: [{ _tag: "Text", text }] }],
-  tools: undefined,
-  toolChoice: undefined,
-  parallelToolCalls: undefined,
-  maxTokens: 8,
-  temperature: 0,
-  topP: undefined,
-  topK: undefined,
-  stopSequences: undefined,
-  user: undefined,
-  metadata: undefined,
-  reasoning: undefined,
-  responseFormat: undefined,
-  stream: true,
-  includeUsage: undefined,
-  ignoredFields: []
-})
+const ask = (text: string): Request =>
+  canonicalRequest({ model: "tiny", messages: [{ role: "user", content: [{ _tag: "Text", text }] }], maxTokens: 8, temperature: 0, stream: true })
 
 const textOf = (response: Effect.Success<ReturnType<typeof collectResponse>>) =>
   response.content.map((part) => part._tag === "Text" ? part.text : "").join("")
