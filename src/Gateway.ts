@@ -26,6 +26,7 @@ import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
 import { DEFAULT_MAX_BODY_BYTES, MaxBodyBytes } from "./http/BodyReader.ts"
 import { createServerHoldingEarlyRequests } from "./http/EarlyRequests.ts"
+import { ServerLoad } from "./http/ServerLoad.ts"
 import { makeDispatcher, makeFastLane } from "./http/FastLane.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { MessagesRoutes } from "./http/MessagesRoute.ts"
@@ -148,8 +149,9 @@ const logGatewayKeys = (host: string) =>
  */
 const layerServer = (options: GatewayOptions) =>
   Layer.unwrap(Effect.gen(function*() {
+    const load = yield* ServerLoad
     if (options.fastLane === false || !isLoopbackHost(options.host)) {
-      return NodeHttpServer.layer(createServerHoldingEarlyRequests, { host: options.host, port: options.port })
+      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(undefined, load.track), { host: options.host, port: options.port })
     }
     const providers = yield* Providers
     const dispatcher = yield* Effect.acquireRelease(Effect.sync(makeDispatcher), (agent) => Effect.promise(() => agent.destroy()))
@@ -158,8 +160,9 @@ const layerServer = (options: GatewayOptions) =>
       dispatcher,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     })
-    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane), { host: options.host, port: options.port })
+    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane, load.track), { host: options.host, port: options.port })
   }))
+
 
 /**
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
@@ -168,6 +171,7 @@ const layerServer = (options: GatewayOptions) =>
 export const layer = (options: GatewayOptions) =>
   Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
     Layer.provide(layerServer(options)),
+    Layer.provideMerge(ServerLoad.layer),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)

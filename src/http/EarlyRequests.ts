@@ -19,7 +19,8 @@ export type RequestListener = (request: IncomingMessage, response: ServerRespons
 /** Sees a request first; calls `next` (the app, or the hold queue before it exists) for those it does not answer. */
 export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: RequestListener) => void
 
-export const createServerHoldingEarlyRequests = (front?: FrontHandler): Server => {
+/** `track` sees every response first (`ServerLoad` counts the open ones). */
+export const createServerHoldingEarlyRequests = (front?: FrontHandler, track?: (response: ServerResponse) => void): Server => {
   const server = createServer()
   const held: Array<readonly [IncomingMessage, ServerResponse]> = []
   let app: RequestListener | undefined
@@ -27,7 +28,11 @@ export const createServerHoldingEarlyRequests = (front?: FrontHandler): Server =
     if (app === undefined) held.push([request, response])
     else app.call(server, request, response)
   }
-  const dispatch: RequestListener = front === undefined ? toApp : (request, response) => front(request, response, toApp)
+  const served: RequestListener = front === undefined ? toApp : (request, response) => front(request, response, toApp)
+  const dispatch: RequestListener = track === undefined ? served : (request, response) => {
+    track(response)
+    served(request, response)
+  }
   server.on("request", dispatch)
   server.on("newListener", function onListener(event: string | symbol, listener: unknown) {
     if (event !== "request" || listener === dispatch || typeof listener !== "function") return

@@ -3,9 +3,10 @@
  * provider is doing (`/admin/providers` adds settings and secret presence, see src/admin/).
  * Never a secret: statuses are built from `ProviderStatus`, which holds none.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { ConfigSync } from "../providers/ConfigSync.ts"
+import { ServerLoad } from "./ServerLoad.ts"
 import { type ProviderStatus, Providers } from "../providers/Providers.ts"
 import { stateName } from "../providers/ProviderState.ts"
 import { SecretStore } from "../secrets/SecretStore.ts"
@@ -36,11 +37,17 @@ const health = Effect.gen(function*() {
   const providers = yield* providersJson
   const config = yield* (yield* ConfigSync).status
   const secrets = yield* SecretStore
+  const load = yield* Effect.serviceOption(ServerLoad)
   return HttpServerResponse.jsonUnsafe({
     status: "ok",
     config: { path: config.path, error: config.error },
     secrets: { backend: secrets.backend, error: secrets.unavailable },
-    providers: providers.map(({ models: _models, ...summary }) => summary)
+    providers: providers.map(({ models: _models, ...summary }) => summary),
+    // Leak checks: both fall back to their resting values when traffic stops (null: not Switchboard's own server).
+    runtime: {
+      open_requests: Option.isSome(load) ? load.value.openRequests() : null,
+      provider_fibers: yield* (yield* Providers).actorFibers
+    }
   })
 })
 

@@ -64,6 +64,8 @@ export class Providers extends Context.Service<Providers, {
   readonly disconnect: (id: string) => Effect.Effect<void, ProviderNotFound>
   /** Every state change from now on. */
   readonly changes: Stream.Stream<ProviderEvent>
+  /** How many actor fibers run: one per configured provider, none left behind by a removal or restart (a leak check). */
+  readonly actorFibers: Effect.Effect<number>
   /**
    * `snapshot`'s result, then every change after it. The subscription opens before `snapshot`
    * runs, so a change in between is delivered (possibly also reflected in the snapshot — harmless,
@@ -213,6 +215,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
         ? Effect.void
         : Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "disconnect")).pipe(Effect.asVoid),
     changes: Stream.fromPubSub(events),
+    actorFibers: FiberMap.size(fibers),
     changesAfter: <A, E, R>(snapshot: Effect.Effect<A, E, R>) =>
       Stream.unwrap(Effect.gen(function*() {
         const subscription = yield* PubSub.subscribe(events)

@@ -5,8 +5,9 @@
  *
  * At the end: every request got an answer or a clear error (none hung, none was a stream that
  * just stopped), the healthy providers never failed, the server's sockets are back to their
- * baseline and its memory is roughly flat. Sockets and RSS are the leak proxies: Switchboard
- * exposes no fiber count, and a leaked request fiber holds a socket (client or upstream) open.
+ * baseline, its memory is roughly flat, and its own counts (`/health` `runtime`) are back at rest:
+ * no request left open (a request fiber or fast-lane forward that never finished would be one) and
+ * one actor fiber per provider (none left behind by the reconnects).
  *
  * `SWITCHBOARD_SOAK_SECONDS` (default 60) and `SWITCHBOARD_SOAK_SEED` change the length and the
  * random mix; the seed is printed, so a failing mix can be replayed. `SWITCHBOARD_SOAK_NODE_OPTIONS`
@@ -15,7 +16,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { anthropicProviderEntry, type FakeAnthropicUpstream, reply, startFakeAnthropicUpstream } from "../support/FakeAnthropicUpstream.ts"
 import { type FakeOpenAiUpstream, providerEntry as openAiEntry, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
-import { type SwitchboardProcess, waitForProvider, waitUntil } from "../support/SwitchboardProcess.ts"
+import { getJson, type SwitchboardProcess, waitForProvider, waitUntil } from "../support/SwitchboardProcess.ts"
 import { type Api, APIS, ask, type Outcome } from "./support/Clients.ts"
 import { type Fault, type MisbehavingUpstream, providerEntry, startMisbehavingUpstream } from "./support/MisbehavingUpstream.ts"
 import { rssMiB, serverPid, socketCount } from "./support/ProcessStats.ts"
@@ -155,6 +156,11 @@ it(`mixed traffic for ${SECONDS} s with a provider failing and recovering: every
   await waitForProvider(switchboard.url, "flip", "connected", 60_000)
   // Every socket of the traffic closed (idle keep-alive connections time out within seconds).
   await waitUntil("the server's sockets back to their baseline", async () => socketCount(pid) <= baselineSockets ? true : undefined, 60_000)
+  // Nothing left running: only the /health request itself is open, one actor fiber per provider.
+  await waitUntil("no request left open", async () => {
+    const health = await getJson<{ runtime: { open_requests: number; provider_fibers: number } }>(switchboard.url, "/health")
+    return health.runtime.open_requests === 1 && health.runtime.provider_fibers === 4 ? true : undefined
+  }, 30_000)
   // Memory roughly flat: after warm-up vs the end, with a generous margin (no GC is forced).
   const endRss = rssMiB(pid)
   console.info(`soak: sockets ${socketCount(pid)} (baseline ${baselineSockets}), RSS ${warmRss?.toFixed(1)} MiB after warm-up, ${endRss.toFixed(1)} MiB at the end; every 5 s (requests so far): ${rssSamples.join(", ")}`)

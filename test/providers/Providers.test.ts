@@ -222,6 +222,8 @@ describe("provider actors", () => {
       // Only "two" rediscovered; "one" was left alone.
       assert.deepStrictEqual(upstream.calls.slice(calls).map((c) => c.url.host), ["up.example"])
       assert.deepStrictEqual((yield* providers.list).map((p) => p.id), ["one", "two"])
+      // The removed actor is gone and the restarted one replaced, not added to.
+      assert.strictEqual(yield* providers.actorFibers, 2)
       yield* Fiber.interrupt(events)
     }).pipe(Effect.provide(setup(upstream)))
   })
