@@ -44,6 +44,8 @@ export const EditProvider = Schema.Struct({
   settings: Schema.optionalKey(Settings),
   apiKey: Schema.optionalKey(Schema.NullOr(Schema.String)),
   secretHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
+  /** Plain headers to set or (`null`) remove, one by one, on top of the headers as they are when written. */
+  headerChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
   /** Keep the stored secrets although protocol, host or port change. */
   confirmKeepSecrets: Schema.optionalKey(Schema.Boolean)
 })
@@ -106,6 +108,7 @@ export const toProviderEdit = (body: EditProvider): ProviderEdit => ({
         Object.entries(body.secretHeaders).map(([name, value]) => [name, value === null ? null : Redacted.make(value)])
       )
     }),
+  ...(body.headerChanges === undefined ? {} : { headerChanges: body.headerChanges }),
   ...(body.confirmKeepSecrets === undefined ? {} : { confirmKeepSecrets: body.confirmKeepSecrets })
 })
 

@@ -136,6 +136,7 @@ const editBody = (edit: ProviderEdit) => ({
   ...(edit.settings === undefined ? {} : { settings: edit.settings }),
   ...(edit.apiKey === undefined ? {} : { apiKey: edit.apiKey === null ? null : Redacted.value(edit.apiKey) }),
   ...secretHeadersBody(edit.secretHeaders, (value) => value === null ? null : Redacted.value(value)),
+  ...(edit.headerChanges === undefined ? {} : { headerChanges: edit.headerChanges }),
   ...(edit.confirmKeepSecrets === undefined ? {} : { confirmKeepSecrets: edit.confirmKeepSecrets })
 })
 

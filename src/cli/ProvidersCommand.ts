@@ -76,9 +76,11 @@ const parseModels = (value: Option.Option<string>) =>
   })
 
 /**
- * What `--header K=V` / `K=` and `--remove-header K` make of a provider's headers: the new plain
- * headers (undefined: unchanged) and the secret headers to remove with their values. Header names
- * are case-insensitive: `--remove-header x-token` finds `X-Token`.
+ * What `--header K=V` / `K=` and `--remove-header K` make of a provider's headers: plain header
+ * changes by name (a value, or `null` to remove; applied by the catalog to the headers as they are
+ * when written, so a concurrent edit of another header is kept) and the secret headers to remove
+ * with their values. Header names are case-insensitive: `--remove-header x-token` finds `X-Token`.
+ * `current` is only read to check that a removed header exists.
  */
 export const headerEdits = (
   providerId: string,
@@ -86,13 +88,13 @@ export const headerEdits = (
   pairs: ReadonlyArray<readonly [string, string]>,
   removals: ReadonlyArray<string>,
   newSecretHeaders: ReadonlyArray<string>
-): Effect.Effect<{ readonly headers: Record<string, string> | undefined; readonly removedSecretHeaders: Record<string, null> }, CliFailure> => {
-  const headers = { ...current.headers }
+): Effect.Effect<{ readonly headerChanges: Record<string, string | null> | undefined; readonly removedSecretHeaders: Record<string, null> }, CliFailure> => {
+  const headerChanges: Record<string, string | null> = {}
   const removedSecretHeaders: Record<string, null> = {}
-  for (const [name, value] of pairs) value === "" ? delete headers[name] : headers[name] = value
+  for (const [name, value] of pairs) headerChanges[name] = value === "" ? null : value
   for (const wanted of removals) {
     const same = (name: string) => name.toLowerCase() === wanted.toLowerCase()
-    const plain = Object.keys(headers).filter(same)
+    const plain = Object.keys(current.headers).filter(same)
     const secret = current.secretHeaders.filter(same)
     if (plain.length === 0 && secret.length === 0) {
       return Effect.fail(new CliFailure({ message: `--remove-header ${wanted}: provider ${providerId} has no such header` }))
@@ -100,11 +102,10 @@ export const headerEdits = (
     if (newSecretHeaders.some(same)) {
       return Effect.fail(new CliFailure({ message: `--remove-header ${wanted} and --secret-header ${wanted} contradict each other: give one` }))
     }
-    for (const name of plain) delete headers[name]
+    if (plain.length > 0) headerChanges[wanted] = null
     for (const name of secret) removedSecretHeaders[name] = null
   }
-  const plainChanged = pairs.length > 0 || Object.keys(headers).length !== Object.keys(current.headers).length
-  return Effect.succeed({ headers: plainChanged ? headers : undefined, removedSecretHeaders })
+  return Effect.succeed({ headerChanges: Object.keys(headerChanges).length === 0 ? undefined : headerChanges, removedSecretHeaders })
 }
 
 const optional = <K extends string, A>(key: K, value: Option.Option<A>): { [P in K]?: A } =>
@@ -227,9 +228,9 @@ const edit = Command.make("edit", {
     }
     const backend = yield* choose(flags.url)
     const pairs = yield* parseHeaders(flags.header)
-    const { headers, removedSecretHeaders } = pairs.length > 0 || flags.removeHeader.length > 0
+    const { headerChanges, removedSecretHeaders } = pairs.length > 0 || flags.removeHeader.length > 0
       ? yield* headerEdits(flags.providerId, yield* backend.headersOf(flags.providerId), pairs, flags.removeHeader, flags.secretHeader)
-      : { headers: undefined, removedSecretHeaders: {} }
+      : { headerChanges: undefined, removedSecretHeaders: {} }
     const secrets = yield* readSecrets({ apiKey: flags.apiKeyStdin ? "required" : "no", headers: flags.secretHeader }, flags.providerId)
     const secretHeaders = { ...secrets.headers, ...removedSecretHeaders }
     const change: ProviderEdit = {
@@ -237,9 +238,9 @@ const edit = Command.make("edit", {
       settings: {
         ...plainSettings(flags),
         ...(yield* parseModels(flags.models)),
-        ...(flags.clearModels ? { models: null } : {}),
-        ...(headers === undefined ? {} : { headers })
+        ...(flags.clearModels ? { models: null } : {})
       },
+      ...(headerChanges === undefined ? {} : { headerChanges }),
       ...(flags.removeApiKey ? { apiKey: null } : secrets.apiKey === undefined ? {} : { apiKey: secrets.apiKey }),
       ...(Object.keys(secretHeaders).length === 0 ? {} : { secretHeaders }),
       ...(flags.confirmKeepSecrets ? { confirmKeepSecrets: true } : {})

@@ -35,6 +35,13 @@ export interface ProviderEdit {
   readonly apiKey?: Redacted.Redacted<string> | null
   /** New secret header values by name, or `null` to remove that secret header and its value. */
   readonly secretHeaders?: Readonly<Record<string, Redacted.Redacted<string> | null>>
+  /**
+   * Plain headers to set (a value) or remove (`null`), by name, case-insensitively, applied to the
+   * headers as they are when the edit is written (after `settings.headers`, when both are given):
+   * two tools changing different headers of one provider at once both keep their change, which a
+   * whole `settings.headers` map read earlier cannot promise.
+   */
+  readonly headerChanges?: Readonly<Record<string, string | null>>
   /** Keep the stored secrets although the endpoint (protocol, host, port) changes. */
   readonly confirmKeepSecrets?: boolean
 }
@@ -75,6 +82,19 @@ export class UnknownProvider extends Schema.TaggedError<UnknownProvider>()("Unkn
  * (`OpenAI` → `openai`, a second one → `openai-2`). It becomes the model prefix and never changes
  * when the provider is renamed.
  */
+/** `headers` with `changes` applied: each named header (any case) removed, then set unless `null`. */
+export const applyHeaderChanges = (
+  headers: Readonly<Record<string, string>>,
+  changes: Readonly<Record<string, string | null>>
+): Record<string, string> => {
+  const result = { ...headers }
+  for (const [name, value] of Object.entries(changes)) {
+    for (const existing of Object.keys(result)) if (existing.toLowerCase() === name.toLowerCase()) delete result[existing]
+    if (value !== null) result[name] = value
+  }
+  return result
+}
+
 /** Ids a configured provider never gets: `local` is the models of this machine (src/local/LocalProvider.ts). */
 const RESERVED_IDS = ["local"]
 
@@ -267,10 +287,12 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
               for (const [headerName, value] of headerEdits) value === null ? names.delete(headerName) : names.add(headerName)
               const { port, models, ...settings } = input.settings ?? {}
               const { port: oldPort, models: oldModels, ...rest } = existing
+              const headers = input.headerChanges === undefined ? {} : { headers: applyHeaderChanges(settings.headers ?? existing.headers, input.headerChanges) }
               const auth = input.settings?.auth ?? (input.apiKey === null ? "none" : input.apiKey !== undefined ? "apiKey" : existing.auth)
               const next = yield* decodeProvider({
                 ...rest,
                 ...settings,
+                ...headers,
                 ...(port === undefined ? (oldPort === undefined ? {} : { port: oldPort }) : port === null ? {} : { port }),
                 ...(models === undefined ? (oldModels === undefined ? {} : { models: oldModels }) : models === null ? {} : { models }),
                 id: existing.id,

@@ -7,11 +7,11 @@ const current = { headers: { "X-Team": "ml", "X-Env": "dev" }, secretHeaders: ["
 
 describe("headerEdits", () => {
   it.each([
-    [[["X-New", "1"]], [], [], { headers: { "X-Team": "ml", "X-Env": "dev", "X-New": "1" }, removedSecretHeaders: {} }],
-    [[["X-Env", ""]], [], [], { headers: { "X-Team": "ml" }, removedSecretHeaders: {} }],
-    [[], ["x-env"], [], { headers: { "X-Team": "ml" }, removedSecretHeaders: {} }],
-    [[], ["x-token"], [], { headers: undefined, removedSecretHeaders: { "X-Token": null } }],
-    [[], ["X-Token", "X-Team"], [], { headers: { "X-Env": "dev" }, removedSecretHeaders: { "X-Token": null } }]
+    [[["X-New", "1"]], [], [], { headerChanges: { "X-New": "1" }, removedSecretHeaders: {} }],
+    [[["X-Env", ""]], [], [], { headerChanges: { "X-Env": null }, removedSecretHeaders: {} }],
+    [[], ["x-env"], [], { headerChanges: { "x-env": null }, removedSecretHeaders: {} }],
+    [[], ["x-token"], [], { headerChanges: undefined, removedSecretHeaders: { "X-Token": null } }],
+    [[], ["X-Token", "X-Team"], [], { headerChanges: { "X-Team": null }, removedSecretHeaders: { "X-Token": null } }]
   ] as const)("--header %j --remove-header %j → %j", (pairs, removals, secret, expected) => {
     expect(Effect.runSync(headerEdits("corp", current, pairs, removals, secret))).toEqual(expected)
   })

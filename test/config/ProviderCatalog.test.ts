@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ConfigStore } from "../../src/config/ConfigStore.ts"
-import { ProviderCatalog, slugFor } from "../../src/config/ProviderCatalog.ts"
+import { applyHeaderChanges, ProviderCatalog, slugFor } from "../../src/config/ProviderCatalog.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { apiKey, header, SecretStore } from "../../src/secrets/SecretStore.ts"
 
@@ -30,6 +30,18 @@ describe("slugFor", () => {
     ["***", [], "provider"]
   ] as const)("%s (taken: %j) → %s", (name, taken, slug) => {
     assert.strictEqual(slugFor(name, new Set(taken)), slug)
+  })
+})
+
+describe("applyHeaderChanges", () => {
+  it.each([
+    [{ "X-Team": "ml" }, { "X-Env": "dev" }, { "X-Team": "ml", "X-Env": "dev" }],
+    [{ "X-Team": "ml" }, { "x-team": "ai" }, { "x-team": "ai" }],
+    [{ "X-Team": "ml", "X-Env": "dev" }, { "x-env": null }, { "X-Team": "ml" }],
+    [{ "X-Team": "ml" }, { "X-Gone": null }, { "X-Team": "ml" }],
+    [{}, {}, {}]
+  ] as const)("%j with %j → %j", (headers, changes, expected) => {
+    assert.deepStrictEqual(applyHeaderChanges(headers, changes), expected)
   })
 })
 

@@ -1,6 +1,6 @@
 /**
  * Concurrent edits from the CLI and the admin API do not lose updates: many edits at the same
- * time, to different providers and to different fields of the same providers, through the admin
+ * time, to different providers, to different fields and to different headers of the same providers, through the admin
  * API and through the real `switchboard` binary, then every one of them is in remote.json and in
  * what the server serves.
  *
@@ -64,9 +64,10 @@ const expectOk = (what: string, result: { readonly status: number | null; readon
   expect(ok, `${what}: ${result.text ?? result.stderr}`).toContain(result.status)
 
 /**
- * One round of edits, all at once: the API renames every provider and adds `X-Api` headers to
- * the even ones; the CLI changes every timeout, adds `X-Cli` headers to the odd ones and sets
- * manual models; both add new providers. Then everything must be there.
+ * One round of edits, all at once: the API renames every provider and adds an `X-Api` header to
+ * each; the CLI changes every timeout, adds an `X-Cli` header to each (so one provider's headers
+ * are changed by both at once) and sets manual models; both add new providers. Then everything
+ * must be there.
  */
 const round = async (tag: string, cliEnv: Record<string, string>, cliArgs: ReadonlyArray<string>) => {
   const apiName = (id: string) => `API ${tag} ${id}`
@@ -76,8 +77,9 @@ const round = async (tag: string, cliEnv: Record<string, string>, cliArgs: Reado
       const response = await admin.call("PATCH", `/admin/providers/${id}`, { body: { name: apiName(id) } })
       expectOk(`rename ${id}`, response, [200])
     }),
-    ...ids.filter((_, i) => i % 2 === 0).map(async (id) => {
-      const response = await admin.call("PATCH", `/admin/providers/${id}`, { body: { settings: { headers: { "X-Api": `${tag}-${id}` } } } })
+    // Both tools add a header to every provider: each names only its own (`headerChanges`), so neither drops the other's.
+    ...ids.map(async (id) => {
+      const response = await admin.call("PATCH", `/admin/providers/${id}`, { body: { headerChanges: { "X-Api": `${tag}-${id}` } } })
       expectOk(`headers of ${id}`, response, [200])
     }),
     ...[1, 2, 3].map(async (k) => {
@@ -90,7 +92,7 @@ const round = async (tag: string, cliEnv: Record<string, string>, cliArgs: Reado
       const result = await cli(["providers", "edit", id, "--timeout", String(timeout(i)), ...cliArgs], cliEnv)
       expectOk(`CLI timeout of ${id}`, result, [0])
     }),
-    ...ids.filter((_, i) => i % 2 === 1).map(async (id) => {
+    ...ids.map(async (id) => {
       const result = await cli(["providers", "edit", id, "--header", `X-Cli=${tag}-${id}`, ...cliArgs], cliEnv)
       expectOk(`CLI header of ${id}`, result, [0])
     }),
@@ -115,8 +117,8 @@ const round = async (tag: string, cliEnv: Record<string, string>, cliArgs: Reado
       }
       if (entry.name !== apiName(id)) lost.push(`${id} name: ${entry.name}`)
       if (entry.timeoutSeconds !== timeout(i)) lost.push(`${id} timeout: ${entry.timeoutSeconds}`)
-      if (i % 2 === 0 && entry.headers?.["X-Api"] !== `${tag}-${id}`) lost.push(`${id} X-Api: ${JSON.stringify(entry.headers)}`)
-      if (i % 2 === 1 && entry.headers?.["X-Cli"] !== `${tag}-${id}`) lost.push(`${id} X-Cli: ${JSON.stringify(entry.headers)}`)
+      if (entry.headers?.["X-Api"] !== `${tag}-${id}`) lost.push(`${id} X-Api: ${JSON.stringify(entry.headers)}`)
+      if (entry.headers?.["X-Cli"] !== `${tag}-${id}`) lost.push(`${id} X-Cli: ${JSON.stringify(entry.headers)}`)
       if (i % 3 === 0 && !entry.models?.includes(`manual-${tag}-${id}`)) lost.push(`${id} models: ${JSON.stringify(entry.models)}`)
     }
     for (const k of [1, 2, 3]) {
