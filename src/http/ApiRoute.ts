@@ -4,17 +4,27 @@
  * caller's format), translate it (`Translate.ts`) or hand it to a local model (`LocalRoute.ts`). Errors are answered in the caller's format.
  */
 import { Effect } from "effect"
-import { HttpServerRequest } from "effect/http"
+import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { serveLocal } from "../local/LocalRoute.ts"
 import { Providers } from "../providers/Providers.ts"
-import { resolveModel } from "../router/RoutingTable.ts"
+import { resolveModel, type Route } from "../router/RoutingTable.ts"
 import { formats, type HttpFormat } from "./Formats.ts"
 import { forward } from "./Forward.ts"
 import { readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
 
+/**
+ * An endpoint only a provider of the caller's own format can answer (Anthropic's `count_tokens`:
+ * counting needs the provider's tokenizer): same-format requests go to `upstream` (its
+ * `upstreamPath`); the others get `elsewhere(route)`.
+ */
+export interface PassThroughOnly {
+  readonly upstream: HttpFormat
+  readonly elsewhere: (route: Route) => HttpServerResponse.HttpServerResponse
+}
+
 /** The handler of an endpoint that speaks `inbound`. */
-export const apiHandler = (inbound: HttpFormat) =>
+export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
   Effect.gen(function*() {
     const providers = yield* Providers
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -40,6 +50,11 @@ export const apiHandler = (inbound: HttpFormat) =>
         })
       case "Found": {
         const route = resolution.route
+        if (only !== undefined) {
+          return route.format !== "local" && formats[route.format] === inbound
+            ? yield* forward(route, only.upstream, text, request.headers)
+            : only.elsewhere(route)
+        }
         // Local models answer through the canonical hub without HTTP (src/local/).
         if (route.format === "local") return yield* serveLocal(route, inbound, body)
         const provider = formats[route.format]

@@ -4,8 +4,9 @@
  * accepted and ignored, never forwarded; any `anthropic-version` is accepted (the provider's own
  * version header is sent upstream); `anthropic-beta` reaches Anthropic providers on pass-through.
  *
- * `POST /v1/messages/count_tokens` is answered with a 501: counting needs the provider's own
- * tokenizer, which only an Anthropic upstream could offer.
+ * `POST /v1/messages/count_tokens` is passed through to the model's provider when it speaks
+ * Anthropic Messages (counting needs the provider's own tokenizer); for models of other providers
+ * it is a 501 saying so.
  *
  * @see https://docs.anthropic.com/en/api/messages
  */
@@ -18,11 +19,16 @@ import { methodNotAllowed } from "./MethodNotAllowed.ts"
 
 const handler = apiHandler(anthropicMessages)
 
-const countTokens = Effect.succeed(renderAnthropicError({
-  status: 501,
-  kind: "not_implemented",
-  message: "Switchboard does not count tokens: POST /v1/messages/count_tokens is not supported."
-}))
+const countTokens = apiHandler(anthropicMessages, {
+  upstream: { ...anthropicMessages, upstreamPath: "/messages/count_tokens" },
+  elsewhere: (route) =>
+    renderAnthropicError({
+      status: 501,
+      kind: "not_implemented",
+      message: `count_tokens needs the provider's own tokenizer: ${route.qualifiedId} is served by ${route.providerName}, ` +
+        `which does not speak Anthropic Messages, so Switchboard cannot count its tokens (POST /v1/messages/count_tokens).`
+    })
+})
 
 /** Other Messages API paths (batches, …) are not served; said in the shape their callers read. */
 const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>

@@ -305,13 +305,20 @@ describe("errors in the Anthropic shape", () => {
     }
   })
 
-  it("count_tokens is a clear 501", async () => {
+  it("count_tokens reaches an Anthropic provider (its own key, the upstream model id); for other providers it is a clear 501", async () => {
+    const counted = await client.messages.countTokens({ model: "claude/claude-sonnet-4-5", messages: [{ role: "user", content: "count these four words" }] })
+    expect(counted.input_tokens).toBeGreaterThan(0)
+    const upstream = claudeUp.requestsTo("POST", "/v1/messages/count_tokens").at(-1)
+    expect(upstream?.headers["x-api-key"]).toBe(KEY_CLAUDE)
+    expect((upstream?.body as { model?: string }).model).toBe("claude-sonnet-4-5")
+
     const error = await thrown(() => client.messages.countTokens({ model: "oa/gpt-4o-mini", messages: [{ role: "user", content: "count" }] }))
     expect(error).toBeInstanceOf(APIError)
     const e = error as APIError
     expect(e.status).toBe(501)
     expect(e.error).toMatchObject({ type: "error", error: { type: "api_error" } })
     expect(e.message).toContain("count_tokens")
+    expect(e.message).toContain("OpenAI-compatible")
   })
 
   it("other Messages API paths are a 404 in the Anthropic shape; a GET of /v1/messages is a 405", async () => {

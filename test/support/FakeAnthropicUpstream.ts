@@ -6,6 +6,7 @@
  *   `anthropic-version` (400 `invalid_request_error` otherwise), as the real API requires;
  * - `GET /v1/models` — `{ data: [{ type: "model", id, display_name, created_at }], has_more,
  *   first_id, last_id }`, paged with `limit` / `after_id` (pages can be made small to exercise it);
+ * - `POST /v1/messages/count_tokens` — `{ input_tokens }`, counted as `usage.input_tokens` is
  * - `POST /v1/messages` — a `message` with `usage`, or with `stream: true` the event sequence
  *   `message_start`, `content_block_start`, `ping`, `content_block_delta`…, `content_block_stop`,
  *   `message_delta` (stop reason and usage), `message_stop`, every event with its `event:` line;
@@ -179,12 +180,17 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     })
   }
 
-  const messages = (record: RecordedRequest, res: ServerResponse) => {
+  /** The JSON object body, or `undefined` after answering the API's 400 for anything else. */
+  const objectBody = (record: RecordedRequest, res: ServerResponse): Record<string, unknown> | undefined => {
     const body = record.body
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return send(res, 400, errorBody("invalid_request_error", "The request body is not valid JSON."))
-    }
-    const request = body as Record<string, unknown>
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) return body as Record<string, unknown>
+    send(res, 400, errorBody("invalid_request_error", "The request body is not valid JSON."))
+    return undefined
+  }
+
+  const messages = (record: RecordedRequest, res: ServerResponse) => {
+    const request = objectBody(record, res)
+    if (request === undefined) return
     const model = typeof request.model === "string" ? request.model : ""
     if (typeof request.max_tokens !== "number") {
       return send(res, 400, errorBody("invalid_request_error", "max_tokens: Field required"))
@@ -287,11 +293,21 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     res.end()
   }
 
+  /** `POST /v1/messages/count_tokens`: `{ input_tokens }` for a known model (no `max_tokens` needed). */
+  const countTokensOf = (record: RecordedRequest, res: ServerResponse) => {
+    const request = objectBody(record, res)
+    if (request === undefined) return
+    const model = typeof request.model === "string" ? request.model : ""
+    if (!behaviours.has(model)) return send(res, 404, errorBody("not_found_error", `model: ${model}`))
+    send(res, 200, { input_tokens: inputTokens(request) })
+  }
+
   const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
     const { path, query } = record
     if (!checkHeaders(req, res)) return
     if (req.method === "GET" && path === "/v1/models") return listModels(query, res)
     if (req.method === "POST" && path === "/v1/messages") return messages(record, res)
+    if (req.method === "POST" && path === "/v1/messages/count_tokens") return countTokensOf(record, res)
     send(res, 404, errorBody("not_found_error", `Not found: ${req.method} ${path}`))
   })
 
