@@ -30,6 +30,9 @@ export class UnsupportedField extends Schema.TaggedError<UnsupportedField>()("Un
 }) {}
 
 /** An upstream answered with a body its format does not allow (HTTP 502). */
+/** A field the target format cannot express, as the failed `Result` the decoders return. */
+export const unsupported = (param: string, message: string) => Result.fail(new UnsupportedField({ param, message }))
+
 export class InvalidUpstreamBody extends Schema.TaggedError<InvalidUpstreamBody>()("InvalidUpstreamBody", {
   format: WireFormat,
   message: Schema.String

@@ -23,7 +23,7 @@
  * @see ../shared/specs/anthropic/sdk-fixtures/typescript/tool_use_response.txt — a recorded stream
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 
 /** A tool call the fake answers with; `input` is the object Anthropic sends. */
@@ -70,34 +70,12 @@ export interface FakeAnthropicUpstreamOptions {
   readonly pageSize?: number
 }
 
-export interface FakeAnthropicUpstream {
-  readonly host: "127.0.0.1"
-  readonly port: number
-  readonly url: string
-  readonly requests: ReadonlyArray<RecordedRequest>
-  readonly requestsTo: (method: string, path: string) => ReadonlyArray<RecordedRequest>
-  readonly setBehaviour: (model: string, behaviour: MessageBehaviour) => void
-  /** Changes the key the fake accepts, e.g. to simulate a revoked key. */
-  readonly setApiKey: (key: string) => void
-  readonly waitFor: (predicate: (request: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
-  readonly close: () => Promise<void>
-}
+/** The key is always required: Anthropic has no keyless access. */
+export type FakeAnthropicUpstream = FakeUpstream<MessageBehaviour, string>
 
 /** Switchboard's `remote.json` entry for an Anthropic-format provider served by this fake. */
-export const anthropicProviderEntry = (
-  upstream: FakeAnthropicUpstream,
-  id: string,
-  extra: Readonly<Record<string, unknown>> = {}
-): Record<string, unknown> => ({
-  id,
-  name: `Fake ${id}`,
-  format: "anthropic",
-  protocol: "http",
-  host: upstream.host,
-  port: upstream.port,
-  auth: "apiKey",
-  ...extra
-})
+export const anthropicProviderEntry = (upstream: FakeAnthropicUpstream, id: string, extra: Readonly<Record<string, unknown>> = {}) =>
+  upstreamEntry(upstream, id, { format: "anthropic", auth: "apiKey" }, extra)
 
 const errorBody = (type: string, message: string) => ({ type: "error", error: { type, message } })
 
@@ -141,16 +119,10 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
   const pageSize = options.pageSize ?? 1000
   let counter = 0
 
-  const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(json)
-    res.writeHead(status, {
-      "content-type": "application/json",
-      "content-length": String(Buffer.byteLength(text)),
-      "request-id": `req_fake${String(++counter).padStart(6, "0")}`,
-      ...headers
-    })
-    res.end(text)
-  }
+  // Every answer carries its request id, as the API's do.
+  const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) =>
+    sendJson(res, status, json, { "request-id": `req_fake${String(++counter).padStart(6, "0")}`, ...headers })
+
 
   const checkHeaders = (req: IncomingMessage, res: ServerResponse): boolean => {
     const key = req.headers["x-api-key"]
@@ -302,7 +274,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     send(res, 200, { input_tokens: inputTokens(request) })
   }
 
-  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+  const recording = createRecordingServer((record, req, res) => {
     const { path, query } = record
     if (!checkHeaders(req, res)) return
     if (req.method === "GET" && path === "/v1/models") return listModels(query, res)
@@ -311,17 +283,6 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
     send(res, 404, errorBody("not_found_error", `Not found: ${req.method} ${path}`))
   })
 
-  const port = await listenOnLoopback(server)
-
-  return {
-    host: "127.0.0.1",
-    port,
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
-    setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
-    setApiKey: (key) => void (apiKey = key),
-    waitFor,
-    close: () => closeServer(server)
-  }
+  const port = await listenOnLoopback(recording.server)
+  return fakeUpstream({ recording, port, behaviours, setApiKey: (key) => void (apiKey = key) })
 }

@@ -22,7 +22,7 @@
  * @see ../shared/specs/openai/sdk-fixtures/ChatCompletionStream.test.ts.snap — recorded streams
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 /** A function tool call the fake answers with. `arguments` is JSON text, as the API sends it. */
 export interface FakeToolCall {
@@ -75,38 +75,11 @@ export interface FakeOpenAiUpstreamOptions {
   readonly echoKeyInErrors?: boolean
 }
 
-export interface FakeOpenAiUpstream {
-  readonly host: "127.0.0.1"
-  readonly port: number
-  /** `http://127.0.0.1:<port>` (the API lives under `/v1`). */
-  readonly url: string
-  /** Every request so far, oldest first. */
-  readonly requests: ReadonlyArray<RecordedRequest>
-  /** Requests for one method and path, e.g. `("GET", "/v1/models")`. */
-  readonly requestsTo: (method: string, path: string) => ReadonlyArray<RecordedRequest>
-  /** Adds or replaces a model and its behaviour (a new model is listed from now on). */
-  readonly setBehaviour: (model: string, behaviour: ChatBehaviour) => void
-  /** Changes the key the fake accepts (`undefined`: no key required), e.g. to simulate a revoked key. */
-  readonly setApiKey: (key: string | undefined) => void
-  /** Resolves once a recorded request satisfies `predicate` (checked on every request event). */
-  readonly waitFor: (predicate: (request: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
-  readonly close: () => Promise<void>
-}
+export type FakeOpenAiUpstream = FakeUpstream<ChatBehaviour>
 
 /** Switchboard's `remote.json` entry for a provider served by this fake. */
-export const providerEntry = (
-  upstream: FakeOpenAiUpstream,
-  id: string,
-  extra: Readonly<Record<string, unknown>> = {}
-): Record<string, unknown> => ({
-  id,
-  name: `Fake ${id}`,
-  protocol: "http",
-  host: upstream.host,
-  port: upstream.port,
-  auth: "none",
-  ...extra
-})
+export const providerEntry = (upstream: FakeOpenAiUpstream, id: string, extra: Readonly<Record<string, unknown>> = {}) =>
+  upstreamEntry(upstream, id, { auth: "none" }, extra)
 
 const CREATED = 1_723_031_665
 
@@ -160,11 +133,8 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
   let apiKey = options.apiKey
   let requestCounter = 0
 
-  const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(json)
-    res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
-    res.end(text)
-  }
+  const send = sendJson
+
 
   const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (apiKey === undefined) return true
@@ -286,7 +256,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     res.end()
   }
 
-  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+  const recording = createRecordingServer((record, req, res) => {
     const { path } = record
     if (!authorized(req, res)) return
     if (req.method === "GET" && path === "/v1/models") {
@@ -302,17 +272,6 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "invalid_request_error", null))
   })
 
-  const port = await listenOnLoopback(server)
-
-  return {
-    host: "127.0.0.1",
-    port,
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
-    setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
-    setApiKey: (key) => void (apiKey = key),
-    waitFor,
-    close: () => closeServer(server)
-  }
+  const port = await listenOnLoopback(recording.server)
+  return fakeUpstream({ recording, port, behaviours, setApiKey: (key) => void (apiKey = key) })
 }

@@ -26,7 +26,7 @@
  * @see ../shared/specs/openresponses/docs/2026-04-24.mdx "Items are streamable", "Errors", "Streaming"
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 
 /** A function call the fake answers with; `arguments` is JSON text, as the API sends it. */
@@ -86,34 +86,11 @@ export interface FakeResponsesUpstreamOptions {
   readonly apiKey?: string
 }
 
-export interface FakeResponsesUpstream {
-  readonly host: "127.0.0.1"
-  readonly port: number
-  readonly url: string
-  readonly requests: ReadonlyArray<RecordedRequest>
-  readonly requestsTo: (method: string, path: string) => ReadonlyArray<RecordedRequest>
-  readonly setBehaviour: (model: string, behaviour: ResponsesBehaviour) => void
-  /** Changes the key the fake accepts (`undefined`: none required), e.g. to simulate a revoked key. */
-  readonly setApiKey: (key: string | undefined) => void
-  readonly waitFor: (predicate: (request: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
-  readonly close: () => Promise<void>
-}
+export type FakeResponsesUpstream = FakeUpstream<ResponsesBehaviour>
 
 /** Switchboard's `remote.json` entry for a `responses`-format provider served by this fake. */
-export const responsesProviderEntry = (
-  upstream: FakeResponsesUpstream,
-  id: string,
-  extra: Readonly<Record<string, unknown>> = {}
-): Record<string, unknown> => ({
-  id,
-  name: `Fake ${id}`,
-  format: "responses",
-  protocol: "http",
-  host: upstream.host,
-  port: upstream.port,
-  auth: "none",
-  ...extra
-})
+export const responsesProviderEntry = (upstream: FakeResponsesUpstream, id: string, extra: Readonly<Record<string, unknown>> = {}) =>
+  upstreamEntry(upstream, id, { format: "responses", auth: "none" }, extra)
 
 const CREATED = 1_761_000_000
 
@@ -201,11 +178,8 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
   let apiKey = options.apiKey
   let counter = 0
 
-  const send = (res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(json)
-    res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
-    res.end(text)
-  }
+  const send = sendJson
+
 
   const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (apiKey === undefined) return true
@@ -360,7 +334,7 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     res.end()
   }
 
-  const { server, requests, waitFor } = createRecordingServer((record, req, res) => {
+  const recording = createRecordingServer((record, req, res) => {
     const { path } = record
     if (!authorized(req, res)) return
     if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
@@ -368,17 +342,6 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "not_found", "not_found"))
   })
 
-  const port = await listenOnLoopback(server)
-
-  return {
-    host: "127.0.0.1",
-    port,
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
-    setBehaviour: (model, behaviour) => void behaviours.set(model, behaviour),
-    setApiKey: (key) => void (apiKey = key),
-    waitFor,
-    close: () => closeServer(server)
-  }
+  const port = await listenOnLoopback(recording.server)
+  return fakeUpstream({ recording, port, behaviours, setApiKey: (key) => void (apiKey = key) })
 }

@@ -97,3 +97,67 @@ export const createRecordingServer = (route: (record: RecordedRequest, req: Inco
   })
   return { server, requests, waitFor }
 }
+
+/** What every spec-following fake upstream offers a test; `Behaviour` is its per-model script. */
+export interface FakeUpstream<Behaviour, Key = string | undefined> {
+  readonly host: "127.0.0.1"
+  readonly port: number
+  /** `http://127.0.0.1:<port>` (the API lives under `/v1`). */
+  readonly url: string
+  /** Every request so far, oldest first. */
+  readonly requests: ReadonlyArray<RecordedRequest>
+  /** Requests for one method and path, e.g. `("GET", "/v1/models")`. */
+  readonly requestsTo: (method: string, path: string) => ReadonlyArray<RecordedRequest>
+  /** Adds or replaces a model and its behaviour (a new model is listed from now on). */
+  readonly setBehaviour: (model: string, behaviour: Behaviour) => void
+  /** Changes the key the fake accepts, e.g. to simulate a revoked key. */
+  readonly setApiKey: (key: Key) => void
+  /** Resolves once a recorded request satisfies `predicate` (checked on every request event). */
+  readonly waitFor: (predicate: (request: RecordedRequest) => boolean, timeoutMs?: number) => Promise<RecordedRequest>
+  readonly close: () => Promise<void>
+}
+
+/** Switchboard's `remote.json` entry for a provider served by a fake on `upstream`'s port. */
+export const upstreamEntry = (
+  upstream: { readonly host: string; readonly port: number },
+  id: string,
+  settings: { readonly name?: string; readonly format?: string; readonly auth?: string },
+  extra: Readonly<Record<string, unknown>> = {}
+): Record<string, unknown> => ({
+  id,
+  name: settings.name ?? `Fake ${id}`,
+  ...(settings.format === undefined ? {} : { format: settings.format }),
+  protocol: "http",
+  host: upstream.host,
+  port: upstream.port,
+  ...(settings.auth === undefined ? {} : { auth: settings.auth }),
+  ...extra
+})
+
+/** A JSON answer with its length, as the real APIs send it. */
+export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
+  res.end(text)
+}
+
+/** The `FakeUpstream` a fake returns, from its recording server, its models' behaviours and its key. */
+export const fakeUpstream = <Behaviour, Key>(parts: {
+  readonly recording: ReturnType<typeof createRecordingServer>
+  readonly port: number
+  readonly behaviours: Map<string, Behaviour>
+  readonly setApiKey: (key: Key) => void
+}): FakeUpstream<Behaviour, Key> => {
+  const { server, requests, waitFor } = parts.recording
+  return {
+    host: "127.0.0.1",
+    port: parts.port,
+    url: `http://127.0.0.1:${parts.port}`,
+    requests,
+    requestsTo: (method, path) => requests.filter((r) => r.method === method && r.path === path),
+    setBehaviour: (model, behaviour) => void parts.behaviours.set(model, behaviour),
+    setApiKey: parts.setApiKey,
+    waitFor,
+    close: () => closeServer(server)
+  }
+}

@@ -6,10 +6,22 @@
  */
 import type { ErrorKind, StreamError } from "../Canonical.ts"
 
-/** The error event payload. */
+/** The error types Anthropic documents (and `@anthropic-ai/sdk` declares as `ErrorType`). */
+export type AnthropicErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "billing_error"
+  | "permission_error"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "timeout_error"
+  | "api_error"
+  | "overloaded_error"
+
+/** The error payload: of an `event: error` in a stream, and of an error response. */
 export interface AnthropicErrorOut {
   readonly type: "error"
-  readonly error: { readonly type: string; readonly message: string }
+  readonly error: { readonly type: AnthropicErrorType; readonly message: string }
 }
 
 const fromWire: Record<string, ErrorKind> = {
@@ -28,7 +40,8 @@ const fromWire: Record<string, ErrorKind> = {
 /** The kind of an upstream error type; anything else is a server error. */
 export const toCanonical = (type: string | undefined): ErrorKind => (type !== undefined ? fromWire[type] : undefined) ?? "server"
 
-const toWire: Record<ErrorKind, string> = {
+/** The Anthropic type of a canonical error kind. */
+export const wireType: Record<ErrorKind, AnthropicErrorType> = {
   invalid_request: "invalid_request_error",
   authentication: "authentication_error",
   permission: "permission_error",
@@ -42,5 +55,5 @@ const toWire: Record<ErrorKind, string> = {
 /** The Anthropic error payload for a canonical stream error. */
 export const fromCanonical = (error: StreamError): AnthropicErrorOut => ({
   type: "error",
-  error: { type: toWire[error.kind], message: error.message }
+  error: { type: wireType[error.kind], message: error.message }
 })

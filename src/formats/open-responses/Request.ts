@@ -14,7 +14,7 @@
  */
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
-import { decodeRequestBody, type InvalidRequest, UnsupportedField } from "../FormatError.ts"
+import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
 import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Items from "./Items.ts"
 import * as ToolChoice from "./ToolChoice.ts"
@@ -99,8 +99,6 @@ export const droppedFields: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 
 const decodeBody = decodeRequestBody("open-responses", ResponsesRequest)
-
-const unsupported = (param: string, message: string) => Result.fail(new UnsupportedField({ param, message }))
 
 const present = <A>(value: A | null | undefined): value is A => value !== undefined && value !== null
 

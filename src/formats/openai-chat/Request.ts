@@ -9,7 +9,7 @@
  */
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
-import { decodeRequestBody, type InvalidRequest, UnsupportedField } from "../FormatError.ts"
+import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
 import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Messages from "./Messages.ts"
 import type { ReasoningOutput } from "./Reasoning.ts"
@@ -105,8 +105,6 @@ export const droppedFields: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 
 const decodeBody = decodeRequestBody("openai-chat", OpenAiChatRequest)
-
-const unsupported = (param: string, message: string) => Result.fail(new UnsupportedField({ param, message }))
 
 const responseFormatToCanonical = (
   format: typeof OpenAiResponseFormat.Type | null | undefined

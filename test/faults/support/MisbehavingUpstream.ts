@@ -13,7 +13,7 @@
  * @see ../../../../shared/specs/openai/openapi.yaml `createChatCompletion`, `ErrorResponse`
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest } from "../../support/FakeServer.ts"
+import { closeServer, createRecordingServer, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "../../support/FakeServer.ts"
 import { TestSecrets } from "./TestSecrets.ts"
 
 /** What the fake does with a chat completion for a given model (streaming or not, unless said). */
@@ -79,25 +79,10 @@ export const ALL_FAULTS: ReadonlyArray<Fault> = [
 export const OK_CONTENT = "all is well with the misbehaving upstream"
 
 /** Switchboard's `remote.json` entry for a provider served by this fake (or by `host`/`port`/`protocol` overrides). */
-export const providerEntry = (
-  upstream: { readonly host: string; readonly port: number },
-  id: string,
-  extra: Readonly<Record<string, unknown>> = {}
-): Record<string, unknown> => ({
-  id,
-  name: `Faulty ${id}`,
-  protocol: "http",
-  host: upstream.host,
-  port: upstream.port,
-  format: "openai",
-  ...extra
-})
+export const providerEntry = (upstream: { readonly host: string; readonly port: number }, id: string, extra: Readonly<Record<string, unknown>> = {}) =>
+  upstreamEntry(upstream, id, { name: `Faulty ${id}`, format: "openai" }, extra)
 
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
-  res.end(text)
-}
+const json = sendJson
 
 /** An error body that quotes the credentials it was sent, as no upstream should. */
 const carelessError = (req: IncomingMessage, message: string, type: string) => ({
