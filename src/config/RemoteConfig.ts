@@ -58,7 +58,6 @@ export const ProviderFields = Schema.Struct({
 /** One provider entry; unknown fields are carried through untouched. */
 export const ProviderConfig = Schema.StructWithRest(ProviderFields, [Schema.Record(Schema.String, Schema.Unknown)])
 export type ProviderConfig = typeof ProviderConfig.Type
-export type ProviderConfigEncoded = typeof ProviderConfig.Encoded
 
 /**
  * Settings of the local models (`src/local/`): every field optional, defaults in

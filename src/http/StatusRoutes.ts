@@ -8,7 +8,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { ConfigSync } from "../providers/ConfigSync.ts"
 import { ServerLoad } from "./ServerLoad.ts"
 import { type ProviderStatus, Providers } from "../providers/Providers.ts"
-import { stateName } from "../providers/ProviderState.ts"
+import { servedModels, stateName } from "../providers/ProviderState.ts"
 import { SecretStore } from "../secrets/SecretStore.ts"
 
 /** The JSON form of a provider's status, shared by the status endpoints and the state stream. */
@@ -22,8 +22,8 @@ export const providerStatusJson = (status: ProviderStatus) => {
     state: stateName(state),
     error: state._tag === "Error" ? state.reason : null,
     retrying: state._tag === "Error" ? state.retrying : null,
-    model_count: state._tag === "Connected" ? state.models.length : 0,
-    models: state._tag === "Connected" ? state.models : [],
+    model_count: servedModels(state).length,
+    models: servedModels(state),
     since: state._tag === "Connected" || state._tag === "Error" ? new Date(state.at).toISOString() : null
   }
 }
