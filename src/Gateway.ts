@@ -39,9 +39,10 @@ import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
-import type { LocalModels } from "./local/LocalModels.ts"
+import * as LocalEngines from "./local/LocalEngines.ts"
+import { LocalModels } from "./local/LocalModels.ts"
+import * as LocalProvider from "./local/LocalProvider.ts"
 import { LocalRoutes } from "./local/LocalRoutes.ts"
-import * as LocalModelsLive from "./local/LocalModelsLive.ts"
 import { Providers } from "./providers/Providers.ts"
 import { WebRoutes } from "./web/WebRoutes.ts"
 
@@ -51,10 +52,11 @@ export interface GatewayOptions {
   /** `$SWITCHBOARD_HOME`: remote.json lives in `<home>/providers/`. */
   readonly home: string
   /**
-   * The local models (`src/local/`); default `LocalModelsLive.layer` (the engines this machine
-   * runs, models in `<home>/models/`). `LocalModelsLive.layerNone` turns them off.
+   * The engines that run local models (`src/local/`, models in `<home>/models/`); default
+   * `LocalEngines.layerAuto` (what this machine can run). `LocalEngines.layerNone()` turns them
+   * off; `LocalEngines.layerTest(engines)` gives fakes.
    */
-  readonly localModels?: Layer.Layer<LocalModels> | undefined
+  readonly engines?: Layer.Layer<LocalEngines.LocalEngines> | undefined
   /**
    * Serve same-format requests through the pass-through fast lane (`src/http/FastLane.ts`);
    * default true. Only ever used on a loopback address (see `layerServer`).
@@ -92,10 +94,13 @@ export const layerUpstreamClient = Layer.effect(
  * Providers kept in step with remote.json, calling upstreams through `layerUpstreamClient`, and
  * the local models as the `local` provider. Requires a `SecretStore`.
  */
-export const layerCore = (options: { readonly home: string; readonly localModels?: Layer.Layer<LocalModels> | undefined }) =>
+export const layerCore = (options: { readonly home: string; readonly engines?: Layer.Layer<LocalEngines.LocalEngines> | undefined }) =>
   ConfigSync.layer.pipe(
     Layer.provideMerge(Providers.layer),
-    Layer.provideMerge(options.localModels ?? LocalModelsLive.layer({ home: options.home })),
+    // The local models are one more provider, built in: the supervisor does not know what it is.
+    Layer.provideMerge(LocalProvider.layer),
+    Layer.provideMerge(LocalModels.layer({ home: options.home })),
+    Layer.provide(options.engines ?? LocalEngines.layerAuto),
     Layer.provideMerge(layerConfig(options)),
     Layer.provideMerge(layerUpstreamClient)
   )

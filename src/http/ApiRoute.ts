@@ -1,15 +1,14 @@
 /**
  * The request path shared by every inbound API endpoint: read the body just far enough to take
  * `model`, resolve it, then either pass the body through untouched (the provider speaks the
- * caller's format), translate it (`Translate.ts`) or hand it to a local model (`LocalRoute.ts`). Errors are answered in the caller's format.
+ * caller's format), or answer it through the canonical hub (`Translate.ts`: the route's `Upstream.generate`). Errors are answered in the caller's format.
  */
 import { Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { serveLocal } from "../local/LocalRoute.ts"
 import { Providers } from "../providers/Providers.ts"
 import { resolveModel, type Route } from "../router/RoutingTable.ts"
-import { formats, type HttpFormat } from "./Formats.ts"
-import { forward } from "./Forward.ts"
+import type { HttpFormat } from "./Formats.ts"
+import { forward, passThroughRoute } from "./Forward.ts"
 import { readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
 
@@ -50,17 +49,13 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
         })
       case "Found": {
         const route = resolution.route
+        const passThrough = passThroughRoute(route, inbound)
         if (only !== undefined) {
-          return route.format !== "local" && formats[route.format] === inbound
-            ? yield* forward(route, only.upstream, text, request.headers)
-            : only.elsewhere(route)
+          return passThrough !== undefined ? yield* forward(passThrough, only.upstream, text, request.headers) : only.elsewhere(route)
         }
-        // Local models answer through the canonical hub without HTTP (src/local/).
-        if (route.format === "local") return yield* serveLocal(route, inbound, body)
-        const provider = formats[route.format]
-        return provider === inbound
-          ? yield* forward(route, provider, text, request.headers)
-          : yield* translate(route, inbound, provider, body)
+        return passThrough !== undefined
+          ? yield* forward(passThrough, inbound, text, request.headers)
+          : yield* translate(route, inbound, body)
       }
     }
   }).pipe(

@@ -27,10 +27,11 @@ import { Agent, type Dispatcher } from "undici"
 import * as Sse from "../formats/Sse.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import { timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
-import { resolveModel, type Route, type RoutingTable } from "../router/RoutingTable.ts"
+import type { HttpEndpoint } from "../providers/Upstream.ts"
+import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
-import { anthropicMessages, formats, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
-import { answerHandling, passedHeaders, refusedAnswer, upstreamErrorKind, upstreamFailure, wrappedError } from "./Forward.ts"
+import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
+import { answerHandling, passedHeaders, type PassThroughRoute, passThroughRoute, refusedAnswer, upstreamErrorKind, upstreamFailure, wrappedError } from "./Forward.ts"
 import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
 import { rewriteModel } from "./RawModel.ts"
@@ -84,14 +85,14 @@ interface Target {
   readonly headersByAccept: Map<string, Readonly<Record<string, string>>>
 }
 
-/** Parsed once per route (routes live until the routing table is rebuilt, then these go with them). */
-const targets = new WeakMap<Route, Map<HttpFormat, Target>>()
-const targetOf = (route: Route, format: HttpFormat): Target => {
-  let byFormat = targets.get(route)
-  if (byFormat === undefined) targets.set(route, byFormat = new Map())
+/** Parsed once per endpoint (endpoints live until their provider reconnects, then these go with them). */
+const targets = new WeakMap<HttpEndpoint, Map<HttpFormat, Target>>()
+const targetOf = (route: PassThroughRoute, format: HttpFormat): Target => {
+  let byFormat = targets.get(route.endpoint)
+  if (byFormat === undefined) targets.set(route.endpoint, byFormat = new Map())
   let target = byFormat.get(format)
   if (target === undefined) {
-    const url = new URL(`${route.baseUrl}${format.upstreamPath}`)
+    const url = new URL(`${route.endpoint.baseUrl}${format.upstreamPath}`)
     target = { origin: url.origin, path: url.pathname + url.search, headersByAccept: new Map() }
     byFormat.set(format, target)
   }
@@ -102,14 +103,14 @@ const targetOf = (route: Route, format: HttpFormat): Target => {
 const MAX_CACHED_ACCEPTS = 8
 
 /** The upstream request headers: the caller's pass-through ones, then the provider's (its credentials win), then ours. */
-const upstreamHeaders = (target: Target, route: Route, format: HttpFormat, request: IncomingMessage): Readonly<Record<string, string>> => {
+const upstreamHeaders = (target: Target, route: PassThroughRoute, format: HttpFormat, request: IncomingMessage): Readonly<Record<string, string>> => {
   const accept = request.headers.accept ?? "application/json"
   // Node joins repeated headers into one string except `set-cookie`, which no format passes through.
   const passThrough = format.passThroughHeaders(request.headers as Readonly<Record<string, string | undefined>>)
   const cacheable = Object.keys(passThrough).length === 0
   const cached = cacheable ? target.headersByAccept.get(accept) : undefined
   if (cached !== undefined) return cached
-  const headers = { ...passThrough, ...Redacted.value(route.auth.headers), accept, "content-type": "application/json" }
+  const headers = { ...passThrough, ...Redacted.value(route.endpoint.auth.headers), accept, "content-type": "application/json" }
   if (cacheable && target.headersByAccept.size < MAX_CACHED_ACCEPTS) target.headersByAccept.set(accept, headers)
   return headers
 }
@@ -124,7 +125,7 @@ const upstreamHeaders = (target: Target, route: Route, format: HttpFormat, reque
  */
 const forward = (
   dispatcher: Dispatcher,
-  route: Route,
+  route: PassThroughRoute,
   format: HttpFormat,
   body: string,
   request: IncomingMessage,
@@ -140,7 +141,7 @@ const forward = (
     controller?.abort(reason)
   }
   const failure = (cause: unknown): UpstreamError =>
-    timedOut ? timeoutError(route.host, route.timeoutSeconds) : transportError(route.host, cause)
+    timedOut ? timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds) : transportError(route.endpoint.host, cause)
   const failBeforeAnswer = (cause: unknown) => writeGatewayResponse(response, upstreamFailure(format, failure(cause)))
 
   /** The caller is not keeping up: the upstream is paused until its socket drains. */
@@ -153,7 +154,7 @@ const forward = (
     // Still waiting for a connection: the caller is answered now, not when undici gives up.
     if (controller === undefined) failBeforeAnswer(undefined)
     cut(new Error("idle timeout"))
-  }, route.timeoutSeconds * 1000)
+  }, route.endpoint.timeoutSeconds * 1000)
   // The caller went away: nobody reads the answer, so the upstream need not write it.
   response.once("close", () => {
     clearTimeout(timer)
@@ -239,7 +240,7 @@ const forward = (
         return writeGatewayResponse(response, wrappedError(format, route, errorStatus, wrapError, Buffer.concat(errorBody).toString("utf8")))
       }
       if (errorBody !== undefined) {
-        const scrubbed = scrub(Buffer.concat(errorBody).toString("utf8"), route.auth.secrets)
+        const scrubbed = scrub(Buffer.concat(errorBody).toString("utf8"), route.endpoint.auth.secrets)
         response.writeHead(errorStatus, { ...errorHeaders, "content-length": String(Buffer.byteLength(scrubbed)) })
         return void response.end(scrubbed)
       }
@@ -255,7 +256,7 @@ const forward = (
       if (framer === undefined) return void response.destroy()
       const error = failure(cause)
       const seen = { model: route.upstreamModel, first: first && Buffer.from(first).toString("utf8"), last: last && Buffer.from(last).toString("utf8") }
-      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.auth.secrets) }, seen)
+      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.endpoint.auth.secrets) }, seen)
       response.end(events.map(Sse.encode).join(""))
     }
   })
@@ -293,9 +294,9 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     if (typeof model !== "string" || model === "") return handOver()
     const resolution = resolveModel(options.routingTable(), model)
     if (resolution._tag !== "Found") return handOver()
-    const route = resolution.route
-    // Local models and translations are the app's.
-    if (route.format === "local" || formats[route.format] !== format) return handOver()
+    // Translations (and engines without an HTTP endpoint) are the app's.
+    const route = passThroughRoute(resolution.route, format)
+    if (route === undefined) return handOver()
     forward(options.dispatcher, route, format, rewriteModel(text, route.upstreamModel), request, response)
   })
 }

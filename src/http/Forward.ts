@@ -12,10 +12,23 @@ import type { ErrorKind } from "../formats/Canonical.ts"
 import * as Sse from "../formats/Sse.ts"
 import { httpStatusError, timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
+import type { HttpEndpoint } from "../providers/Upstream.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { rewriteModel } from "./RawModel.ts"
 import { makeEventFramer } from "./SseFraming.ts"
+
+/** What pass-through needs of a route: the provider's endpoint and the model id it knows. */
+export interface PassThroughRoute {
+  readonly endpoint: HttpEndpoint
+  readonly upstreamModel: string
+}
+
+/** The route as a pass-through target when its provider speaks `format` natively, else undefined. */
+export const passThroughRoute = (route: Route, format: HttpFormat): PassThroughRoute | undefined => {
+  const endpoint = route.upstream.http
+  return endpoint !== undefined && endpoint.format === format.api ? { endpoint, upstreamModel: route.upstreamModel } : undefined
+}
 
 /** Upstream response headers worth passing to the caller; hop-by-hop and framing headers are not. */
 const PASSED_RESPONSE_HEADERS = /^(content-type|content-encoding|retry-after|x-request-id|request-id|openai-.*|x-ratelimit-.*|anthropic-.*|cache-control)$/
@@ -67,59 +80,59 @@ export const answerHandling = (status: number, headers: Readonly<Record<string, 
 }
 
 /** The answer for a non-JSON error body (`wrap`): the upstream's status, the page's text in the caller's shape. */
-export const wrappedError = (format: HttpFormat, route: Route, status: number, headers: Readonly<Record<string, string>>, text: string) =>
+export const wrappedError = (format: HttpFormat, route: PassThroughRoute, status: number, headers: Readonly<Record<string, string>>, text: string) =>
   format.renderError({
     status,
     ...format.parseError(status, text),
-    message: httpStatusError(route.host, status, scrub(text, route.auth.secrets)).message,
+    message: httpStatusError(route.endpoint.host, status, scrub(text, route.endpoint.auth.secrets)).message,
     code: "upstream_error",
     headers: passedHeaders(headers, { body: false })
   })
 
 /** The answer for a success that is not JSON (`refuse`). */
-export const refusedAnswer = (format: HttpFormat, route: Route, status: number, contentType: string) =>
+export const refusedAnswer = (format: HttpFormat, route: PassThroughRoute, status: number, contentType: string) =>
   format.renderError({
     status: 502,
     kind: "server",
-    message: `${route.host} answered ${status} with ${contentType}, not JSON: is ${route.baseUrl} the provider's API?`,
+    message: `${route.endpoint.host} answered ${status} with ${contentType}, not JSON: is ${route.endpoint.baseUrl} the provider's API?`,
     code: "upstream_error"
   })
 
 export const forward = Effect.fnUntraced(function*(
-  route: Route,
+  route: PassThroughRoute,
   format: HttpFormat,
   /** The caller's body text, sent on as it is but for `model`. */
   body: string,
   callerHeaders: Readonly<Record<string, string | undefined>>
 ) {
   const client = yield* HttpClient.HttpClient
-  const timeout = Duration.seconds(route.timeoutSeconds)
+  const timeout = Duration.seconds(route.endpoint.timeoutSeconds)
   const accept = callerHeaders["accept"]
-  const request = HttpClientRequest.post(`${route.baseUrl}${format.upstreamPath}`).pipe(
+  const request = HttpClientRequest.post(`${route.endpoint.baseUrl}${format.upstreamPath}`).pipe(
     // The caller's own headers first, so the provider's (its credentials included) always win.
     HttpClientRequest.setHeaders(format.passThroughHeaders(callerHeaders)),
-    HttpClientRequest.setHeaders(Redacted.value(route.auth.headers)),
+    HttpClientRequest.setHeaders(Redacted.value(route.endpoint.auth.headers)),
     HttpClientRequest.setHeader("accept", accept ?? "application/json"),
     HttpClientRequest.bodyText(rewriteModel(body, route.upstreamModel), "application/json")
   )
 
   const response = yield* client.execute(request).pipe(
-    Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
+    Effect.mapError((error) => transportError(route.endpoint.host, error.reason.cause ?? error.reason)),
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds)) })
   )
 
   const headers = passedHeaders(response.headers)
   const handling = answerHandling(response.status, headers)
   const isSse = handling === "stream"
   const readText = response.text.pipe(
-    Effect.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.host, route.timeoutSeconds)) })
+    Effect.mapError((error) => transportError(route.endpoint.host, error.reason.cause ?? error.reason)),
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds)) })
   )
 
   // Some upstreams quote the credentials they were sent in an error message; that must never
   // reach the caller. Error bodies are small, so they are read whole and scrubbed.
   if (handling === "scrub") {
-    return HttpServerResponse.text(scrub(yield* readText, route.auth.secrets), { status: response.status, headers })
+    return HttpServerResponse.text(scrub(yield* readText, route.endpoint.auth.secrets), { status: response.status, headers })
   }
   if (handling === "wrap") return wrappedError(format, route, response.status, response.headers, yield* readText)
   if (handling === "refuse") {
@@ -131,7 +144,7 @@ export const forward = Effect.fnUntraced(function*(
   // A stalled upstream must end in an error the caller can see, never look like a normal end.
   const idleTimeout = Stream.timeoutOrElse({
     duration: timeout,
-    orElse: () => Stream.fail(timeoutError(route.host, route.timeoutSeconds))
+    orElse: () => Stream.fail(timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds))
   })
   // The first and last chunks are kept (not read) so a format whose failure event must refer to
   // the stream (Open Responses: the response id, the next sequence number) can find it then.
@@ -139,7 +152,7 @@ export const forward = Effect.fnUntraced(function*(
   let last: Uint8Array | undefined
   const framer = makeEventFramer()
   const body$ = response.stream.pipe(
-    Stream.mapError((error) => transportError(route.host, error.reason.cause ?? error.reason)),
+    Stream.mapError((error) => transportError(route.endpoint.host, error.reason.cause ?? error.reason)),
     idleTimeout,
     isSse
       ? (chunks: Stream.Stream<Uint8Array, UpstreamError>) =>
@@ -158,7 +171,7 @@ export const forward = Effect.fnUntraced(function*(
     Stream.catch((error: UpstreamError) => {
       if (!isSse) return Stream.fail(error)
       const seen = { model: route.upstreamModel, first: first && decoder.decode(first), last: last && decoder.decode(last) }
-      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.auth.secrets) }, seen)
+      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.endpoint.auth.secrets) }, seen)
       return Stream.fromIterable(events.map((event) => encoder.encode(Sse.encode(event))))
     })
   )

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/models` and `GET /v1/models/{id}`: every model of every connected provider, as
  * `<providerId>/<upstreamId>`; `owned_by` / `display_name` name the provider. Local models
- * (`local/<id>`, owned by "Local") also carry `local: { state, error, engine }`.
+ * (`local/<id>`, owned by "Local") also carry `state: { state, error, engine, running, waiting }`.
  *
  * One body serves both SDKs: the OpenAI list shape (`object`, `created`, `owned_by`) and the
  * Anthropic one (`type`, `display_name`, `created_at`, `has_more`, `first_id`, `last_id`) have no
@@ -10,38 +10,37 @@
  * @see ../shared/specs/openai/openapi.yaml `listModels`, `retrieveModel`
  * @see https://docs.anthropic.com/en/api/models-list
  */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { LocalModels } from "../local/LocalModels.ts"
+import type { ModelState } from "../providers/ProviderActor.ts"
 import { Providers } from "../providers/Providers.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import { openAiError } from "./OpenAiError.ts"
 
-/** A local model's state (`src/local/`): whether it is in memory, and why it failed to load. */
-type LocalInfo = { readonly state: string; readonly error: string | null; readonly engine: string | null }
+/** Per-model states of the providers that have them (local engines): whether a model is in memory, its queue, why it failed to load. */
+const modelStates = (providers: Providers["Service"]) =>
+  Effect.map(providers.list, (list) => {
+    const states = new Map<string, ModelState>()
+    for (const provider of list) for (const model of provider.modelStates ?? []) states.set(`${provider.id}/${model.id}`, model)
+    return states
+  })
 
-const localInfo = Effect.gen(function*() {
-  const local = yield* Effect.serviceOption(LocalModels)
-  const info = new Map<string, LocalInfo>()
-  if (Option.isSome(local)) {
-    for (const model of (yield* local.value.status).models) info.set(model.id, { state: model.state, error: model.error, engine: model.engine })
+const modelObject = (route: Route, created: number, states: ReadonlyMap<string, ModelState>) => {
+  const state = states.get(route.qualifiedId)
+  return {
+    id: route.qualifiedId,
+    object: "model",
+    created,
+    owned_by: route.providerName,
+    type: "model",
+    display_name: `${route.upstreamModel} (${route.providerName})`,
+    created_at: new Date(created * 1000).toISOString(),
+    // Switchboard's additions, so clients can group models by provider and see local models' states.
+    provider: route.providerId,
+    upstream_id: route.upstreamModel,
+    ...(state !== undefined ? { state: { state: state.state, error: state.error, engine: state.engine, running: state.running, waiting: state.waiting } } : {})
   }
-  return info
-})
-
-const modelObject = (route: Route, created: number, local: ReadonlyMap<string, LocalInfo>) => ({
-  id: route.qualifiedId,
-  object: "model",
-  created,
-  owned_by: route.providerName,
-  type: "model",
-  display_name: `${route.upstreamModel} (${route.providerName})`,
-  created_at: new Date(created * 1000).toISOString(),
-  // Switchboard's additions, so clients can group models by provider.
-  provider: route.providerId,
-  upstream_id: route.upstreamModel,
-  ...(route.format === "local" ? { local: local.get(route.upstreamModel) ?? null } : {})
-})
+}
 
 const connectedAt = (providers: Providers["Service"]) =>
   Effect.map(providers.list, (list) => {
@@ -54,8 +53,8 @@ const list = Effect.gen(function*() {
   const providers = yield* Providers
   const table = yield* providers.routingTable
   const created = yield* connectedAt(providers)
-  const local = yield* localInfo
-  const data = table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0, local))
+  const states = yield* modelStates(providers)
+  const data = table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0, states))
   return HttpServerResponse.jsonUnsafe({
     object: "list",
     data,
@@ -76,7 +75,7 @@ const retrieve = Effect.gen(function*() {
     return openAiError(404, `The model \`${id}\` does not exist or no connected provider serves it.`, "invalid_request_error", { param: "model", code: "model_not_found" })
   }
   const created = yield* connectedAt(providers)
-  return HttpServerResponse.jsonUnsafe(modelObject(route, created.get(route.providerId) ?? 0, yield* localInfo))
+  return HttpServerResponse.jsonUnsafe(modelObject(route, created.get(route.providerId) ?? 0, yield* modelStates(providers)))
 })
 
 // The router's `/models/*` also matches `/models` itself (with an empty rest), so one route serves both.

@@ -6,13 +6,15 @@
  * (`GenerationQueue`). Every model's state (unloaded, loading, loaded, error and why) is data,
  * published for the `local` provider (`Providers`) and shown on `/v1/models`.
  *
- * Engines are given to `make`: `LocalModelsLive` picks the ones this machine can run; tests pass
- * fakes.
+ * Engines come from the `LocalEngines` service (`LocalEngines.layerAuto`: the ones this machine can
+ * run); tests give fakes.
  */
 import { Context, Duration, Effect, FiberMap, FileSystem, Layer, Path, Schedule, Schema, Semaphore, Stream, SubscriptionRef } from "effect"
+import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import type { LocalConfig } from "../config/RemoteConfig.ts"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
 import * as GenerationQueue from "./GenerationQueue.ts"
+import { LocalEngines } from "./LocalEngines.ts"
 import { type EngineName, GenerationFailed, type LoadedModel, type LocalEngine, ModelLoadFailed, type ModelSource } from "./LocalEngine.ts"
 
 export { GenerationFailed, ModelLoadFailed } from "./LocalEngine.ts"
@@ -99,6 +101,16 @@ export class LocalModels extends Context.Service<LocalModels, {
   readonly generate: (model: string, request: Request) => Stream.Stream<StreamEvent, LocalModelError>
 }>()("switchboard/LocalModels") {
   static readonly layerWith = (options: MakeOptions) => Layer.effect(LocalModels, make(options))
+
+  /** The models of `<home>/models/` and the config's paths, run by the gateway's `LocalEngines`. */
+  static readonly layer = (options: { readonly home: string }) =>
+    Layer.effect(
+      LocalModels,
+      Effect.gen(function*() {
+        const { engines, unavailable } = yield* LocalEngines
+        return yield* make({ home: options.home, engines, unavailable })
+      })
+    ).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
 }
 
 export interface MakeOptions {

@@ -1,7 +1,7 @@
 /**
  * MLX models on Apple Silicon, through `mlx_lm.server` (the `mlx-lm` Python package): one child
  * server per loaded model, on a free loopback port, spoken to as an OpenAI-compatible upstream
- * with the same stream decoder as a remote OpenAI provider (`src/formats/openai-chat/`).
+ * through the same `HttpUpstream` as a remote OpenAI provider.
  *
  * Supervision: a model's server starts on its first request and is ready once `GET /v1/models`
  * answers; if it later dies, it is restarted on a backoff schedule (requests meanwhile wait for it
@@ -11,17 +11,23 @@
  *
  * Processes go through Effect's `ChildProcessSpawner`, so tests run a fake server instead.
  */
-import { Deferred, Duration, Effect, Fiber, Option, Ref, Schedule, Stream } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { Deferred, Duration, Effect, Fiber, Option, Redacted, Ref, Schedule, Stream } from "effect"
+import { HttpClient } from "effect/http"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import { existsSync, readdirSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
-import * as Sse from "../formats/Sse.ts"
-import { openAiChat } from "../http/Formats.ts"
+import * as HttpUpstream from "../providers/HttpUpstream.ts"
+import type { UpstreamAuth } from "../providers/UpstreamAuth.ts"
 import { GenerationFailed, type LoadedModel, type LocalEngine, ModelLoadFailed, type ModelSource } from "./LocalEngine.ts"
 import { toTurns } from "./LocalRequest.ts"
+
+/** The longest silence of a generating server before the answer is given up (a large model's first token can take a while). */
+const GENERATION_IDLE_SECONDS = 600
+
+/** The child server takes no credentials. */
+const noAuth: UpstreamAuth = { headers: Redacted.make({}), secrets: Redacted.make([]) }
 
 /** The server `pip install mlx-lm` puts on the PATH. */
 export const SERVER_COMMAND = "mlx_lm.server"
@@ -142,31 +148,18 @@ export const make = Effect.fnUntraced(function*(options: MlxOptions = {}) {
       )
 
       const failed = (reason: string) => new GenerationFailed({ model: source.id, reason })
+      // The child server is an OpenAI-compatible upstream like any remote one: the same code calls it.
+      const upstream = HttpUpstream.make({ format: "openai", baseUrl: base, host: SERVER_COMMAND, timeoutSeconds: GENERATION_IDLE_SECONDS, auth: noAuth }, client)
       const generate = (request: Request): Stream.Stream<StreamEvent, GenerationFailed> =>
         Stream.unwrap(Effect.gen(function*() {
           yield* Effect.mapError(toTurns(request), (error) => failed(error.message))
           yield* Deferred.await(yield* Ref.get(readiness)).pipe(Effect.mapError(failed))
-          const body = yield* openAiChat.encodeRequest({ ...request, model: source.path, stream: true, includeUsage: true }).pipe(
+          const answer = yield* upstream.generate({ ...request, model: source.path, stream: true, includeUsage: true }).pipe(
             Effect.mapError((error) => failed(error.message))
           )
-          const response = yield* client.execute(
-            HttpClientRequest.post(`${base}/chat/completions`).pipe(
-              HttpClientRequest.setHeader("accept", "text/event-stream"),
-              HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
-            )
-          ).pipe(Effect.mapError((error) => failed(`${SERVER_COMMAND} unreachable: ${error.message}`)))
-          if (response.status >= 400) {
-            const text = yield* Effect.orElseSucceed(response.text, () => "")
-            return yield* Effect.fail(failed(openAiChat.parseError(response.status, text).message))
-          }
-          return response.stream.pipe(
-            Stream.mapError((error) => failed(error.message)),
-            Sse.decodeBytes,
-            Stream.mapError((error) => error._tag === "GenerationFailed" ? error : failed(`malformed event stream from ${SERVER_COMMAND}`)),
-            openAiChat.decodeStream,
-            // The server names the model by its path; callers know it by its id.
-            Stream.map((event): StreamEvent => event._tag === "Start" ? { ...event, model: source.id } : event)
-          )
+          if (answer._tag === "Complete") return Stream.fail(failed(`${SERVER_COMMAND} answered a streaming request with a complete response`))
+          // The server names the model by its path; callers know it by its id.
+          return answer.events.pipe(Stream.map((event): StreamEvent => event._tag === "Start" ? { ...event, model: source.id } : event))
         }))
       return { generate, unload: Fiber.interrupt(fiber) } satisfies LoadedModel
     })

@@ -1,12 +1,19 @@
 /**
- * One provider as an actor: a fiber that owns the provider's connection state and walks the
- * state machine of `ProviderState.ts`. It reports every state change (and the auth it resolved)
- * through `report`; it never touches another provider, so one provider's failure stays its own.
+ * One provider as an actor: it owns the provider's state (a `SubscriptionRef` the supervisor only
+ * reads) and walks the pure state machine of `ProviderState.ts`, feeding it what it asks and finds
+ * (`transition`); a signal the machine refuses is logged and changes nothing. While connected its
+ * snapshot holds the `Upstream` that serves the provider's models. It never touches another
+ * provider, so one provider's failure stays its own; a defect ends only its loop, which the
+ * supervisor restarts (`Providers.ts`), from the state the actor owns.
  */
-import { Duration, Effect, Option, Queue, Redacted, Result, Schedule } from "effect"
-import type { ProviderConfig } from "../config/RemoteConfig.ts"
+import { Duration, Effect, Option, Queue, Redacted, Result, Schedule, SubscriptionRef } from "effect"
+import { HttpClient } from "effect/http"
+import { baseUrl, type ProviderConfig } from "../config/RemoteConfig.ts"
+import type { SecretStore } from "../secrets/SecretStore.ts"
+import * as HttpUpstream from "./HttpUpstream.ts"
 import { discoverModels } from "./ModelDiscovery.ts"
-import { ProviderState } from "./ProviderState.ts"
+import { initialState, ProviderSignal, type ProviderState, transition } from "./ProviderState.ts"
+import type { Upstream } from "./Upstream.ts"
 import { resolveAuth, type UpstreamAuth } from "./UpstreamAuth.ts"
 import { UpstreamError } from "./UpstreamError.ts"
 
@@ -20,6 +27,8 @@ export interface ActorOptions {
   readonly secretPollInterval: Duration.Duration
   /** Delays between failed connection attempts. */
   readonly retrySchedule: Schedule.Schedule<unknown, UpstreamError>
+  /** Delays between restarts of an actor that died of a defect (a bug, not a provider failure). */
+  readonly restartSchedule: Schedule.Schedule<unknown, unknown>
 }
 
 /** 1 s, 2 s, 4 s … capped at 60 s, each ±20 % so many providers failing together don't retry in step. */
@@ -28,13 +37,48 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, UpstreamError> = S
   Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(60))))
 )
 
+/** 100 ms, 200 ms … capped at 30 s, jittered: a one-off defect heals at once, a crash loop costs little. */
+export const defaultRestartSchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis", 2).pipe(
+  Schedule.jittered,
+  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(30))))
+)
+
 export const defaultActorOptions: ActorOptions = {
   refreshInterval: Duration.minutes(10),
   secretPollInterval: Duration.seconds(30),
-  retrySchedule: defaultRetrySchedule
+  retrySchedule: defaultRetrySchedule,
+  restartSchedule: defaultRestartSchedule
 }
 
-export type Report = (state: ProviderState, auth: Option.Option<UpstreamAuth>) => Effect.Effect<void>
+/** What an actor shows: its state and, while connected, the upstream serving its models. */
+export interface ActorSnapshot {
+  readonly state: ProviderState
+  readonly upstream: Upstream | undefined
+  /** Per-model detail for providers that have one (a local engine: loaded, queue), else undefined. */
+  readonly modelStates?: ReadonlyArray<ModelState> | undefined
+}
+
+/** One model's state, where a provider knows it (local engines). */
+export interface ModelState {
+  readonly id: string
+  /** What runs it (`llama.cpp`, `mlx`), or null when nothing can. */
+  readonly engine: string | null
+  readonly state: string
+  readonly error: string | null
+  readonly running: number
+  readonly waiting: number
+}
+
+export interface ProviderActor {
+  /** Owned by the actor: only its loop writes it. */
+  readonly snapshot: SubscriptionRef.SubscriptionRef<ActorSnapshot>
+  readonly commands: Queue.Queue<ProviderCommand>
+  /**
+   * The actor's loop: runs until interrupted (config change, shutdown). Run again after a defect,
+   * it goes on from the state it owns (reconnecting unless disabled or disconnected).
+   */
+  readonly run: Effect.Effect<void, never, SecretStore | HttpClient.HttpClient>
+}
 
 const sameSecrets = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
   a.length === b.length && a.every((value, i) => value === b[i])
@@ -45,22 +89,37 @@ type ConnectOutcome =
   | Result.Result<{ readonly auth: UpstreamAuth; readonly models: ReadonlyArray<string> }, UpstreamError>
   | { readonly _tag: "Command"; readonly command: ProviderCommand }
 
-/**
- * Runs forever (until interrupted by the supervisor, e.g. on a config change or shutdown).
- */
-export const runProviderActor = Effect.fnUntraced(function*(
+export const makeProviderActor = Effect.fnUntraced(function*(config: ProviderConfig, options: ActorOptions) {
+  const snapshot = yield* SubscriptionRef.make<ActorSnapshot>({ state: initialState(config), upstream: undefined })
+  const commands = yield* Queue.unbounded<ProviderCommand>()
+  return { snapshot, commands, run: runActor(config, snapshot, commands, options) } satisfies ProviderActor
+})
+
+const runActor = Effect.fnUntraced(function*(
   config: ProviderConfig,
+  snapshot: SubscriptionRef.SubscriptionRef<ActorSnapshot>,
   commands: Queue.Dequeue<ProviderCommand>,
-  report: Report,
   options: ActorOptions
 ) {
-  if (!config.enabled) {
-    yield* report(ProviderState.Disabled(), Option.none())
-    return yield* Effect.never
-  }
+  const initial = (yield* SubscriptionRef.get(snapshot)).state
+  if (initial._tag === "Disabled") return yield* Effect.never
 
+  const client = yield* HttpClient.HttpClient
   const now = Effect.clockWith((clock) => clock.currentTimeMillis)
 
+  /** Feeds the state machine; a refused signal is logged and changes nothing. */
+  const fire = (signal: ProviderSignal, upstream?: Upstream) =>
+    SubscriptionRef.modify(snapshot, (current): readonly [Result.Result<ProviderState, unknown>, ActorSnapshot] => {
+      const next = transition(current.state, signal)
+      if (Result.isFailure(next)) return [next, current]
+      return [next, { state: next.success, upstream: next.success._tag === "Connected" ? upstream ?? current.upstream : undefined }]
+    }).pipe(
+      Effect.flatMap((result) =>
+        Result.isFailure(result)
+          ? Effect.logWarning(`provider ${config.id}: ${String((result.failure as Error).message)}`).pipe(Effect.annotateLogs({ provider: config.id }))
+          : Effect.void
+      )
+    )
   /** The secrets of the last attempt: an auth failure is retried once they change. */
   let lastSecrets: ReadonlyArray<string> = []
 
@@ -73,12 +132,13 @@ export const runProviderActor = Effect.fnUntraced(function*(
     }
   })
 
-  /** One discovery, retried while retrying can help. `quiet`: a refresh keeps showing `connected`. */
-  const connect = (quiet: boolean) => {
+  /** One discovery, retried while retrying can help; a refresh keeps showing `connected` until it fails. */
+  const connect = () => {
     let attempt = 0
     const once = Effect.gen(function*() {
       attempt++
-      if (!(quiet && attempt === 1)) yield* report(ProviderState.Connecting({ attempt }), Option.none())
+      // The first attempt was announced by whoever asked for it (Connect); a quiet refresh shows none.
+      if (attempt > 1) yield* fire(ProviderSignal.Attempt())
       const auth = yield* resolveAuth(config).pipe(
         Effect.catchTags({
           // No upstream call happens without the secret, so retrying only re-reads the store:
@@ -91,36 +151,43 @@ export const runProviderActor = Effect.fnUntraced(function*(
       const models = yield* discoverModels(config, auth)
       return { auth, models }
     }).pipe(
-      Effect.tapError((error) =>
-        Effect.flatMap(now, (at) =>
-          report(ProviderState.Error({ reason: error.message, retrying: error.retryable, attempt, at }), Option.none())
-        )
-      )
+      Effect.tapError((error) => Effect.flatMap(now, (at) => fire(ProviderSignal.Failed({ reason: error.message, retrying: error.retryable, at }))))
     )
     return once.pipe(Effect.retry({ schedule: options.retrySchedule, while: (error) => error.retryable }))
   }
 
-  let phase: Phase = config.autoConnect ? "connect" : "disconnected"
+  let phase: Phase = initial._tag === "Disconnected" ? "disconnected" : "connect"
+  // Restarted after a defect mid-way: a fresh connection, announced.
+  if (phase === "connect" && initial._tag !== "Connecting") yield* fire(ProviderSignal.Connect())
   for (;;) {
     const nextCommand = Queue.take(commands)
     const current = phase as Phase
     switch (current) {
       case "disconnected": {
-        yield* report(ProviderState.Disconnected(), Option.none())
+        yield* fire(ProviderSignal.Disconnect())
         phase = (yield* nextCommand) === "connect" ? "connect" : "disconnected"
+        if (phase === "connect") yield* fire(ProviderSignal.Connect())
         break
       }
       case "connect":
       case "refresh": {
         const outcome: ConnectOutcome = yield* Effect.raceFirst(
-          connect(current === "refresh").pipe(Effect.result),
+          connect().pipe(Effect.result),
           Effect.map(nextCommand, (command) => ({ _tag: "Command" as const, command }))
         )
         if (outcome._tag === "Command") {
           phase = outcome.command === "connect" ? "connect" : "disconnected"
+          if (phase === "connect") yield* fire(ProviderSignal.Connect())
         } else if (outcome._tag === "Success") {
           const at = yield* now
-          yield* report(ProviderState.Connected({ models: outcome.success.models, at }), Option.some(outcome.success.auth))
+          const upstream = HttpUpstream.make({
+            format: config.format,
+            baseUrl: baseUrl(config),
+            host: config.host,
+            timeoutSeconds: config.timeoutSeconds,
+            auth: outcome.success.auth
+          }, client)
+          yield* fire(ProviderSignal.Discovered({ models: outcome.success.models, at }), upstream)
           phase = "connected"
         } else {
           // Not retryable (auth failure, missing secret): the error state stays until asked again.
@@ -134,10 +201,12 @@ export const runProviderActor = Effect.fnUntraced(function*(
           nextCommand
         )
         phase = wake === "refresh" ? "refresh" : wake === "connect" ? "connect" : "disconnected"
+        if (phase === "connect") yield* fire(ProviderSignal.Connect())
         break
       }
       case "stuck": {
         phase = (yield* Effect.raceFirst(nextCommand, secretsChanged)) === "connect" ? "connect" : "disconnected"
+        if (phase === "connect") yield* fire(ProviderSignal.Connect())
         break
       }
     }

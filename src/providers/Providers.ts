@@ -1,33 +1,35 @@
 /**
- * The supervisor of provider actors. Each provider runs as its own fiber in a `FiberMap` keyed by
- * provider id; applying a configuration starts new providers, restarts changed ones, stops
+ * The supervisor of provider actors. Each configured provider is an actor (`ProviderActor.ts`)
+ * that owns its state; providers given by a Layer (`BuiltInProviders`: the local engines) are
+ * supervised the same way. The supervisor only reads states: it runs each actor's loop in a
+ * `FiberMap` keyed by provider id and restarts one that dies of a defect (logged with the provider
+ * id, on a capped schedule), and follows each actor's state to publish it and to rebuild the
+ * routing table. Applying a configuration starts new providers, restarts changed ones, stops
  * removed ones and leaves the rest alone (a healthy provider is never disturbed by an edit to
- * another). Closing the layer's scope interrupts every actor.
- *
- * State changes are published on a PubSub (status endpoint, UI, logs) and folded into the
- * routing table the router reads on every request.
+ * another); the set of providers is swapped whole, and states live in the actors, so no state
+ * change is ever lost in between. Closing the layer's scope interrupts every actor.
  */
-import { Context, Effect, FiberMap, Layer, Option, PubSub, Queue, Ref, Schema, Semaphore, Stream } from "effect"
+import { Cause, Context, Effect, FiberMap, Layer, Option, PubSub, Queue, Ref, Schema, Semaphore, Stream, SubscriptionRef } from "effect"
 import type { HttpClient } from "effect/http"
 import { baseUrl, type ProviderConfig, type ProviderId, type RemoteConfig } from "../config/RemoteConfig.ts"
-import { LOCAL_PROVIDER_ID, localProviderStatus, localRoutable } from "../local/LocalProvider.ts"
-import { LocalModels } from "../local/LocalModels.ts"
-import { buildRoutingTable, emptyRoutingTable, type RoutableProvider, type RouteFormat, type RoutingTable } from "../router/RoutingTable.ts"
+import { buildRoutingTable, emptyRoutingTable, type RoutableProvider, type RoutingTable } from "../router/RoutingTable.ts"
 import type { SecretStore } from "../secrets/SecretStore.ts"
-import { type ActorOptions, defaultActorOptions, type ProviderCommand, runProviderActor } from "./ProviderActor.ts"
-import { ProviderState, stateName } from "./ProviderState.ts"
-import type { UpstreamAuth } from "./UpstreamAuth.ts"
+import { BuiltInProviders } from "./BuiltInProviders.ts"
+import { type ActorOptions, type ActorSnapshot, defaultActorOptions, makeProviderActor, type ModelState, type ProviderCommand } from "./ProviderActor.ts"
+import { type ProviderState, stateName } from "./ProviderState.ts"
+import type { ProviderFormat } from "./Upstream.ts"
 
 /** What the outside world may see of a provider: never its secrets. */
 export interface ProviderStatus {
   readonly id: ProviderId
   readonly name: string
-  /** `local` for the models of this machine (`src/local/LocalProvider.ts`). */
-  readonly format: RouteFormat
+  /** The wire format it speaks, or `local` for the engines of this machine. */
+  readonly format: ProviderFormat
   readonly baseUrl: string
   readonly state: ProviderState
+  /** Per-model states, for providers that have them (local engines). */
+  readonly modelStates?: ReadonlyArray<ModelState> | undefined
 }
-
 export type ProviderEvent =
   | { readonly _tag: "StateChanged"; readonly status: ProviderStatus }
   | { readonly _tag: "Removed"; readonly id: ProviderId }
@@ -41,14 +43,6 @@ export class ProviderNotFound extends Schema.TaggedError<ProviderNotFound>()("Pr
   override get message() {
     return `no provider with id ${this.id}`
   }
-}
-
-interface Entry {
-  readonly config: ProviderConfig
-  readonly fingerprint: string
-  readonly commands: Queue.Queue<ProviderCommand>
-  state: ProviderState
-  auth: Option.Option<UpstreamAuth>
 }
 
 export class Providers extends Context.Service<Providers, {
@@ -80,142 +74,169 @@ export class Providers extends Context.Service<Providers, {
   static readonly layer = Providers.layerWith(defaultActorOptions)
 }
 
+/** A supervised provider, configured or built in, as the supervisor sees it. */
+interface Member {
+  readonly id: ProviderId
+  readonly name: string
+  readonly format: ProviderFormat
+  readonly baseUrl: string
+  /** Equal fingerprints: the same settings, so a new configuration leaves the actor alone. */
+  readonly fingerprint: string
+  /** Owned by the actor; `undefined` while a built-in provider has nothing to offer. */
+  readonly snapshot: SubscriptionRef.SubscriptionRef<ActorSnapshot | undefined>
+  readonly command: (command: ProviderCommand) => Effect.Effect<void>
+}
+
 const fingerprint = (config: ProviderConfig): string => JSON.stringify(config)
 
 const make = Effect.fnUntraced(function*(options: ActorOptions) {
   // Actors run with the services the layer was built with, not those of whoever calls `apply`.
   const services = yield* Effect.context<ProvidersRequirements>()
-  const fibers = yield* FiberMap.make<ProviderId>()
+  const builtIns = Option.getOrElse(yield* Effect.serviceOption(BuiltInProviders), () => [])
+  const actors = yield* FiberMap.make<ProviderId>()
+  const watchers = yield* FiberMap.make<ProviderId>()
   const events = yield* PubSub.unbounded<ProviderEvent>()
   const table = yield* Ref.make(emptyRoutingTable)
   const lock = yield* Semaphore.make(1)
-  // Insertion order is configuration order; only touched under `lock` or by an actor's own report.
-  const entries = new Map<ProviderId, Entry>()
-  // The local models, when the gateway was given them: one more provider, listed last.
-  const local = yield* Effect.serviceOption(LocalModels)
-  let localStatus: ProviderStatus | undefined
+  /** Every provider in configuration order, built-in ones last; replaced whole, never edited in place. */
+  let members: ReadonlyMap<ProviderId, Member> = new Map()
 
-  const statusOf = (entry: Entry): ProviderStatus => ({
-    id: entry.config.id,
-    name: entry.config.name,
-    format: entry.config.format,
-    baseUrl: baseUrl(entry.config),
-    state: entry.state
+  const statusOf = (member: Member): ProviderStatus | undefined => {
+    const snapshot = SubscriptionRef.getUnsafe(member.snapshot)
+    return snapshot === undefined
+      ? undefined
+      : { id: member.id, name: member.name, format: member.format, baseUrl: member.baseUrl, state: snapshot.state, modelStates: snapshot.modelStates }
+  }
+
+  const rebuildTable = Effect.suspend(() => {
+    const routable: Array<RoutableProvider> = []
+    for (const member of members.values()) {
+      const snapshot = SubscriptionRef.getUnsafe(member.snapshot)
+      if (snapshot?.state._tag === "Connected" && snapshot.upstream !== undefined) {
+        routable.push({ id: member.id, name: member.name, upstream: snapshot.upstream, models: snapshot.state.models })
+      }
+    }
+    return Ref.set(table, buildRoutingTable(routable))
   })
 
-  const rebuildTable = Effect.suspend(() => Ref.set(
-    table,
-    buildRoutingTable(
-      Array.from(entries.values()).flatMap((entry): ReadonlyArray<RoutableProvider> =>
-        entry.state._tag === "Connected" && Option.isSome(entry.auth)
-          ? [{
-            id: entry.config.id,
-            name: entry.config.name,
-            format: entry.config.format,
-            baseUrl: baseUrl(entry.config),
-            host: entry.config.host,
-            timeoutSeconds: entry.config.timeoutSeconds,
-            auth: entry.auth.value,
-            models: entry.state.models
-          }]
-          : []
-      ).concat(localStatus?.state._tag === "Connected" ? [localRoutable(localStatus.state.models)] : [])
-    )
-  ))
-
-  const reporterFor = (entry: Entry) => (state: ProviderState, auth: Option.Option<UpstreamAuth>) =>
-    Effect.gen(function*() {
-      // A report from an actor that was already replaced must not clobber its successor.
-      if (entries.get(entry.config.id) !== entry) return
-      const wasRoutable = entry.state._tag === "Connected"
-      entry.state = state
-      entry.auth = auth
-      if (wasRoutable || state._tag === "Connected") yield* rebuildTable
-      yield* PubSub.publish(events, { _tag: "StateChanged", status: statusOf(entry) })
-      const annotations = { provider: entry.config.id, state: stateName(state) }
-      if (state._tag === "Error") yield* Effect.logWarning(`provider ${entry.config.id}: ${state.reason}`).pipe(Effect.annotateLogs(annotations))
-      else if (state._tag === "Connected") yield* Effect.logInfo(`provider ${entry.config.id}: connected, ${state.models.length} models`).pipe(Effect.annotateLogs(annotations))
-      else yield* Effect.logDebug(`provider ${entry.config.id}: ${stateName(state)}`).pipe(Effect.annotateLogs(annotations))
-    })
-
-  const start = Effect.fnUntraced(function*(config: ProviderConfig) {
-    const commands = yield* Queue.unbounded<ProviderCommand>()
-    const entry: Entry = { config, fingerprint: fingerprint(config), commands, state: ProviderState.Connecting({ attempt: 0 }), auth: Option.none() }
-    entries.set(config.id, entry)
-    yield* FiberMap.run(fibers, config.id, runProviderActor(config, commands, reporterFor(entry), options).pipe(Effect.provideContext(services)))
-  })
-
-  const stop = Effect.fnUntraced(function*(id: ProviderId) {
-    entries.delete(id)
-    yield* FiberMap.remove(fibers, id)
-  })
-
-  const apply = (config: RemoteConfig) =>
-    lock.withPermits(1)(Effect.gen(function*() {
-      const wanted = new Map(config.providers.map((p) => [p.id, p] as const))
-      for (const id of Array.from(entries.keys())) {
-        if (!wanted.has(id)) {
-          yield* stop(id)
-          yield* PubSub.publish(events, { _tag: "Removed", id })
-        }
-      }
-      // Rebuild the map in configuration order, starting new or changed providers.
-      const previous = new Map(entries)
-      entries.clear()
-      for (const provider of config.providers) {
-        const existing = previous.get(provider.id)
-        if (existing && existing.fingerprint === fingerprint(provider)) {
-          entries.set(provider.id, existing)
-        } else {
-          if (existing) yield* FiberMap.remove(fibers, provider.id)
-          yield* start(provider)
-        }
-      }
-      if (wanted.has(LOCAL_PROVIDER_ID) && Option.isSome(local)) {
-        yield* Effect.logWarning(`provider id ${LOCAL_PROVIDER_ID} is reserved for the local models: rename the remote provider`)
-      }
-      yield* rebuildTable
-      if (Option.isSome(local)) yield* local.value.configure(config.local)
-    }))
-
-  if (Option.isSome(local)) {
-    yield* local.value.changes.pipe(
-      Stream.runForEach((status) =>
+  /** Follows one member's state: the routing table and the event stream, for as long as it is a member. */
+  const watch = (member: Member) => {
+    let logged: string | undefined
+    return SubscriptionRef.changes(member.snapshot).pipe(
+      Stream.runForEach((snapshot) =>
         Effect.gen(function*() {
-          const previous = localStatus
-          localStatus = localProviderStatus(status)
-          if (JSON.stringify(previous) === JSON.stringify(localStatus)) return
+          // A replaced actor's last words must not overwrite its successor's.
+          if (members.get(member.id) !== member) return
           yield* rebuildTable
-          const event: ProviderEvent = localStatus ? { _tag: "StateChanged", status: localStatus } : { _tag: "Removed", id: LOCAL_PROVIDER_ID }
+          const status = statusOf(member)
+          const event: ProviderEvent = status === undefined ? { _tag: "Removed", id: member.id } : { _tag: "StateChanged", status }
           yield* PubSub.publish(events, event)
+          const state = snapshot?.state
+          const line = state === undefined
+            ? undefined
+            : state._tag === "Error"
+            ? `${state.reason}`
+            : state._tag === "Connected"
+            ? `connected, ${state.models.length} models`
+            : stateName(state)
+          if (state === undefined || line === logged) return
+          logged = line
+          const log = state._tag === "Error" ? Effect.logWarning : state._tag === "Connected" ? Effect.logInfo : Effect.logDebug
+          yield* log(`provider ${member.id}: ${line}`).pipe(Effect.annotateLogs({ provider: member.id, state: stateName(state) }))
         })
-      ),
-      Effect.forkScoped
+      )
     )
   }
 
+  /** An actor's loop, restarted whenever it dies of a defect: the provider comes back without a restart of the gateway. */
+  const supervised = (id: ProviderId, run: Effect.Effect<void, never, ProvidersRequirements>) =>
+    run.pipe(
+      Effect.sandbox,
+      Effect.tapError((cause) =>
+        Effect.logError(`provider ${id}: its actor died, restarting it`, Cause.squash(cause)).pipe(Effect.annotateLogs({ provider: id }))
+      ),
+      Effect.retry(options.restartSchedule),
+      Effect.ignore,
+      Effect.provideContext(services)
+    )
+
+  const start = (member: Member, run: Effect.Effect<void, never, ProvidersRequirements>) =>
+    Effect.andThen(
+      FiberMap.run(actors, member.id, supervised(member.id, run)),
+      FiberMap.run(watchers, member.id, watch(member))
+    )
+
+  const stop = (id: ProviderId) => Effect.andThen(FiberMap.remove(actors, id), FiberMap.remove(watchers, id))
+
+  const builtInMembers = builtIns.map((provider): Member => ({
+    id: provider.id,
+    name: provider.name,
+    format: provider.format,
+    baseUrl: provider.baseUrl,
+    fingerprint: "built-in",
+    snapshot: provider.snapshot,
+    command: provider.command
+  }))
+  members = new Map(builtInMembers.map((member) => [member.id, member]))
+  for (const [i, member] of builtInMembers.entries()) yield* start(member, builtIns[i]!.run)
+
+  const apply = (config: RemoteConfig) =>
+    lock.withPermits(1)(Effect.gen(function*() {
+      const next = new Map<ProviderId, Member>()
+      const started: Array<readonly [Member, Effect.Effect<void, never, ProvidersRequirements>]> = []
+      for (const provider of config.providers) {
+        if (builtIns.some((builtIn) => builtIn.id === provider.id)) {
+          yield* Effect.logWarning(`provider id ${provider.id} is reserved for a built-in provider: rename the configured one`)
+          continue
+        }
+        const existing = members.get(provider.id)
+        if (existing !== undefined && existing.fingerprint === fingerprint(provider)) {
+          next.set(provider.id, existing)
+          continue
+        }
+        const actor = yield* makeProviderActor(provider, options)
+        const member: Member = {
+          id: provider.id,
+          name: provider.name,
+          format: provider.format,
+          baseUrl: baseUrl(provider),
+          fingerprint: fingerprint(provider),
+          snapshot: actor.snapshot as SubscriptionRef.SubscriptionRef<ActorSnapshot | undefined>,
+          command: (command) => Queue.offer(actor.commands, command).pipe(Effect.asVoid)
+        }
+        next.set(provider.id, member)
+        started.push([member, actor.run])
+      }
+      for (const member of builtInMembers) next.set(member.id, member)
+      const previous = members
+      members = next
+      for (const id of previous.keys()) {
+        if (next.has(id)) continue
+        yield* stop(id)
+        yield* PubSub.publish(events, { _tag: "Removed", id })
+      }
+      // `FiberMap.run` replaces (interrupts) a changed provider's old actor under the same key.
+      for (const [member, run] of started) yield* start(member, run)
+      yield* rebuildTable
+      for (const builtIn of builtIns) yield* builtIn.configure(config)
+    }))
+
   const find = (id: string) =>
     Effect.suspend(() => {
-      const entry = entries.get(id as ProviderId)
-      return entry ? Effect.succeed(entry) : Effect.fail(new ProviderNotFound({ id }))
+      const member = members.get(id as ProviderId)
+      const status = member && statusOf(member)
+      return member !== undefined && status !== undefined ? Effect.succeed({ member, status }) : Effect.fail(new ProviderNotFound({ id }))
     })
 
   return Providers.of({
-    list: Effect.sync(() => [...Array.from(entries.values(), statusOf), ...(localStatus ? [localStatus] : [])]),
-    get: (id) => id === LOCAL_PROVIDER_ID && localStatus ? Effect.succeed(localStatus) : Effect.map(find(id), statusOf),
+    list: Effect.sync(() => Array.from(members.values()).flatMap((member) => statusOf(member) ?? [])),
+    get: (id) => Effect.map(find(id), (found) => found.status),
     routingTable: Ref.get(table),
     apply,
-    // For the local models, "reconnect" looks for model files again; there is nothing to disconnect.
-    reconnect: (id) =>
-      id === LOCAL_PROVIDER_ID && localStatus && Option.isSome(local)
-        ? local.value.rescan
-        : Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "connect")).pipe(Effect.asVoid),
-    disconnect: (id) =>
-      id === LOCAL_PROVIDER_ID && localStatus
-        ? Effect.void
-        : Effect.flatMap(find(id), (entry) => Queue.offer(entry.commands, "disconnect")).pipe(Effect.asVoid),
+    reconnect: (id) => Effect.flatMap(find(id), (found) => found.member.command("connect")),
+    disconnect: (id) => Effect.flatMap(find(id), (found) => found.member.command("disconnect")),
     changes: Stream.fromPubSub(events),
-    actorFibers: FiberMap.size(fibers),
+    actorFibers: FiberMap.size(actors),
     changesAfter: <A, E, R>(snapshot: Effect.Effect<A, E, R>) =>
       Stream.unwrap(Effect.gen(function*() {
         const subscription = yield* PubSub.subscribe(events)

@@ -2,40 +2,26 @@
  * Which provider serves which model. Rebuilt whenever a provider's state changes (rare), read
  * on every request (often): so the request path does one or two map look-ups and nothing else.
  */
-import type { ApiFormat, ProviderId } from "../config/RemoteConfig.ts"
-import type { UpstreamAuth } from "../providers/UpstreamAuth.ts"
-
-/**
- * How a route is served: a remote provider's wire format, or `local` for the models of this
- * machine (`src/local/`), reached through the canonical hub without HTTP.
- */
-export type RouteFormat = ApiFormat | "local"
+import type { ProviderId } from "../config/RemoteConfig.ts"
+import type { Upstream } from "../providers/Upstream.ts"
 
 /** Where one model's requests go. */
 export interface Route {
   readonly providerId: ProviderId
   readonly providerName: string
-  readonly format: RouteFormat
-  /** `scheme://host[:port]/basePath`, no trailing slash. */
-  readonly baseUrl: string
-  readonly host: string
-  readonly timeoutSeconds: number
-  readonly auth: UpstreamAuth
   /** The model id the provider knows. */
   readonly upstreamModel: string
   /** The id callers use: `<providerId>/<upstreamModel>`. */
   readonly qualifiedId: string
+  /** The provider's way of answering: pass-through when it speaks the caller's format, `generate` otherwise. */
+  readonly upstream: Upstream
 }
 
 /** A connected provider as the routing table needs it. */
 export interface RoutableProvider {
   readonly id: ProviderId
   readonly name: string
-  readonly format: RouteFormat
-  readonly baseUrl: string
-  readonly host: string
-  readonly timeoutSeconds: number
-  readonly auth: UpstreamAuth
+  readonly upstream: Upstream
   readonly models: ReadonlyArray<string>
 }
 
@@ -57,13 +43,9 @@ export const buildRoutingTable = (providers: Iterable<RoutableProvider>): Routin
       const route: Route = {
         providerId: provider.id,
         providerName: provider.name,
-        format: provider.format,
-        baseUrl: provider.baseUrl,
-        host: provider.host,
-        timeoutSeconds: provider.timeoutSeconds,
-        auth: provider.auth,
         upstreamModel,
-        qualifiedId: `${provider.id}/${upstreamModel}`
+        qualifiedId: `${provider.id}/${upstreamModel}`,
+        upstream: provider.upstream
       }
       routes.push(route)
       byQualifiedId.set(route.qualifiedId, route)

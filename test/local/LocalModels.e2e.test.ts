@@ -34,7 +34,7 @@ if (skipReason !== undefined) {
 interface ModelJson {
   readonly id: string
   readonly owned_by: string
-  readonly local?: { readonly state: string; readonly error: string | null } | null
+  readonly state?: { readonly state: string; readonly error: string | null } | null
 }
 
 describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K on CPU)", () => {
@@ -181,8 +181,8 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("local model x could not be loaded")
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("GGUF")
     const entry = (await models()).find((model) => model.id === "local/x")
-    expect(entry?.local?.state).toBe("error")
-    expect(entry?.local?.error).toContain("GGUF")
+    expect(entry?.state?.state).toBe("error")
+    expect(entry?.state?.error).toContain("GGUF")
   })
 
   it("answers a configured model file that does not exist with a clear error", async () => {
@@ -193,7 +193,7 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(500)
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("does not exist")
     const entry = (await models()).find((model) => model.id === "local/missing")
-    expect(entry?.local).toMatchObject({ state: "error" })
+    expect(entry?.state).toMatchObject({ state: "error" })
   })
 })
 

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import type { ProviderId } from "../../src/config/RemoteConfig.ts"
 import { buildRoutingTable, type RoutableProvider, resolveModel } from "../../src/router/RoutingTable.ts"
 
 const provider = (id: string, models: Array<string>): RoutableProvider => ({
   id: id as ProviderId,
   name: id.toUpperCase(),
-  format: "openai",
-  baseUrl: `http://127.0.0.1/${id}`,
-  host: "127.0.0.1",
-  timeoutSeconds: 60,
-  auth: { headers: Redacted.make({}), secrets: Redacted.make([]) },
+  upstream: {
+    http: { format: "openai", baseUrl: `http://127.0.0.1/${id}`, host: "127.0.0.1", timeoutSeconds: 60, auth: { headers: Redacted.make({}), secrets: Redacted.make([]) } },
+    generate: () => Effect.die("not called")
+  },
   models
 })
 
