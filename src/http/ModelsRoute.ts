@@ -27,6 +27,7 @@ const modelStates = (providers: Providers["Service"]) =>
 
 const modelObject = (route: Route, created: number, states: ReadonlyMap<string, ModelState>) => {
   const state = states.get(route.qualifiedId)
+  const contextLength = route.upstream.info(route.upstreamModel)?.contextLength
   return {
     id: route.qualifiedId,
     object: "model",
@@ -38,6 +39,7 @@ const modelObject = (route: Route, created: number, states: ReadonlyMap<string, 
     // Switchboard's additions, so clients can group models by provider and see local models' states.
     provider: route.providerId,
     upstream_id: route.upstreamModel,
+    ...(contextLength !== undefined ? { context_length: contextLength } : {}),
     ...(state !== undefined ? { state: { state: state.state, error: state.error, engine: state.engine, running: state.running, waiting: state.waiting } } : {})
   }
 }

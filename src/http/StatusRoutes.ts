@@ -24,7 +24,9 @@ export const providerStatusJson = (status: ProviderStatus) => {
     retrying: state._tag === "Error" ? state.retrying : null,
     model_count: servedModels(state).length,
     models: servedModels(state),
-    since: state._tag === "Connected" || state._tag === "Error" ? new Date(state.at).toISOString() : null
+    since: state._tag === "Connected" || state._tag === "Error" ? new Date(state.at).toISOString() : null,
+    // Providers that know each model's state (local engines: unloaded, loading, loaded, error; queue).
+    ...(status.modelStates !== undefined ? { model_states: status.modelStates } : {})
   }
 }
 

@@ -43,6 +43,8 @@ const refusal = (error: LocalModelError): GenerateError => {
 /** The upstream of the local models: `request.model` is the local model's id. */
 export const localUpstream = (local: LocalModels["Service"]): Upstream => ({
   http: undefined,
+  // A GGUF's context size is known once it is loaded, and the engine then bounds it itself.
+  info: () => undefined,
   generate: (request: Request) =>
     Effect.gen(function*() {
       yield* toTurns(request).pipe(

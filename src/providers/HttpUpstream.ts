@@ -19,7 +19,7 @@ import * as Sse from "../formats/Sse.ts"
 import { asInboundEvent, formats } from "../http/Formats.ts"
 import { passedHeaders, upstreamErrorKind } from "../http/Forward.ts"
 import { scrub } from "./UpstreamAuth.ts"
-import { type Answer, GenerateError, type HttpEndpoint, type Upstream } from "./Upstream.ts"
+import { type Answer, GenerateError, type HttpEndpoint, type ModelInfo, type Upstream } from "./Upstream.ts"
 import { timeoutError, transportError, type UpstreamError } from "./UpstreamError.ts"
 
 /** A failure of Switchboard's own before any answer: 504 when the upstream was too slow, 502 when it could not be reached. */
@@ -33,8 +33,9 @@ export const unreachable = (error: UpstreamError): GenerateError =>
 
 const badGateway = (message: string) => new GenerateError({ status: 502, kind: "server", message, code: "upstream_error" })
 
-/** The upstream for `endpoint`, calling it with `client` (pooled keep-alive connections). */
-export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient): Upstream => {
+/** The upstream for `endpoint`, calling it with `client` (pooled keep-alive connections); `models`: what its model list said. */
+export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient, models: ReadonlyArray<ModelInfo> = []): Upstream => {
+  const info = new Map(models.map((model) => [model.id, model]))
   const provider = formats[endpoint.format]
   const { host, timeoutSeconds, auth } = endpoint
   const timeout = Duration.seconds(timeoutSeconds)
@@ -107,5 +108,5 @@ export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient): Ups
       return { _tag: "Streaming", events, headers } satisfies Answer
     })
 
-  return { http: endpoint, generate }
+  return { http: endpoint, generate, info: (model) => info.get(model) }
 }

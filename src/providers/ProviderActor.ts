@@ -11,9 +11,9 @@ import { HttpClient } from "effect/http"
 import { baseUrl, type ProviderConfig } from "../config/RemoteConfig.ts"
 import type { SecretStore } from "../secrets/SecretStore.ts"
 import * as HttpUpstream from "./HttpUpstream.ts"
-import { discoverModels } from "./ModelDiscovery.ts"
+import { discoverModelInfo } from "./ModelDiscovery.ts"
 import { initialState, ProviderSignal, type ProviderState, transition } from "./ProviderState.ts"
-import type { Upstream } from "./Upstream.ts"
+import type { ModelInfo, Upstream } from "./Upstream.ts"
 import { resolveAuth, type UpstreamAuth } from "./UpstreamAuth.ts"
 import { UpstreamError } from "./UpstreamError.ts"
 
@@ -86,7 +86,7 @@ const sameSecrets = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
 type Phase = "disconnected" | "connect" | "refresh" | "connected" | "stuck"
 
 type ConnectOutcome =
-  | Result.Result<{ readonly auth: UpstreamAuth; readonly models: ReadonlyArray<string> }, UpstreamError>
+  | Result.Result<{ readonly auth: UpstreamAuth; readonly models: ReadonlyArray<ModelInfo> }, UpstreamError>
   | { readonly _tag: "Command"; readonly command: ProviderCommand }
 
 export const makeProviderActor = Effect.fnUntraced(function*(config: ProviderConfig, options: ActorOptions) {
@@ -148,7 +148,7 @@ const runActor = Effect.fnUntraced(function*(
         })
       )
       lastSecrets = Redacted.value(auth.secrets)
-      const models = yield* discoverModels(config, auth)
+      const models = yield* discoverModelInfo(config, auth)
       return { auth, models }
     }).pipe(
       Effect.tapError((error) => Effect.flatMap(now, (at) => fire(ProviderSignal.Failed({ reason: error.message, retrying: error.retryable, at }))))
@@ -186,8 +186,8 @@ const runActor = Effect.fnUntraced(function*(
             host: config.host,
             timeoutSeconds: config.timeoutSeconds,
             auth: outcome.success.auth
-          }, client)
-          yield* fire(ProviderSignal.Discovered({ models: outcome.success.models, at }), upstream)
+          }, client, outcome.success.models)
+          yield* fire(ProviderSignal.Discovered({ models: outcome.success.models.map((model) => model.id), at }), upstream)
           phase = "connected"
         } else {
           // Not retryable (auth failure, missing secret): the error state stays until asked again.

@@ -69,6 +69,8 @@ export interface Upstream {
    * `request.stream`, else a complete response. Interrupting the answer's stream aborts the work.
    */
   readonly generate: (request: Request) => Effect.Effect<Answer, GenerateError>
+  /** What is known of a model it serves, beyond its id (undefined: nothing). */
+  readonly info: (model: string) => ModelInfo | undefined
 }
 
 /** How a provider's kind is shown (status endpoints, the page): its native format, or the engine family. */

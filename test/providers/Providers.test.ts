@@ -3,7 +3,7 @@
  * code under test) and the TestClock (retry delays and refreshes run in virtual time).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
 import { RemoteConfig } from "../../src/config/RemoteConfig.ts"
@@ -281,4 +281,102 @@ describe("provider actors", () => {
       assert.include(nothing._tag === "Error" ? nothing.reason : "", "404")
     }).pipe(Effect.provide(setup(upstream)))
   })
+
+  it.effect("what a model list says of a model's context window is kept on the route", () => {
+    const upstream = makeUpstream()
+    upstream.set(() =>
+      Response.json({
+        object: "list",
+        data: [{ id: "openrouter-style", context_length: 131072 }, { id: "lmstudio-style", max_context_length: 8192 }, { id: "plain" }]
+      })
+    )
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "alpha" }]))
+      yield* awaitState("alpha", is("connected"))
+      const table = yield* providers.routingTable
+      const info = (id: string) => table.byQualifiedId.get(`alpha/${id}`)?.upstream.info(id)
+      assert.deepStrictEqual(info("openrouter-style"), { id: "openrouter-style", contextLength: 131072 })
+      assert.deepStrictEqual(info("lmstudio-style"), { id: "lmstudio-style", contextLength: 8192 })
+      assert.deepStrictEqual(info("plain"), { id: "plain" })
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("an actor that dies of a defect is logged, restarted on its schedule, and its provider comes back; the neighbour is untouched", () => {
+    const upstream = makeUpstream()
+    let defects = 2
+    upstream.set((url) => {
+      // A bug, not a provider failure: the actor's fiber dies of it.
+      if (url.hostname === "alpha.example" && defects-- > 0) throw new Error("a bug in discovery")
+      return Response.json({ object: "list", data: [{ id: `m-${url.hostname}` }] })
+    })
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "alpha", host: "alpha.example" }, { id: "beta", host: "beta.example" }]))
+      yield* awaitState("beta", is("connected"))
+      const changes: Array<string> = []
+      const fiber = yield* providers.changes.pipe(
+        Stream.runForEach((event) => Effect.sync(() => event._tag === "StateChanged" && changes.push(`${event.status.id}:${stateName(event.status.state)}`))),
+        Effect.forkChild
+      )
+      // Two restarts on the capped schedule (virtual time), then discovery works.
+      for (let i = 0; i < 4; i++) {
+        yield* TestClock.adjust("1 second")
+        for (let j = 0; j < 20; j++) yield* Effect.yieldNow
+      }
+      const state = yield* awaitState("alpha", is("connected"))
+      assert.deepStrictEqual(state._tag === "Connected" ? state.models : [], ["m-alpha.example"])
+      assert.strictEqual(defects, -1)
+      // One fiber per provider: the restarts replaced the dead ones, they did not pile up.
+      assert.strictEqual(yield* providers.actorFibers, 2)
+      const table = yield* providers.routingTable
+      assert.deepStrictEqual(table.routes.map((r) => r.qualifiedId), ["alpha/m-alpha.example", "beta/m-beta.example"])
+      assert.isFalse(changes.some((change) => change.startsWith("beta:")), `beta changed: ${changes.join(", ")}`)
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
+  it.effect("hot reload loses no state change: one landing while a configuration is being applied is kept", () =>
+    Effect.gen(function*() {
+      // alpha's discovery is held until beta's old actor is being stopped by the new configuration,
+      // and that stop waits for alpha's answer: alpha reports `connected` in the middle of `apply`
+      // (where the old supervisor had cleared its map, and dropped such a report).
+      const alphaMayAnswer = yield* Deferred.make<void>()
+      const alphaAnswered = yield* Deferred.make<void>()
+      const client = HttpClient.make((request, url) => {
+        const models = Effect.succeed(HttpClientResponse.fromWeb(request, Response.json({ object: "list", data: [{ id: `m-${url.hostname}` }] })))
+        if (url.hostname === "beta.example" && url.pathname.startsWith("/old")) {
+          return Effect.never.pipe(
+            Effect.onInterrupt(() =>
+              Deferred.succeed(alphaMayAnswer, undefined).pipe(
+                Effect.andThen(Deferred.await(alphaAnswered)),
+                Effect.andThen(Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow))
+              )
+            )
+          )
+        }
+        if (url.hostname === "alpha.example") {
+          return Deferred.await(alphaMayAnswer).pipe(Effect.andThen(Deferred.succeed(alphaAnswered, undefined)), Effect.andThen(models))
+        }
+        return models
+      })
+      const layer = Providers.layerWith(defaultActorOptions).pipe(
+        Layer.provide(SecretsTest),
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+      )
+      yield* Effect.gen(function*() {
+        const providers = yield* Providers
+        yield* providers.apply(config([{ id: "beta", host: "beta.example", basePath: "/old" }, { id: "alpha", host: "alpha.example" }]))
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+        assert.strictEqual(stateName((yield* providers.get("alpha")).state), "connecting")
+        // beta changes, alpha does not: alpha's actor keeps running through the reload.
+        yield* providers.apply(config([{ id: "beta", host: "beta.example", basePath: "/new" }, { id: "alpha", host: "alpha.example" }]))
+        assert.isTrue(yield* Deferred.isDone(alphaAnswered))
+        // No refresh, no reconnect: the report made during `apply` is what shows.
+        const state = yield* awaitState("alpha", is("connected"))
+        assert.deepStrictEqual(state._tag === "Connected" ? state.models : [], ["m-alpha.example"])
+        const table = yield* providers.routingTable
+        assert.isTrue(table.byQualifiedId.has("alpha/m-alpha.example"))
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    }))
 })

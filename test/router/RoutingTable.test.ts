@@ -8,7 +8,8 @@ const provider = (id: string, models: Array<string>): RoutableProvider => ({
   name: id.toUpperCase(),
   upstream: {
     http: { format: "openai", baseUrl: `http://127.0.0.1/${id}`, host: "127.0.0.1", timeoutSeconds: 60, auth: { headers: Redacted.make({}), secrets: Redacted.make([]) } },
-    generate: () => Effect.die("not called")
+    generate: () => Effect.die("not called"),
+    info: () => undefined
   },
   models
 })
