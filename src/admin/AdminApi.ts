@@ -28,7 +28,7 @@ export const Settings = Schema.Struct({
   auth: Schema.optionalKey(AuthKind),
   enabled: Schema.optionalKey(Schema.Boolean),
   autoConnect: Schema.optionalKey(Schema.Boolean),
-  timeoutSeconds: Schema.optionalKey(Schema.Number),
+  timeoutSeconds: Schema.optionalKey(Schema.Finite),
   headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   /** Names of secret headers; their values go in the top-level `secretHeaders`. */
   secretHeaders: Schema.optionalKey(Schema.Array(Schema.String)),
@@ -85,7 +85,7 @@ export const ProviderStatus = Schema.Struct({
   error: Schema.NullOr(Schema.String),
   /** In the `error` state: whether the provider retries by itself (false for a refused key). */
   retrying: Schema.NullOr(Schema.Boolean),
-  model_count: Schema.Number,
+  model_count: Schema.Int,
   models: Schema.Array(Schema.String),
   /** When the provider last connected or failed (ISO 8601), else `null`. */
   since: Schema.NullOr(Schema.String)
@@ -97,13 +97,13 @@ export const ProviderSettings = Schema.Struct({
   preset: PresetId,
   protocol: Protocol,
   host: Schema.String,
-  port: Schema.NullOr(Schema.Number),
+  port: Schema.NullOr(Schema.Int),
   basePath: Schema.String,
   format: ApiFormat,
   auth: AuthKind,
   enabled: Schema.Boolean,
   autoConnect: Schema.Boolean,
-  timeoutSeconds: Schema.Number,
+  timeoutSeconds: Schema.Finite,
   headers: Schema.Record(Schema.String, Schema.String),
   secretHeaders: Schema.Array(Schema.String),
   /** Model ids added by hand (`null`: none). */
@@ -127,7 +127,7 @@ export const Preset = Schema.Struct({
   label: Schema.String,
   protocol: Protocol,
   host: Schema.String,
-  port: Schema.NullOr(Schema.Number),
+  port: Schema.NullOr(Schema.Int),
   basePath: Schema.String,
   format: ApiFormat,
   auth: AuthKind
