@@ -41,7 +41,7 @@ const describeCause = (cause: unknown): string => cause instanceof Error ? (caus
 
 export const callFailure = (error: AdminCallError): AdminCallFailure => {
   if (Schema.isSchemaError(error)) {
-    return { message: `unexpected answer: ${error.message}`, code: null, unreachable: false }
+    return { message: `off the admin API's definition: ${error.message}`, code: null, unreachable: false }
   }
   if (HttpClientError.isHttpClientError(error)) {
     const response = error.response
