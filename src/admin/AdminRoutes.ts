@@ -1,7 +1,9 @@
 /**
- * The management API under `/admin` (JSON): presets, providers (list, get, create, edit, delete,
- * enable, disable, reconnect, test connection) and the live event stream. Every route passes
- * `AdminGuard` first (loopback Host, own Origin).
+ * The server side of the management API under `/admin`: handlers for the endpoints of its
+ * definition (AdminApi.ts: presets, providers list, get, create, edit, delete, enable, disable,
+ * reconnect, test connection), plus the routes outside it: the live event stream, the OpenAPI
+ * document and a 404 for unknown admin paths. Every route passes `AdminGuard` first (loopback
+ * Host, own Origin).
  *
  * Changes go through `ProviderCatalog` (remote.json and the secret store together), then are
  * applied to the running providers at once, so the answer already shows the new state; the
