@@ -1,17 +1,17 @@
 /**
- * Every failure of an admin operation as an HTTP answer in the OpenAI error shape
- * `{ error: { message, type, param, code } }`: validation → 400 naming the field, unknown
- * provider → 404, conflicts (duplicate name, secrets that would follow a changed endpoint) → 409,
- * the config file or secret store failing → 500 with their own sentence (never a secret).
+ * Every failure of an admin operation as one of the API's errors (AdminApi.ts), in the OpenAI error
+ * shape `{ error: { message, type, param, code } }`: validation → 400 naming the field (413/415 for
+ * a body too large or not JSON), unknown provider → 404, conflicts (duplicate name, secrets that
+ * would follow a changed endpoint) → 409, the config file or secret store failing → 500 with their
+ * own sentence (never a secret).
  */
-import { Effect } from "effect"
-import type { HttpServerResponse } from "effect/http"
 import type { ConfigError } from "../config/ConfigStore.ts"
 import type { DuplicateName, InvalidProvider, SecretsWouldMove, UnknownProvider } from "../config/ProviderCatalog.ts"
-import { openAiError } from "../http/OpenAiError.ts"
+import { openAiErrorBody } from "../http/OpenAiError.ts"
 import type { BadRequest } from "../http/RequestBody.ts"
 import type { ProviderNotFound } from "../providers/Providers.ts"
 import type { SecretStoreError } from "../secrets/SecretStore.ts"
+import { type AdminApiError, Conflict, InvalidRequest, NotFound, PayloadTooLarge, ServerError, UnsupportedMediaType } from "./AdminApi.ts"
 
 export type AdminError =
   | BadRequest
@@ -23,26 +23,28 @@ export type AdminError =
   | ConfigError
   | SecretStoreError
 
-export const renderAdminError = (error: AdminError): HttpServerResponse.HttpServerResponse => {
-  switch (error._tag) {
-    case "BadRequest":
-      return openAiError(error.status, error.message, "invalid_request_error", { param: error.param, code: "invalid_body" })
-    case "InvalidProvider":
-      return openAiError(400, error.message, "invalid_request_error", { param: error.field, code: "invalid_provider" })
-    case "DuplicateName":
-      return openAiError(409, error.message, "invalid_request_error", { param: "name", code: "duplicate_name" })
-    case "SecretsWouldMove":
-      return openAiError(409, error.message, "invalid_request_error", { param: "confirmKeepSecrets", code: "secrets_would_move" })
-    case "UnknownProvider":
-    case "ProviderNotFound":
-      return openAiError(404, error.message, "not_found_error", { param: "id", code: "provider_not_found" })
-    case "ConfigError":
-      return openAiError(500, `${error.path}: ${error.message}`, "server_error", { code: "config_error" })
-    case "SecretStoreError":
-      return openAiError(500, `${error.backend}: ${error.message}`, "server_error", { code: "secret_store_error" })
-  }
+/** The body of a request the gateway could not read: its own status (400, 413 or 415). */
+const badRequest = (error: BadRequest): InvalidRequest | PayloadTooLarge | UnsupportedMediaType => {
+  const body = openAiErrorBody(error.message, "invalid_request_error", { param: error.param, code: "invalid_body" })
+  return error.status === 413 ? new PayloadTooLarge(body) : error.status === 415 ? new UnsupportedMediaType(body) : new InvalidRequest(body)
 }
 
-/** Answers an admin handler's failures with `renderAdminError`. */
-export const answerErrors = <R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, AdminError, R>) =>
-  Effect.catch(handler, (error) => Effect.succeed(renderAdminError(error)))
+export const toApiError = (error: AdminError): AdminApiError => {
+  switch (error._tag) {
+    case "BadRequest":
+      return badRequest(error)
+    case "InvalidProvider":
+      return new InvalidRequest(openAiErrorBody(error.message, "invalid_request_error", { param: error.field, code: "invalid_provider" }))
+    case "DuplicateName":
+      return new Conflict(openAiErrorBody(error.message, "invalid_request_error", { param: "name", code: "duplicate_name" }))
+    case "SecretsWouldMove":
+      return new Conflict(openAiErrorBody(error.message, "invalid_request_error", { param: "confirmKeepSecrets", code: "secrets_would_move" }))
+    case "UnknownProvider":
+    case "ProviderNotFound":
+      return new NotFound(openAiErrorBody(error.message, "not_found_error", { param: "id", code: "provider_not_found" }))
+    case "ConfigError":
+      return new ServerError(openAiErrorBody(`${error.path}: ${error.message}`, "server_error", { code: "config_error" }))
+    case "SecretStoreError":
+      return new ServerError(openAiErrorBody(`${error.backend}: ${error.message}`, "server_error", { code: "secret_store_error" }))
+  }
+}

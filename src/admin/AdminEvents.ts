@@ -1,28 +1,32 @@
 /**
  * `GET /admin/events`: Server-Sent Events for the web page. First a `snapshot` event with every
  * provider (as `GET /admin/providers` shows them), then one event per state change after it
- * (`Providers.changesAfter`, which subscribes before reading the snapshot): `state` (the provider's status JSON) or `removed` (`{ id }`). A comment
- * line every 15 s keeps proxies and idle timeouts from closing a quiet stream. The stream runs
- * until the client goes away (the request fiber is interrupted, and the subscription with it).
+ * (`Providers.changesAfter`, which subscribes before reading the snapshot): `state` (the provider's
+ * status JSON) or `removed` (`{ id }`). Each event's data is encoded with its schema in AdminApi.ts,
+ * which the page decodes with. A comment line every 15 s keeps proxies and idle timeouts from
+ * closing a quiet stream. The stream runs until the client goes away (the request fiber is
+ * interrupted, and the subscription with it).
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect, Schema, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { providerStatusJson } from "../http/StatusRoutes.ts"
 import type { ProviderEvent } from "../providers/Providers.ts"
 import { Providers } from "../providers/Providers.ts"
+import { type AdminEventName, AdminEvents } from "./AdminApi.ts"
 
 const KEEP_ALIVE = Duration.seconds(15)
 
 /** One SSE event: its name and one line of JSON (JSON.stringify never emits a raw line break). */
-export const sseEvent = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+export const sseEvent = <N extends AdminEventName>(event: N, data: (typeof AdminEvents)[N]["Type"]): string =>
+  `event: ${event}\ndata: ${JSON.stringify(Schema.encodeSync(AdminEvents[event] as Schema.Codec<unknown, unknown>)(data))}\n\n`
 
 const changeEvent = (change: ProviderEvent): string =>
   change._tag === "StateChanged" ? sseEvent("state", providerStatusJson(change.status)) : sseEvent("removed", { id: change.id })
 
-/** The event stream response; `snapshot` is the body of the first event. */
-export const eventsResponse = <E, R>(snapshot: Effect.Effect<unknown, E, R>) =>
+/** The event stream response; `snapshot` is the data of the first event. */
+export const eventsResponse = <E, R>(snapshot: Effect.Effect<(typeof AdminEvents)["snapshot"]["Type"], E, R>) =>
   Effect.gen(function*() {
     const providers = yield* Providers
     const context = yield* Effect.context<R>()

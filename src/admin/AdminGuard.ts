@@ -12,9 +12,10 @@
  * listening address the gateway key (src/gateway-keys/GatewayKeyGuard.ts) is checked first, and
  * this guard still applies on top of it.
  */
-import { Effect } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { openAiError } from "../http/OpenAiError.ts"
+import { Effect, Layer } from "effect"
+import { HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { openAiErrorBody } from "../http/OpenAiError.ts"
+import { AdminGuard, Forbidden } from "./AdminApi.ts"
 
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"])
 
@@ -57,10 +58,33 @@ export const refusal = (
   return undefined
 }
 
-/** Runs `handler` only for requests `refusal` lets pass; the others get a 403 in the OpenAI error shape. */
+/** The 403 body for a refused request. */
+const forbiddenBody = (refused: NonNullable<ReturnType<typeof refusal>>) =>
+  openAiErrorBody(refused.message, "permission_error", { code: refused.code })
+
+/** Why the current request must be refused, if it must; `port` is the listening one. */
+const check = (port: number | undefined) =>
+  Effect.map(HttpServerRequest.HttpServerRequest, (request) => refusal({ host: request.headers.host, origin: request.headers.origin }, port))
+
+/** The listening port, read once, for the Origin check. */
+export const listeningPort = Effect.map(HttpServer.HttpServer, (server) => "port" in server.address ? server.address.port : undefined)
+
+/** The `AdminGuard` middleware of the API's endpoints: refused requests fail with `Forbidden`. */
+export const layer = Layer.effect(
+  AdminGuard,
+  Effect.map(listeningPort, (port) => (handler) =>
+    Effect.gen(function*() {
+      const refused = yield* check(port)
+      if (refused !== undefined) return yield* new Forbidden(forbiddenBody(refused))
+      return yield* handler
+    }))
+)
+
+/**
+ * The same guard for the admin routes outside the API definition (the event stream, the OpenAPI
+ * document, unknown admin paths): refused requests get the same 403.
+ */
 export const guarded = (port: number | undefined) =>
 <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const refused = refusal({ host: request.headers.host, origin: request.headers.origin }, port)
-    return refused === undefined ? handler : Effect.succeed(openAiError(403, refused.message, "permission_error", { code: refused.code }))
-  })
+  Effect.flatMap(check(port), (refused) =>
+    refused === undefined ? handler : Effect.succeed(HttpServerResponse.jsonUnsafe(forbiddenBody(refused), { status: 403 })))

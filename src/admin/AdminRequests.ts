@@ -1,72 +1,22 @@
 /**
- * The bodies the admin API accepts, as Schemas. Secrets arrive as plain JSON strings and are
- * wrapped in `Redacted` as soon as they are decoded (`toNewProvider`, `toProviderEdit`). Unknown
- * fields are refused rather than ignored, so a typo (`apikey`) is a 400, not a silent no-op.
+ * The bodies the admin API accepts (schemas in AdminApi.ts), read and turned into catalog inputs.
+ * The endpoints that take a body read it here rather than through HttpApi's own decoder, so they
+ * keep the gateway's body rules (size limit 413, non-JSON 415, the fast lane's pre-read body) and
+ * refuse unknown fields. Secrets are wrapped in `Redacted` as soon as they are decoded
+ * (`toNewProvider`, `toProviderEdit`).
  */
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema, SchemaIssue } from "effect"
 import { InvalidProvider, type NewProvider, type ProviderEdit, type SettingsPatch } from "../config/ProviderCatalog.ts"
-import { ApiFormat, AuthKind, PresetId, Protocol } from "../config/RemoteConfig.ts"
 import { readJsonObject } from "../http/RequestBody.ts"
+import type { CreateProvider, EditProvider, Settings } from "./AdminApi.ts"
 
-/** Settings of a provider; every field optional. `null` clears `port` (protocol default) and `models`. */
-export const Settings = Schema.Struct({
-  protocol: Schema.optionalKey(Protocol),
-  host: Schema.optionalKey(Schema.String),
-  port: Schema.optionalKey(Schema.NullOr(Schema.Int)),
-  basePath: Schema.optionalKey(Schema.String),
-  format: Schema.optionalKey(ApiFormat),
-  auth: Schema.optionalKey(AuthKind),
-  enabled: Schema.optionalKey(Schema.Boolean),
-  autoConnect: Schema.optionalKey(Schema.Boolean),
-  timeoutSeconds: Schema.optionalKey(Schema.Number),
-  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
-  /** Names of secret headers; their values go in the top-level `secretHeaders`. */
-  secretHeaders: Schema.optionalKey(Schema.Array(Schema.String)),
-  models: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.String)))
-})
-export type Settings = typeof Settings.Type
+const issuesOf = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** `POST /admin/providers` and `POST /admin/providers/test`. */
-export const CreateProvider = Schema.Struct({
-  preset: Schema.optionalKey(PresetId),
-  name: Schema.optionalKey(Schema.String),
-  settings: Schema.optionalKey(Settings),
-  /** Write-only: stored in the secret store, never returned. */
-  apiKey: Schema.optionalKey(Schema.String),
-  /** Secret header values by name; write-only. */
-  secretHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
-})
-export type CreateProvider = typeof CreateProvider.Type
-
-/** `PATCH /admin/providers/{id}`: `apiKey: null` / `secretHeaders: { Name: null }` remove a secret. */
-export const EditProvider = Schema.Struct({
-  name: Schema.optionalKey(Schema.String),
-  settings: Schema.optionalKey(Settings),
-  apiKey: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  secretHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
-  /** Plain headers to set or (`null`) remove, one by one, on top of the headers as they are when written. */
-  headerChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
-  /** Keep the stored secrets although protocol, host or port change. */
-  confirmKeepSecrets: Schema.optionalKey(Schema.Boolean)
-})
-export type EditProvider = typeof EditProvider.Type
-
-/** `Expected …\n  at ["settings"]["host"]` → `settings.host: Expected …`, naming the first field. */
-const invalidBody = (message: string): InvalidProvider => {
-  const lines = message.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-  const parts: Array<string> = []
-  let field: string | undefined
-  for (let i = 0; i < lines.length; i++) {
-    const at = lines[i + 1]?.startsWith("at ") ? lines[i + 1]! : undefined
-    if (at === undefined) {
-      parts.push(lines[i]!)
-      continue
-    }
-    const path = Array.from(at.matchAll(/\["?([^"\]]*)"?\]/g), (m) => m[1]).join(".")
-    field ??= path
-    parts.push(`${path}: ${lines[i]}`)
-    i++
-  }
+/** `settings.host: Expected …` for each issue, the first issue's path as the field at fault. */
+const invalidBody = (issue: SchemaIssue.Issue): InvalidProvider => {
+  const issues = issuesOf(issue).issues.map((one) => ({ path: one.path?.map(String).join(".") ?? "", message: one.message }))
+  const field = issues.find((one) => one.path !== "")?.path
+  const parts = issues.map((one) => one.path === "" ? one.message : `${one.path}: ${one.message}`)
   return new InvalidProvider({ message: `invalid request body: ${parts.join("; ")}`, ...(field === undefined ? {} : { field }) })
 }
 
@@ -74,7 +24,7 @@ const invalidBody = (message: string): InvalidProvider => {
 export const readBody = <S extends Schema.Decoder<unknown>>(schema: S) =>
   Effect.flatMap(readJsonObject, (json) =>
     Schema.decodeUnknownEffect(schema)(json, { errors: "all", onExcessProperty: "error" }).pipe(
-      Effect.mapError((error) => invalidBody(error.message))
+      Effect.mapError((error) => invalidBody(error.issue))
     ))
 
 /** An empty string from a form field means "not given", not "an empty key". */

@@ -1,14 +1,17 @@
 /**
- * The management API under `/admin` (JSON): presets, providers (list, get, create, edit, delete,
- * enable, disable, reconnect, test connection) and the live event stream. Every route passes
- * `AdminGuard` first (loopback Host, own Origin).
+ * The server side of the management API under `/admin`: handlers for the endpoints of its
+ * definition (AdminApi.ts: presets, providers list, get, create, edit, delete, enable, disable,
+ * reconnect, test connection), plus the routes outside it: the live event stream, the OpenAPI
+ * document and a 404 for unknown admin paths. Every route passes `AdminGuard` first (loopback
+ * Host, own Origin).
  *
  * Changes go through `ProviderCatalog` (remote.json and the secret store together), then are
  * applied to the running providers at once, so the answer already shows the new state; the
  * ConfigSync watcher sees the same file a moment later and finds nothing left to change.
  */
-import { Effect, Redacted } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { Effect, Layer, Redacted } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, OpenApi } from "effect/http-api"
 import { ConfigStore } from "../config/ConfigStore.ts"
 import { checkSecrets, ProviderCatalog, providerEntry, UnknownProvider } from "../config/ProviderCatalog.ts"
 import { presets } from "../config/Presets.ts"
@@ -19,15 +22,12 @@ import { Providers } from "../providers/Providers.ts"
 import { resolveAuth, scrub } from "../providers/UpstreamAuth.ts"
 import * as MemorySecretStore from "../secrets/MemorySecretStore.ts"
 import { accountFor, apiKey, header } from "../secrets/SecretStore.ts"
-import { type AdminError, answerErrors } from "./AdminErrors.ts"
+import { AdminApi, CreateProvider, EditProvider, type PresetList } from "./AdminApi.ts"
+import { type AdminError, toApiError } from "./AdminErrors.ts"
 import { eventsResponse } from "./AdminEvents.ts"
-import { guarded } from "./AdminGuard.ts"
-import { CreateProvider, EditProvider, readBody, secretValues, toNewProvider, toProviderEdit } from "./AdminRequests.ts"
+import * as AdminGuard from "./AdminGuard.ts"
+import { readBody, secretValues, toNewProvider, toProviderEdit } from "./AdminRequests.ts"
 import { providerJson } from "./ProviderJson.ts"
-
-const json = (body: unknown, status = 200): HttpServerResponse.HttpServerResponse => HttpServerResponse.jsonUnsafe(body, { status })
-
-const idParam = Effect.map(HttpRouter.params, (params) => params.id ?? "")
 
 const loadEntries = Effect.gen(function*() {
   return (yield* (yield* ConfigStore).load).providers
@@ -47,57 +47,50 @@ const applyNow = Effect.gen(function*() {
 
 const listJson = Effect.flatMap(loadEntries, (entries) => Effect.forEach(entries, providerJson))
 
-const listProviders = Effect.map(listJson, (data) => json({ object: "list", data }))
-
-const getProvider = Effect.gen(function*() {
-  return json(yield* providerJson(yield* entryFor(yield* idParam)))
-})
-
 const createProvider = Effect.gen(function*() {
   const body = yield* readBody(CreateProvider)
   const entry = yield* (yield* ProviderCatalog).add(toNewProvider(body))
   yield* applyNow
-  return json(yield* providerJson(entry), 201)
+  return yield* providerJson(entry)
 })
 
-const editProvider = Effect.gen(function*() {
-  const id = yield* idParam
-  const body = yield* readBody(EditProvider)
-  const before = yield* entryFor(id)
-  const { entry, secretsChanged } = yield* (yield* ProviderCatalog).edit(id, toProviderEdit(body))
-  yield* applyNow
-  // Same settings, new secrets: the running provider keeps its old headers until it reconnects.
-  // (Changed settings restart it, which reads the secrets anew.)
-  if (secretsChanged && JSON.stringify(before) === JSON.stringify(entry) && entry.enabled) {
-    const providers = yield* Providers
-    const status = yield* providers.get(id)
-    if (status.state._tag !== "Disconnected" && status.state._tag !== "Disabled") yield* providers.reconnect(id)
-  }
-  return json(yield* providerJson(entry))
-})
-
-const deleteProvider = Effect.gen(function*() {
-  const id = yield* idParam
-  yield* (yield* ProviderCatalog).remove(id)
-  yield* applyNow
-  return json({ id, deleted: true })
-})
-
-const setEnabled = (enabled: boolean) =>
+const editProvider = (id: string) =>
   Effect.gen(function*() {
-    const catalog = yield* ProviderCatalog
-    const id = yield* idParam
-    const entry: ProviderConfig = yield* (enabled ? catalog.enable(id) : catalog.disable(id))
+    const body = yield* readBody(EditProvider)
+    const before = yield* entryFor(id)
+    const { entry, secretsChanged } = yield* (yield* ProviderCatalog).edit(id, toProviderEdit(body))
     yield* applyNow
-    return json(yield* providerJson(entry))
+    // Same settings, new secrets: the running provider keeps its old headers until it reconnects.
+    // (Changed settings restart it, which reads the secrets anew.)
+    if (secretsChanged && JSON.stringify(before) === JSON.stringify(entry) && entry.enabled) {
+      const providers = yield* Providers
+      const status = yield* providers.get(id)
+      if (status.state._tag !== "Disconnected" && status.state._tag !== "Disabled") yield* providers.reconnect(id)
+    }
+    return yield* providerJson(entry)
   })
 
-const reconnectProvider = Effect.gen(function*() {
-  const id = yield* idParam
-  const entry = yield* entryFor(id)
-  yield* (yield* Providers).reconnect(id)
-  return json(yield* providerJson(entry))
-})
+const deleteProvider = (id: string) =>
+  Effect.gen(function*() {
+    yield* (yield* ProviderCatalog).remove(id)
+    yield* applyNow
+    return { id, deleted: true } as const
+  })
+
+const setEnabled = (id: string, enabled: boolean) =>
+  Effect.gen(function*() {
+    const catalog = yield* ProviderCatalog
+    const entry: ProviderConfig = yield* (enabled ? catalog.enable(id) : catalog.disable(id))
+    yield* applyNow
+    return yield* providerJson(entry)
+  })
+
+const reconnectProvider = (id: string) =>
+  Effect.gen(function*() {
+    const entry = yield* entryFor(id)
+    yield* (yield* Providers).reconnect(id)
+    return yield* providerJson(entry)
+  })
 
 /**
  * Test connection: one model discovery with settings that are not saved, with the secrets given
@@ -128,39 +121,54 @@ const testProvider = Effect.gen(function*() {
     Effect.result
   )
   return outcome._tag === "Success"
-    ? json({ ok: true, models: outcome.success, error: null })
-    : json({ ok: false, models: [], error: scrub(outcome.failure, Redacted.make(given)) })
+    ? { ok: true, models: outcome.success, error: null }
+    : { ok: false, models: [], error: scrub(outcome.failure, Redacted.make(given)) }
 })
 
-const presetsJson = json({
+const presetList: typeof PresetList.Type = {
   object: "list",
   data: presets.map((preset) => ({ ...preset, port: preset.port ?? null }))
-})
+}
+
+/** A handler's own failures as the API's errors. */
+const answer = <A, R>(handler: Effect.Effect<A, AdminError, R>) => Effect.mapError(handler, toApiError)
+
+const PresetsHandlers = HttpApiBuilder.group(AdminApi, "presets", (handlers) => handlers.handle("list", () => Effect.succeed(presetList)))
+
+/** `create`, `test` and `edit` read their body themselves (`readBody`), hence `handleRaw`. */
+const ProvidersHandlers = HttpApiBuilder.group(AdminApi, "providers", (handlers) =>
+  handlers
+    .handle("list", () => answer(Effect.map(listJson, (data) => ({ object: "list" as const, data }))))
+    .handleRaw("create", () => answer(createProvider))
+    .handleRaw("test", () => answer(testProvider))
+    .handle("get", ({ params }) => answer(Effect.flatMap(entryFor(params.id), providerJson)))
+    .handleRaw("edit", ({ params }) => answer(editProvider(params.id)))
+    .handle("remove", ({ params }) => answer(deleteProvider(params.id)))
+    .handle("enable", ({ params }) => answer(setEnabled(params.id, true)))
+    .handle("disable", ({ params }) => answer(setEnabled(params.id, false)))
+    .handle("reconnect", ({ params }) => answer(reconnectProvider(params.id))))
+
+/** The OpenAPI document of the definition, built once. */
+const openApiResponse = HttpServerResponse.jsonUnsafe(OpenApi.fromApi(AdminApi))
 
 const events = eventsResponse(Effect.map(listJson, (providers) => ({ providers })))
 
-/** The admin routes, guarded; the listening port is read once, for the Origin check. */
-export const AdminRoutes = HttpRouter.addAll(Effect.gen(function*() {
-  const server = yield* HttpServer.HttpServer
-  const port = "port" in server.address ? server.address.port : undefined
-  const guard = guarded(port)
-  const route = <R>(
-    method: "GET" | "POST" | "PATCH" | "DELETE" | "*",
-    path: `/${string}`,
-    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, AdminError, R>
-  ) => HttpRouter.route(method, path, guard(answerErrors(handler)))
+/** The admin routes outside the definition, behind the same guard. */
+const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
+  const guard = AdminGuard.guarded(yield* AdminGuard.listeningPort)
   return [
-    route("GET", "/admin/presets", Effect.succeed(presetsJson)),
-    route("GET", "/admin/providers", listProviders),
-    route("POST", "/admin/providers", createProvider),
-    route("POST", "/admin/providers/test", testProvider),
-    route("GET", "/admin/providers/:id", getProvider),
-    route("PATCH", "/admin/providers/:id", editProvider),
-    route("DELETE", "/admin/providers/:id", deleteProvider),
-    route("POST", "/admin/providers/:id/enable", setEnabled(true)),
-    route("POST", "/admin/providers/:id/disable", setEnabled(false)),
-    route("POST", "/admin/providers/:id/reconnect", reconnectProvider),
-    route("GET", "/admin/events", events),
-    route("*", "/admin/*", Effect.succeed(openAiError(404, "no such admin endpoint: see README, Managing providers over HTTP", "invalid_request_error", { code: "unknown_url" })))
+    HttpRouter.route("GET", "/admin/events", guard(events)),
+    HttpRouter.route("GET", "/admin/openapi.json", guard(Effect.succeed(openApiResponse))),
+    HttpRouter.route(
+      "*",
+      "/admin/*",
+      guard(Effect.succeed(openAiError(404, "no such admin endpoint: see README, Managing providers over HTTP", "invalid_request_error", { code: "unknown_url" })))
+    )
   ] as const
 }))
+
+/** Every admin route; each passes `AdminGuard` first. */
+export const AdminRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, ProvidersHandlers]), Layer.provide(AdminGuard.layer)),
+  PlainRoutes
+)

@@ -1,6 +1,7 @@
 /**
- * A provider as the admin API shows it: its live status (the same fields as `/v1/providers`),
- * its settings, and for secrets only whether each one is stored — never a value.
+ * A provider as the admin API shows it (`Provider` in AdminApi.ts): its live status (the same
+ * fields as `/v1/providers`), its settings, and for secrets only whether each one is stored —
+ * never a value.
  */
 import { Effect, Option } from "effect"
 import { ProviderCatalog } from "../config/ProviderCatalog.ts"
@@ -8,9 +9,10 @@ import { baseUrl, type ProviderConfig } from "../config/RemoteConfig.ts"
 import { providerStatusJson } from "../http/StatusRoutes.ts"
 import { type ProviderStatus, Providers } from "../providers/Providers.ts"
 import { ProviderState } from "../providers/ProviderState.ts"
+import type { Provider, ProviderSettings } from "./AdminApi.ts"
 
 /** The settings of an entry, every known field present (`null` for an absent port or model list). */
-export const settingsJson = (entry: ProviderConfig) => ({
+export const settingsJson = (entry: ProviderConfig): ProviderSettings => ({
   preset: entry.preset,
   protocol: entry.protocol,
   host: entry.host,
@@ -49,7 +51,5 @@ export const providerJson = (entry: ProviderConfig) =>
       settings: settingsJson(entry),
       apiKeySet: secrets.apiKey,
       secretHeaders: secrets.headers
-    }
+    } satisfies Provider
   })
-
-export type ProviderJson = Effect.Success<ReturnType<typeof providerJson>>

@@ -1,11 +1,14 @@
 /**
  * Talking to a running Switchboard: a short probe of `/health` tells whether one runs, then the
- * provider operations go through its admin API (`/admin/providers…`), so the server applies them
- * at once and the answer shows live states. Answers are decoded with Schemas; an admin error body
- * `{ error: { message } }` becomes the one-line failure the user sees. Secrets leave `Redacted`
- * only to be written into a request body.
+ * provider operations go through its admin API with the client derived from the API's definition
+ * (src/admin/AdminApiClient.ts), so the server applies them at once and the answer shows live
+ * states. An admin error becomes the one-line failure the user sees. Secrets leave `Redacted` only
+ * to be written into a request body.
  */
-import { Duration, Effect, Option, Redacted, Schema } from "effect"
+import { Duration, Effect, Option, Redacted, type Schema } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientResponse } from "effect/http"
+import type { CreateProvider, EditProvider, Provider } from "../admin/AdminApi.ts"
+import { type AdminApiClient, type AdminCallError, callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../admin/AdminApiClient.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { CliFailure } from "./Operation.ts"
 import type { ProviderBackend, ProviderRow, TestOutcome } from "./ProviderBackend.ts"
@@ -18,34 +21,14 @@ const PROBE_TIMEOUT = Duration.millis(1_000)
 /** Admin calls store secrets in the keychain, which may be slow; never wait forever. */
 const CALL_TIMEOUT = Duration.seconds(30)
 
-/** A provider as `GET /admin/providers` shows it: only the fields the CLI uses. */
-const ProviderView = Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  state: Schema.String,
-  error: Schema.NullOr(Schema.String),
-  models: Schema.Array(Schema.String),
-  base_url: Schema.String,
-  since: Schema.NullOr(Schema.String),
-  settings: Schema.Struct({ headers: Schema.Record(Schema.String, Schema.String), secretHeaders: Schema.Array(Schema.String) })
-})
-type ProviderView = typeof ProviderView.Type
-
-const ProviderList = Schema.Struct({ data: Schema.Array(ProviderView) })
-const Deleted = Schema.Struct({ id: Schema.String })
-const ErrorBody = Schema.Struct({ error: Schema.Struct({ message: Schema.String, code: Schema.optional(Schema.NullOr(Schema.String)) }) })
-
+/** The server at `url` and its admin API. */
 export interface AdminClient {
   readonly url: string
-  readonly call: <A>(
-    method: "GET" | "POST" | "PATCH" | "DELETE",
-    path: string,
-    schema: Schema.Decoder<A>,
-    body?: unknown
-  ) => Effect.Effect<A, CliFailure>
+  /** One call of the admin API, its failure in the user's words. */
+  readonly api: <A>(f: (api: AdminApiClient) => Effect.Effect<A, AdminCallError>) => Effect.Effect<A, CliFailure>
+  /** A JSON `GET` outside the admin API (`/v1/local`), decoded with `schema`. */
+  readonly call: <A>(method: "GET", path: string, schema: Schema.Decoder<A>) => Effect.Effect<A, CliFailure>
 }
-
-const describeError = (error: unknown) => error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
 
 /**
  * A server on a non-loopback address wants a gateway key on every call: the CLI sends
@@ -57,60 +40,50 @@ const authorization = (): Record<string, string> => {
   return key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }
 }
 
-const send = (url: string, method: string, body: unknown, timeout: Duration.Duration) =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      const response = await fetch(url, {
-        method,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(Duration.toMillis(timeout))]),
-        headers: { ...authorization(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) })
-      })
-      return { status: response.status, text: await response.text() }
-    },
-    catch: (error) => new CliFailure({ message: `cannot reach Switchboard at ${url}: ${describeError(error)}` })
-  })
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
+/** The failure of one call as the user reads it; a refused gateway key adds where the CLI takes it from. */
+const failure = (url: string, error: AdminCallError): CliFailure => {
+  const { message, code, unreachable } = callFailure(error)
+  if (unreachable) return new CliFailure({ message: `cannot reach Switchboard at ${url}: ${message}` })
+  const hint = code !== null && GATEWAY_KEY_CODES.has(code) ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)` : ""
+  return new CliFailure({ message: message + hint })
 }
+
+/** Never waits forever; the failure in the user's words. */
+const bounded = <A>(url: string, call: Effect.Effect<A, AdminCallError>): Effect.Effect<A, CliFailure> =>
+  call.pipe(
+    Effect.mapError((error) => failure(url, error)),
+    Effect.timeoutOrElse({
+      duration: CALL_TIMEOUT,
+      orElse: () => Effect.fail(new CliFailure({ message: `cannot reach Switchboard at ${url}: no answer within ${Duration.format(CALL_TIMEOUT)}` }))
+    })
+  )
 
 export const makeAdminClient = (url: string): AdminClient => ({
   url,
-  call: (method, path, schema, body) =>
-    Effect.gen(function*() {
-      const response = yield* send(`${url}${path}`, method, body, CALL_TIMEOUT)
-      const json = parseJson(response.text)
-      if (response.status >= 400) {
-        const error = Schema.decodeUnknownOption(ErrorBody)(json)
-        const message = Option.match(error, {
-          onNone: () => `${method} ${path} answered ${response.status}`,
-          onSome: (body) => body.error.message
-        })
-        const code = Option.getOrUndefined(Option.flatMap(error, (body) => Option.fromNullishOr(body.error.code)))
-        const hint = code === "gateway_key_required" || code === "invalid_gateway_key"
-          ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)`
-          : ""
-        return yield* new CliFailure({ message: message + hint })
-      }
-      return yield* Schema.decodeUnknownEffect(schema)(json).pipe(
-        Effect.mapError((error) => new CliFailure({ message: `unexpected answer from ${url}${path}: ${error.message}` }))
+  api: (f) => bounded(url, Effect.flatMap(makeAdminApiClient({ baseUrl: url, headers: authorization }), f)),
+  call: (_method, path, schema) =>
+    bounded(
+      url,
+      HttpClient.get(`${url}${path}`, { headers: authorization() }).pipe(
+        Effect.flatMap(HttpClientResponse.filterStatusOk),
+        Effect.flatMap(HttpClientResponse.schemaBodyJson(schema)),
+        Effect.provide(FetchHttpClient.layer)
       )
-    })
+    )
 })
 
 /** The admin client of the server at `url`, if one answers `GET /health` within a second. */
-export const probe = (url: string): Effect.Effect<Option.Option<AdminClient>> =>
-  send(`${url.replace(/\/+$/, "")}/health`, "GET", undefined, PROBE_TIMEOUT).pipe(
-    Effect.map((response) => response.status === 200 ? Option.some(makeAdminClient(url.replace(/\/+$/, ""))) : Option.none()),
-    Effect.orElseSucceed(() => Option.none())
+export const probe = (url: string): Effect.Effect<Option.Option<AdminClient>> => {
+  const base = url.replace(/\/+$/, "")
+  return HttpClient.get(`${base}/health`, { headers: authorization() }).pipe(
+    Effect.timeout(PROBE_TIMEOUT),
+    Effect.map((response) => response.status === 200 ? Option.some(makeAdminClient(base)) : Option.none()),
+    Effect.orElseSucceed(() => Option.none()),
+    Effect.provide(FetchHttpClient.layer)
   )
+}
 
-const row = (view: ProviderView): ProviderRow => ({
+const row = (view: Provider): ProviderRow => ({
   id: view.id,
   name: view.name,
   state: view.state,
@@ -119,11 +92,11 @@ const row = (view: ProviderView): ProviderRow => ({
   baseUrl: view.base_url
 })
 
-const secretHeadersBody = <V>(values: Readonly<Record<string, V>> | undefined, reveal: (value: V) => string | null) =>
+const secretHeadersBody = <V, O extends string | null>(values: Readonly<Record<string, V>> | undefined, reveal: (value: V) => O) =>
   values === undefined ? {} : { secretHeaders: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, reveal(value)])) }
 
 /** `POST /admin/providers` body: the secrets revealed here, at the wire, and nowhere before. */
-const createBody = (input: NewProvider) => ({
+const createBody = (input: NewProvider): CreateProvider => ({
   preset: input.preset,
   ...(input.name === undefined ? {} : { name: input.name }),
   ...(input.settings === undefined ? {} : { settings: input.settings }),
@@ -131,7 +104,7 @@ const createBody = (input: NewProvider) => ({
   ...secretHeadersBody(input.secretHeaders, Redacted.value)
 })
 
-const editBody = (edit: ProviderEdit) => ({
+const editBody = (edit: ProviderEdit): EditProvider => ({
   ...(edit.name === undefined ? {} : { name: edit.name }),
   ...(edit.settings === undefined ? {} : { settings: edit.settings }),
   ...(edit.apiKey === undefined ? {} : { apiKey: edit.apiKey === null ? null : Redacted.value(edit.apiKey) }),
@@ -150,13 +123,13 @@ const TEST_DEADLINE_MS = 120_000
  */
 const testRemote = (client: AdminClient, id: string) =>
   Effect.gen(function*() {
-    const path = `/admin/providers/${encodeURIComponent(id)}`
-    const before = yield* client.call("GET", path, ProviderView)
+    const params = { id }
+    const before = yield* client.api((api) => api.providers.get({ params }))
     if (before.state === "disabled") return yield* new CliFailure({ message: `provider ${id} is disabled: enable it first` })
     const startedAt = Date.now()
-    yield* client.call("POST", `${path}/reconnect`, ProviderView)
+    yield* client.api((api) => api.providers.reconnect({ params }))
     for (;;) {
-      const view = yield* client.call("GET", path, ProviderView)
+      const view = yield* client.api((api) => api.providers.get({ params }))
       const fresh = view.since !== null && Date.parse(view.since) >= startedAt
       if (fresh && view.state === "connected") return { ok: true, models: view.models } satisfies TestOutcome
       if (fresh && view.state === "error") return { ok: false, error: view.error ?? "unknown error" } satisfies TestOutcome
@@ -167,17 +140,14 @@ const testRemote = (client: AdminClient, id: string) =>
     }
   })
 
-export const remoteBackend = (client: AdminClient): ProviderBackend => {
-  const path = (id: string) => `/admin/providers/${encodeURIComponent(id)}`
-  return {
-    running: true,
-    url: client.url,
-    list: Effect.map(client.call("GET", "/admin/providers", ProviderList), (list) => list.data.map(row)),
-    headersOf: (id) => Effect.map(client.call("GET", path(id), ProviderView), (view) => view.settings),
-    add: (input) => Effect.map(client.call("POST", "/admin/providers", ProviderView, createBody(input)), (view) => view.id),
-    edit: (id, edit) => Effect.asVoid(client.call("PATCH", path(id), ProviderView, editBody(edit))),
-    setEnabled: (id, enabled) => Effect.asVoid(client.call("POST", `${path(id)}/${enabled ? "enable" : "disable"}`, ProviderView)),
-    remove: (id) => Effect.asVoid(client.call("DELETE", path(id), Deleted)),
-    test: (id) => testRemote(client, id)
-  }
-}
+export const remoteBackend = (client: AdminClient): ProviderBackend => ({
+  running: true,
+  url: client.url,
+  list: client.api((api) => Effect.map(api.providers.list(), (list) => list.data.map(row))),
+  headersOf: (id) => client.api((api) => Effect.map(api.providers.get({ params: { id } }), (view) => view.settings)),
+  add: (input) => client.api((api) => Effect.map(api.providers.create({ payload: createBody(input) }), (view) => view.id)),
+  edit: (id, edit) => client.api((api) => Effect.asVoid(api.providers.edit({ params: { id }, payload: editBody(edit) }))),
+  setEnabled: (id, enabled) => client.api((api) => Effect.asVoid((enabled ? api.providers.enable : api.providers.disable)({ params: { id } }))),
+  remove: (id) => client.api((api) => Effect.asVoid(api.providers.remove({ params: { id } }))),
+  test: (id) => testRemote(client, id)
+})

@@ -62,6 +62,23 @@ describe("admin API", () => {
     expect(response.json.data.map((p) => p.id)).toEqual(["openai", "anthropic", "xai", "openrouter", "venice", "ollama", "lmstudio", "custom"])
   })
 
+  it("serves the OpenAPI document of the definition at /admin/openapi.json, behind the same guard", async () => {
+    const response = await admin.call<{ openapi: string; info: { title: string }; paths: Record<string, Record<string, unknown>> }>("GET", "/admin/openapi.json")
+    expect(response.status).toBe(200)
+    expect(response.json.openapi).toMatch(/^3\./)
+    expect(response.json.info.title).toBe("Switchboard admin API")
+    expect(Object.keys(response.json.paths)).toEqual(expect.arrayContaining(["/admin/presets", "/admin/providers", "/admin/providers/test", "/admin/providers/{id}", "/admin/providers/{id}/reconnect"]))
+    expect(Object.keys(response.json.paths["/admin/providers/{id}"]!).sort()).toEqual(["delete", "get", "patch"])
+    // Secrets are write-only: request bodies name them, no answer does.
+    const created = response.json.paths["/admin/providers"]!.post as { requestBody: unknown; responses: Record<string, unknown> }
+    expect(Object.keys(created.responses)).toEqual(expect.arrayContaining(["201", "400", "403", "409"]))
+    expect(JSON.stringify(created.requestBody)).toContain(`"apiKey":`)
+    expect(JSON.stringify(created.responses)).not.toContain(`"apiKey":`)
+    const foreign = await admin.call<AdminErrorBody>("GET", "/admin/openapi.json", { headers: { host: "evil.example" } })
+    expect(foreign.status).toBe(403)
+    expect(foreign.json.error.code).toBe("forbidden_host")
+  })
+
   it("lists providers with state, models, settings and whether secrets are set, never their values", async () => {
     const response = await admin.call<{ data: Array<Provider> }>("GET", "/admin/providers")
     expect(response.status).toBe(200)
@@ -192,7 +209,7 @@ describe("admin API", () => {
 
   describe("protection", () => {
     it("refuses a Host that is not a loopback name (DNS rebinding), on every admin route", async () => {
-      for (const [method, path] of [["GET", "/admin/providers"], ["GET", "/admin/presets"], ["POST", "/admin/providers"], ["DELETE", "/admin/providers/alpha"], ["GET", "/admin/events"]] as const) {
+      for (const [method, path] of [["GET", "/admin/providers"], ["GET", "/admin/presets"], ["POST", "/admin/providers"], ["DELETE", "/admin/providers/alpha"], ["GET", "/admin/events"], ["GET", "/admin/nowhere"]] as const) {
         const response = await admin.call<AdminErrorBody>(method, path, { headers: { host: `evil.example:${switchboard.port}` }, ...(method === "POST" ? { body: { name: "Evil", settings: { host: "evil.example" } } } : {}) })
         expect(response.status, `${method} ${path}`).toBe(403)
         expect(response.json.error).toMatchObject({ type: "permission_error", code: "forbidden_host" })

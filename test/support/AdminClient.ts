@@ -4,6 +4,7 @@
  * check afterwards that no response ever contained a secret.
  */
 import { request } from "node:http"
+import type { ErrorBody } from "../../src/admin/AdminApi.ts"
 
 export interface AdminResponse<A = unknown> {
   readonly status: number
@@ -12,10 +13,8 @@ export interface AdminResponse<A = unknown> {
   readonly json: A
 }
 
-/** The shape of an admin error body. */
-export interface AdminErrorBody {
-  readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string | null }
-}
+/** The shape of an admin error body (the definition's). */
+export type AdminErrorBody = ErrorBody
 
 export interface AdminClient {
   readonly call: <A = unknown>(

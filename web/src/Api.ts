@@ -1,13 +1,16 @@
 /**
- * Every request the page makes goes through `apiFetch`: it adds the gateway key the user entered
- * (kept in sessionStorage, so it lasts as long as the tab) and, when Switchboard answers 401 for a
- * missing or wrong gateway key, tells the page to ask for one.
+ * Every request the page makes carries the gateway key the user entered (kept in sessionStorage,
+ * so it lasts as long as the tab); when Switchboard answers 401 for a missing or wrong gateway
+ * key, the page is told to ask for one. Admin calls go through the client derived from the admin
+ * API's definition (`admin`); the OpenAI-format endpoints and the event stream through `apiFetch`.
  */
-import type { Schema } from "effect"
-import { decodeJson, ErrorBody } from "./Wire.ts"
+import { Effect, type Schema } from "effect"
+import type { AdminApiClient, AdminCallError } from "../../src/admin/AdminApiClient.ts"
+import { callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../../src/admin/AdminApiClient.ts"
+import { ErrorBody } from "../../src/admin/AdminApi.ts"
+import { decodeJson } from "./Wire.ts"
 
 const KEY_STORAGE = "switchboard.gatewayKey"
-const KEY_CODES = new Set(["gateway_key_required", "invalid_gateway_key"])
 
 export type KeyProblem = "gateway_key_required" | "invalid_gateway_key"
 
@@ -26,11 +29,33 @@ export const setGatewayKey = (key: string): void => {
   else sessionStorage.setItem(KEY_STORAGE, key)
 }
 
-/** An answer Switchboard gave with an error status, carrying its message. */
+const keyHeaders = (): Record<string, string> => {
+  const key = sessionStorage.getItem(KEY_STORAGE)
+  return key === null || key === "" ? {} : { authorization: `Bearer ${key}` }
+}
+
+/** An answer Switchboard gave with an error status (or no answer), carrying its message and code. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly code: string | null) {
+  constructor(message: string, readonly code: string | null) {
     super(message)
   }
+}
+
+/** A refused gateway key tells the listeners, whichever request it was. */
+const reportKeyProblem = (code: string | null): void => {
+  if (code === null || !GATEWAY_KEY_CODES.has(code)) return
+  for (const listener of Array.from(keyListeners)) listener(code as KeyProblem)
+}
+
+const client = Effect.runSync(makeAdminApiClient({ baseUrl: location.origin, headers: keyHeaders }))
+
+/** One call of the admin API, e.g. `admin((api) => api.providers.list())`; a failure throws an `ApiError`. */
+export const admin = async <A>(call: (api: AdminApiClient) => Effect.Effect<A, AdminCallError>): Promise<A> => {
+  const result = await Effect.runPromise(Effect.result(call(client)))
+  if (result._tag === "Success") return result.success
+  const failure = callFailure(result.failure)
+  reportKeyProblem(failure.code)
+  throw new ApiError(failure.message, failure.code)
 }
 
 const decodeError = decodeJson(ErrorBody)
@@ -40,38 +65,24 @@ export const errorOf = async (response: Response): Promise<ApiError> => {
   const text = await response.text()
   try {
     const body = decodeError(text)
-    return new ApiError(response.status, body.error.message, body.error.code ?? null)
+    return new ApiError(body.error.message, body.error.code)
   } catch {
-    return new ApiError(response.status, `${response.status} ${response.statusText}`.trim(), null)
+    return new ApiError(`${response.status} ${response.statusText}`.trim(), null)
   }
 }
 
 /** `fetch` with the gateway key; a 401 about the key is reported to `onGatewayKeyNeeded` listeners. */
 export const apiFetch = async (path: string, init: RequestInit = {}): Promise<Response> => {
   const headers = new Headers(init.headers)
-  const key = sessionStorage.getItem(KEY_STORAGE)
-  if (key !== null && key !== "") headers.set("authorization", `Bearer ${key}`)
+  for (const [name, value] of Object.entries(keyHeaders())) headers.set(name, value)
   const response = await fetch(path, { ...init, headers })
-  if (response.status === 401) {
-    const error = await errorOf(response.clone())
-    if (error.code !== null && KEY_CODES.has(error.code)) {
-      for (const listener of Array.from(keyListeners)) listener(error.code as KeyProblem)
-    }
-  }
+  if (response.status === 401) reportKeyProblem((await errorOf(response.clone())).code)
   return response
 }
 
-/** A JSON request whose answer is decoded with `schema`; an error status throws an `ApiError`. */
-export const apiJson = async <S extends Schema.Decoder<unknown>>(
-  schema: S,
-  path: string,
-  init: { readonly method?: string; readonly body?: unknown; readonly signal?: AbortSignal } = {}
-): Promise<S["Type"]> => {
-  const response = await apiFetch(path, {
-    method: init.method ?? "GET",
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body), headers: { "content-type": "application/json" } }),
-    ...(init.signal === undefined ? {} : { signal: init.signal })
-  })
+/** A JSON `GET` whose answer is decoded with `schema`; an error status throws an `ApiError`. */
+export const apiJson = async <S extends Schema.Decoder<unknown>>(schema: S, path: string): Promise<S["Type"]> => {
+  const response = await apiFetch(path)
   if (!response.ok) throw await errorOf(response)
   return decodeJson(schema)(await response.text())
 }

@@ -1,10 +1,12 @@
 /**
  * The live provider list: `GET /admin/events` (a `snapshot`, then `state` and `removed` per
- * change), re-opened after a pause when it ends or fails, until stopped.
+ * change), re-opened after a pause when it ends or fails, until stopped. Each event is decoded
+ * with its schema in the admin API's definition, which the server encodes with.
  */
+import { AdminEvents, type Provider, type ProviderStatus } from "../../src/admin/AdminApi.ts"
 import { apiFetch, errorOf } from "./Api.ts"
 import { readSse } from "./Sse.ts"
-import { decodeJson, type Provider, type ProviderStatus, ProviderStatus as ProviderStatusSchema, RemovedEvent, SnapshotEvent, StreamErrorEvent } from "./Wire.ts"
+import { decodeJson } from "./Wire.ts"
 
 export interface ProviderEventHandlers {
   readonly snapshot: (providers: ReadonlyArray<Provider>) => void
@@ -16,10 +18,10 @@ export interface ProviderEventHandlers {
 
 const RETRY_MS = 2_000
 
-const decodeSnapshot = decodeJson(SnapshotEvent)
-const decodeState = decodeJson(ProviderStatusSchema)
-const decodeRemoved = decodeJson(RemovedEvent)
-const decodeStreamError = decodeJson(StreamErrorEvent)
+const decodeSnapshot = decodeJson(AdminEvents.snapshot)
+const decodeState = decodeJson(AdminEvents.state)
+const decodeRemoved = decodeJson(AdminEvents.removed)
+const decodeStreamError = decodeJson(AdminEvents.error)
 
 /** Starts watching; the returned function stops. */
 export const watchProviders = (handlers: ProviderEventHandlers): (() => void) => {

@@ -4,11 +4,20 @@
  * form's settings without saving them. Secrets are write-only: editing shows whether one is
  * stored, and an empty field keeps it.
  */
+import { Schema } from "effect"
 import { useEffect, useState } from "preact/hooks"
-import { ApiError, apiJson } from "./Api.ts"
+import {
+  type CreateProvider,
+  type EditProvider,
+  type Preset,
+  type Provider as ProviderJson,
+  ProviderSettings,
+  type Settings,
+  type TestOutcome
+} from "../../src/admin/AdminApi.ts"
+import { admin, ApiError } from "./Api.ts"
 import { Field } from "./Field.tsx"
 import { TrashIcon } from "./Icons.tsx"
-import { type Preset, PresetList, Provider, type Provider as ProviderJson, TestOutcome, type TestOutcome as TestOutcomeJson } from "./Wire.ts"
 
 interface HeaderRow {
   readonly key: number
@@ -20,14 +29,14 @@ interface HeaderRow {
 }
 
 interface FormState {
-  readonly preset: string
+  readonly preset: Preset["id"]
   readonly name: string
   readonly protocol: "http" | "https"
   readonly host: string
   readonly port: string
   readonly basePath: string
-  readonly format: string
-  readonly auth: string
+  readonly format: ProviderSettings["format"]
+  readonly auth: ProviderSettings["auth"]
   readonly apiKey: string
   readonly removeApiKey: boolean
   readonly timeoutSeconds: string
@@ -79,8 +88,11 @@ const modelList = (text: string): ReadonlyArray<string> | null => {
   return ids.length === 0 ? null : ids
 }
 
+const isFormat = Schema.is(ProviderSettings.fields.format)
+const isAuth = Schema.is(ProviderSettings.fields.auth)
+
 /** The settings part of a create, edit or test body. */
-const settingsOf = (form: FormState) => {
+const settingsOf = (form: FormState): Settings & { readonly secretHeaders: ReadonlyArray<string> } => {
   const headers = form.headers.filter((h) => h.name.trim() !== "")
   return {
     protocol: form.protocol,
@@ -100,7 +112,7 @@ const settingsOf = (form: FormState) => {
 const typedSecrets = (form: FormState): Record<string, string> =>
   Object.fromEntries(form.headers.filter((h) => h.secret && h.name.trim() !== "" && h.value !== "").map((h) => [h.name.trim(), h.value]))
 
-const createBody = (form: FormState) => ({
+const createBody = (form: FormState): CreateProvider => ({
   preset: form.preset,
   name: form.name.trim(),
   settings: settingsOf(form),
@@ -108,7 +120,7 @@ const createBody = (form: FormState) => ({
   secretHeaders: typedSecrets(form)
 })
 
-const editBody = (form: FormState, before: ProviderJson, confirmKeepSecrets: boolean) => {
+const editBody = (form: FormState, before: ProviderJson, confirmKeepSecrets: boolean): EditProvider => {
   const names = new Set(settingsOf(form).secretHeaders)
   const removed = before.secretHeaders.filter((h) => !names.has(h.name)).map((h) => [h.name, null] as const)
   return {
@@ -133,13 +145,13 @@ export interface ProviderFormProps {
 export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) {
   const [presets, setPresets] = useState<ReadonlyArray<Preset>>([])
   const [form, setForm] = useState<FormState | undefined>(editing === undefined ? undefined : fromProvider(editing))
-  const [test, setTest] = useState<{ readonly running: boolean; readonly outcome?: TestOutcomeJson; readonly error?: string }>({ running: false })
+  const [test, setTest] = useState<{ readonly running: boolean; readonly outcome?: TestOutcome; readonly error?: string }>({ running: false })
   const [saving, setSaving] = useState(false)
   const [error, setError] = useState<string | undefined>()
   const [confirmMove, setConfirmMove] = useState<string | undefined>()
 
   useEffect(() => {
-    apiJson(PresetList, "/admin/presets").then((list) => {
+    admin((api) => api.presets.list()).then((list) => {
       setPresets(list.data)
       const custom = list.data.find((p) => p.id === "custom") ?? list.data[0]
       if (editing === undefined && custom !== undefined) setForm((current) => current ?? fromPreset(custom, ""))
@@ -164,7 +176,7 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
   const runTest = async () => {
     setTest({ running: true })
     try {
-      setTest({ running: false, outcome: await apiJson(TestOutcome, "/admin/providers/test", { method: "POST", body: createBody(form) }) })
+      setTest({ running: false, outcome: await admin((api) => api.providers.test({ payload: createBody(form) })) })
     } catch (e) {
       setTest({ running: false, error: messageOf(e) })
     }
@@ -175,8 +187,8 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
     setError(undefined)
     try {
       const saved = editing === undefined
-        ? await apiJson(Provider, "/admin/providers", { method: "POST", body: createBody(form) })
-        : await apiJson(Provider, `/admin/providers/${encodeURIComponent(editing.id)}`, { method: "PATCH", body: editBody(form, editing, confirmKeepSecrets) })
+        ? await admin((api) => api.providers.create({ payload: createBody(form) }))
+        : await admin((api) => api.providers.edit({ params: { id: editing.id }, payload: editBody(form, editing, confirmKeepSecrets) }))
       setConfirmMove(undefined)
       onSaved(saved)
     } catch (e) {
@@ -240,7 +252,7 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
         </Field>
         <Field label="Format" class="wide">
           {(id) => (
-            <select id={id} value={form.format} onChange={(e) => update({ format: e.currentTarget.value })}>
+            <select id={id} value={form.format} onChange={(e) => isFormat(e.currentTarget.value) && update({ format: e.currentTarget.value })}>
               <option value="openai">OpenAI Chat</option>
               <option value="anthropic">Anthropic Messages</option>
               <option value="responses">OpenAI Responses</option>
@@ -256,7 +268,7 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
       <div class="row">
         <Field label="Authentication">
           {(id) => (
-            <select id={id} value={form.auth} onChange={(e) => update({ auth: e.currentTarget.value })}>
+            <select id={id} value={form.auth} onChange={(e) => isAuth(e.currentTarget.value) && update({ auth: e.currentTarget.value })}>
               <option value="none">None</option>
               <option value="apiKey">API key</option>
             </select>

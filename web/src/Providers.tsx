@@ -4,11 +4,11 @@
  * colored dot, so it does not rest on color alone.
  */
 import { useEffect, useRef, useState } from "preact/hooks"
-import { apiFetch, apiJson, errorOf } from "./Api.ts"
+import type { Provider as ProviderJson, ProviderStatus } from "../../src/admin/AdminApi.ts"
+import { admin } from "./Api.ts"
 import { PencilIcon, TrashIcon } from "./Icons.tsx"
 import { ProviderForm } from "./ProviderForm.tsx"
 import { watchProviders } from "./ProviderEvents.ts"
-import { Provider, type Provider as ProviderJson, ProviderList, type ProviderStatus } from "./Wire.ts"
 
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
 
@@ -18,12 +18,6 @@ const upsert = (list: ReadonlyArray<ProviderJson>, provider: ProviderJson): Read
 /** A state event carries the status only; the settings and secret flags stay as they were. */
 const withStatus = (list: ReadonlyArray<ProviderJson>, status: ProviderStatus): ReadonlyArray<ProviderJson> =>
   list.map((p) => p.id === status.id ? { ...p, ...status } : p)
-
-/** `DELETE`, whose answer (`{ id, deleted }`) says nothing the page needs. */
-const apiFetchDelete = async (path: string) => {
-  const response = await apiFetch(path, { method: "DELETE" })
-  if (!response.ok) throw await errorOf(response)
-}
 
 function ProviderCard(props: {
   readonly provider: ProviderJson
@@ -35,7 +29,7 @@ function ProviderCard(props: {
   const [confirming, setConfirming] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
-  const path = `/admin/providers/${encodeURIComponent(provider.id)}`
+  const params = { id: provider.id }
 
   const act = async (run: () => Promise<void>) => {
     setBusy(true)
@@ -59,17 +53,17 @@ function ProviderCard(props: {
     setWanted(enable)
     return act(async () => {
       try {
-        props.onChanged(await apiJson(Provider, `${path}/${enable ? "enable" : "disable"}`, { method: "POST" }))
+        props.onChanged(await admin((api) => (enable ? api.providers.enable : api.providers.disable)({ params })))
       } catch (e) {
         setWanted(undefined)
         throw e
       }
     })
   }
-  const reconnect = () => act(async () => props.onChanged(await apiJson(Provider, `${path}/reconnect`, { method: "POST" })))
+  const reconnect = () => act(async () => props.onChanged(await admin((api) => api.providers.reconnect({ params }))))
   const remove = () =>
     act(async () => {
-      await apiFetchDelete(path)
+      await admin((api) => api.providers.remove({ params }))
       props.onDeleted(provider.id)
     })
 
@@ -139,7 +133,7 @@ export function Providers(props: { readonly onChange: () => void }) {
   const fetches = useRef(0)
   const refetch = () => {
     const fetch = ++fetches.current
-    apiJson(ProviderList, "/admin/providers").then((fresh) => {
+    admin((api) => api.providers.list()).then((fresh) => {
       if (fetch === fetches.current) setProviders(withLive(fresh.data))
     }, () => undefined)
   }

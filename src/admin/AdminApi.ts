@@ -1,0 +1,267 @@
+/**
+ * The management API under `/admin`, defined once: its endpoints, path parameters, bodies, answers
+ * and errors with their statuses. The server's handlers (AdminRoutes.ts), the CLI's client
+ * (src/cli/AdminClient.ts), the web page's client (web/src/Api.ts) and the OpenAPI document served
+ * at `GET /admin/openapi.json` are all derived from it, so none of them can drift.
+ *
+ * It imports only `effect` and pure config schemas: the page bundles it too.
+ *
+ * The event stream `GET /admin/events` is a plain route (a long-lived Server-Sent Events stream the
+ * page reads with fetch); its events are the schemas at the end of this module.
+ */
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, OpenApi } from "effect/http-api"
+import { ApiFormat, AuthKind, PresetId, Protocol } from "../config/RemoteConfig.ts"
+
+// --- Requests ------------------------------------------------------------------------------------
+// Secrets arrive as plain JSON strings (write-only: no answer ever holds one); the server wraps
+// them in `Redacted` as soon as they are decoded. The server refuses unknown fields, so a typo
+// (`apikey`) is a 400, not a silent no-op.
+
+/** Settings of a provider; every field optional. `null` clears `port` (protocol default) and `models`. */
+export const Settings = Schema.Struct({
+  protocol: Schema.optionalKey(Protocol),
+  host: Schema.optionalKey(Schema.String),
+  port: Schema.optionalKey(Schema.NullOr(Schema.Int)),
+  basePath: Schema.optionalKey(Schema.String),
+  format: Schema.optionalKey(ApiFormat),
+  auth: Schema.optionalKey(AuthKind),
+  enabled: Schema.optionalKey(Schema.Boolean),
+  autoConnect: Schema.optionalKey(Schema.Boolean),
+  timeoutSeconds: Schema.optionalKey(Schema.Finite),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Names of secret headers; their values go in the top-level `secretHeaders`. */
+  secretHeaders: Schema.optionalKey(Schema.Array(Schema.String)),
+  models: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.String)))
+})
+export type Settings = typeof Settings.Type
+
+/** `POST /admin/providers` and `POST /admin/providers/test`. */
+export const CreateProvider = Schema.Struct({
+  preset: Schema.optionalKey(PresetId),
+  name: Schema.optionalKey(Schema.String),
+  settings: Schema.optionalKey(Settings),
+  /** Write-only: stored in the secret store, never returned. An empty string means "not given". */
+  apiKey: Schema.optionalKey(Schema.String),
+  /** Secret header values by name; write-only. */
+  secretHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+})
+export type CreateProvider = typeof CreateProvider.Type
+
+/** `PATCH /admin/providers/{id}`: `apiKey: null` / `secretHeaders: { Name: null }` remove a secret. */
+export const EditProvider = Schema.Struct({
+  name: Schema.optionalKey(Schema.String),
+  settings: Schema.optionalKey(Settings),
+  apiKey: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  secretHeaders: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
+  /** Plain headers to set or (`null`) remove, one by one, on top of the headers as they are when written. */
+  headerChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.String))),
+  /** Keep the stored secrets although protocol, host or port change. */
+  confirmKeepSecrets: Schema.optionalKey(Schema.Boolean)
+})
+export type EditProvider = typeof EditProvider.Type
+
+// --- Answers -------------------------------------------------------------------------------------
+// Only the fields listed here reach the wire (encoding drops any other), which is one more reason
+// no secret can: none is listed.
+
+export const StateName = Schema.Literals(["connecting", "connected", "error", "disconnected", "disabled"])
+export type StateName = typeof StateName.Type
+
+/**
+ * The format a provider's status reports: a remote provider's wire format, or `local` for the local
+ * models (`RouteFormat` in src/router/RoutingTable.ts). The one place to change when that changes.
+ */
+export const ProviderFormat = Schema.Literals([...ApiFormat.literals, "local"])
+export type ProviderFormat = typeof ProviderFormat.Type
+
+/** The live part of a provider, as `GET /v1/providers` and the `state` event show it. */
+export const ProviderStatus = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  format: ProviderFormat,
+  base_url: Schema.String,
+  state: StateName,
+  error: Schema.NullOr(Schema.String),
+  /** In the `error` state: whether the provider retries by itself (false for a refused key). */
+  retrying: Schema.NullOr(Schema.Boolean),
+  model_count: Schema.Int,
+  models: Schema.Array(Schema.String),
+  /** When the provider last connected or failed (ISO 8601), else `null`. */
+  since: Schema.NullOr(Schema.String)
+})
+export type ProviderStatus = typeof ProviderStatus.Type
+
+/** The settings of a provider, every field present (`null` for an absent port or model list). */
+export const ProviderSettings = Schema.Struct({
+  preset: PresetId,
+  protocol: Protocol,
+  host: Schema.String,
+  port: Schema.NullOr(Schema.Int),
+  basePath: Schema.String,
+  format: ApiFormat,
+  auth: AuthKind,
+  enabled: Schema.Boolean,
+  autoConnect: Schema.Boolean,
+  timeoutSeconds: Schema.Finite,
+  headers: Schema.Record(Schema.String, Schema.String),
+  secretHeaders: Schema.Array(Schema.String),
+  /** Model ids added by hand (`null`: none). */
+  models: Schema.NullOr(Schema.Array(Schema.String))
+})
+export type ProviderSettings = typeof ProviderSettings.Type
+
+/** A provider as the admin API shows it: status, settings, and only whether each secret is set. */
+export const Provider = Schema.Struct({
+  ...ProviderStatus.fields,
+  settings: ProviderSettings,
+  apiKeySet: Schema.Boolean,
+  secretHeaders: Schema.Array(Schema.Struct({ name: Schema.String, set: Schema.Boolean }))
+})
+export type Provider = typeof Provider.Type
+
+export const ProviderList = Schema.Struct({ object: Schema.Literal("list"), data: Schema.Array(Provider) })
+
+export const Preset = Schema.Struct({
+  id: PresetId,
+  label: Schema.String,
+  protocol: Protocol,
+  host: Schema.String,
+  port: Schema.NullOr(Schema.Int),
+  basePath: Schema.String,
+  format: ApiFormat,
+  auth: AuthKind
+})
+export type Preset = typeof Preset.Type
+
+export const PresetList = Schema.Struct({ object: Schema.Literal("list"), data: Schema.Array(Preset) })
+
+/** `POST /admin/providers/test`: the models, or the upstream's error text scrubbed of the secrets sent. */
+export const TestOutcome = Schema.Struct({
+  ok: Schema.Boolean,
+  models: Schema.Array(Schema.String),
+  error: Schema.NullOr(Schema.String)
+})
+export type TestOutcome = typeof TestOutcome.Type
+
+export const Deleted = Schema.Struct({ id: Schema.String, deleted: Schema.Literal(true) })
+
+// --- Errors --------------------------------------------------------------------------------------
+// Every error has the OpenAI shape `{ error: { message, type, param, code } }`, one class per
+// status so the server encodes each with its status and clients decode by status.
+
+/** `{ error: { message, type, param, code } }`, the shape of every Switchboard error. */
+export const ErrorBody = Schema.Struct({
+  error: Schema.Struct({
+    message: Schema.String,
+    type: Schema.String,
+    /** The request field at fault (`settings.port`), when one is. */
+    param: Schema.NullOr(Schema.String),
+    /** A stable code (`duplicate_name`, `secrets_would_move`, …). */
+    code: Schema.NullOr(Schema.String)
+  })
+})
+export type ErrorBody = typeof ErrorBody.Type
+
+/** 400: a body off the schema or a setting the catalog refuses; `param` names the field. */
+export class InvalidRequest extends Schema.Error<InvalidRequest>("InvalidRequest")(ErrorBody, { httpApiStatus: 400 }) {}
+/** 401: the server listens beyond loopback and wants a gateway key (src/gateway-keys/GatewayKeyGuard.ts). */
+export class GatewayKeyNeeded extends Schema.Error<GatewayKeyNeeded>("GatewayKeyNeeded")(ErrorBody, { httpApiStatus: 401 }) {}
+/** 403: a non-loopback Host (DNS rebinding) or a foreign Origin (CSRF); see AdminGuard.ts. */
+export class Forbidden extends Schema.Error<Forbidden>("Forbidden")(ErrorBody, { httpApiStatus: 403 }) {}
+/** 404: no provider with that id. */
+export class NotFound extends Schema.Error<NotFound>("NotFound")(ErrorBody, { httpApiStatus: 404 }) {}
+/** 409: a duplicate name, or stored secrets that would follow a changed endpoint. */
+export class Conflict extends Schema.Error<Conflict>("Conflict")(ErrorBody, { httpApiStatus: 409 }) {}
+/** 413: a body over the size limit. */
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(ErrorBody, { httpApiStatus: 413 }) {}
+/** 415: a body that is not JSON. */
+export class UnsupportedMediaType extends Schema.Error<UnsupportedMediaType>("UnsupportedMediaType")(ErrorBody, { httpApiStatus: 415 }) {}
+/** 500: the config file or the secret store failed (their own sentence, never a secret). */
+export class ServerError extends Schema.Error<ServerError>("ServerError")(ErrorBody, { httpApiStatus: 500 }) {}
+
+/** Any error the admin API answers. */
+export type AdminApiError =
+  | InvalidRequest
+  | GatewayKeyNeeded
+  | Forbidden
+  | NotFound
+  | Conflict
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | ServerError
+
+/**
+ * Who may call: requests addressed to a loopback name from no web origin but Switchboard's own
+ * (403 otherwise). On a non-loopback listening address the gateway key is checked before, which
+ * answers 401.
+ */
+export class AdminGuard extends HttpApiMiddleware.Service<AdminGuard>()("switchboard/AdminGuard", {
+  error: [Forbidden, GatewayKeyNeeded]
+}) {}
+
+// --- Endpoints -----------------------------------------------------------------------------------
+
+const id = { id: Schema.String }
+/** Reading the config file or the secret store may fail on any call. */
+const readFailures = [ServerError]
+/** Calls naming a provider. */
+const byIdFailures = [NotFound, ServerError]
+/** Calls with a JSON body. */
+const bodyFailures = [InvalidRequest, PayloadTooLarge, UnsupportedMediaType, ServerError]
+
+export const PresetsGroup = HttpApiGroup.make("presets").add(
+  HttpApiEndpoint.get("list", "/admin/presets", { success: PresetList })
+)
+
+export const ProvidersGroup = HttpApiGroup.make("providers").add(
+  HttpApiEndpoint.get("list", "/admin/providers", { success: ProviderList, error: readFailures }),
+  HttpApiEndpoint.post("create", "/admin/providers", {
+    payload: CreateProvider,
+    success: Provider.pipe(HttpApiSchema.status(201)),
+    error: [...bodyFailures, Conflict]
+  }),
+  HttpApiEndpoint.post("test", "/admin/providers/test", { payload: CreateProvider, success: TestOutcome, error: bodyFailures }),
+  HttpApiEndpoint.get("get", "/admin/providers/:id", { params: id, success: Provider, error: byIdFailures }),
+  HttpApiEndpoint.patch("edit", "/admin/providers/:id", {
+    params: id,
+    payload: EditProvider,
+    success: Provider,
+    error: [...bodyFailures, NotFound, Conflict]
+  }),
+  HttpApiEndpoint.delete("remove", "/admin/providers/:id", { params: id, success: Deleted, error: byIdFailures }),
+  HttpApiEndpoint.post("enable", "/admin/providers/:id/enable", { params: id, success: Provider, error: byIdFailures }),
+  HttpApiEndpoint.post("disable", "/admin/providers/:id/disable", { params: id, success: Provider, error: byIdFailures }),
+  HttpApiEndpoint.post("reconnect", "/admin/providers/:id/reconnect", { params: id, success: Provider, error: byIdFailures })
+)
+
+export const AdminApi = HttpApi.make("switchboard-admin")
+  .add(PresetsGroup)
+  .add(ProvidersGroup)
+  .middleware(AdminGuard)
+  .annotate(OpenApi.Title, "Switchboard admin API")
+  .annotate(
+    OpenApi.Description,
+    "Manage the providers of a running Switchboard. Answers only requests addressed to a loopback name, " +
+      "from no web origin but Switchboard's own. Secrets are write-only. Live states: GET /admin/events (Server-Sent Events)."
+  )
+
+// --- The event stream (`GET /admin/events`) ------------------------------------------------------
+
+/** `snapshot`: every provider, first on each connection. */
+export const SnapshotEvent = Schema.Struct({ providers: Schema.Array(Provider) })
+/** `state`: one provider's status changed. */
+export const StateEvent = ProviderStatus
+/** `removed`: a provider was deleted. */
+export const RemovedEvent = Schema.Struct({ id: Schema.String })
+/** `error`: the stream could not go on (e.g. a broken config file); it ends after this. */
+export const StreamErrorEvent = Schema.Struct({ message: Schema.String })
+
+/** The event names and their data. */
+export const AdminEvents = {
+  snapshot: SnapshotEvent,
+  state: StateEvent,
+  removed: RemovedEvent,
+  error: StreamErrorEvent
+} as const
+export type AdminEventName = keyof typeof AdminEvents
