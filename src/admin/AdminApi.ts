@@ -70,10 +70,24 @@ export type StateName = typeof StateName.Type
 
 /**
  * The format a provider's status reports: a remote provider's wire format, or `local` for the local
- * models (`RouteFormat` in src/router/RoutingTable.ts). The one place to change when that changes.
+ * models (`ProviderFormat` in src/providers/Upstream.ts). The one place to change when that changes.
  */
 export const ProviderFormat = Schema.Literals([...ApiFormat.literals, "local"])
 export type ProviderFormat = typeof ProviderFormat.Type
+
+/** One model's state, for providers that know it (local engines). */
+export const ModelState = Schema.Struct({
+  id: Schema.String,
+  /** What runs it (`llama.cpp`, `mlx`), or null when nothing can. */
+  engine: Schema.NullOr(Schema.String),
+  /** `unloaded`, `loading`, `loaded` or `error`. */
+  state: Schema.String,
+  error: Schema.NullOr(Schema.String),
+  /** Generations running and waiting in its queue. */
+  running: Schema.Int,
+  waiting: Schema.Int
+})
+export type ModelState = typeof ModelState.Type
 
 /** The live part of a provider, as `GET /v1/providers` and the `state` event show it. */
 export const ProviderStatus = Schema.Struct({
@@ -88,7 +102,11 @@ export const ProviderStatus = Schema.Struct({
   model_count: Schema.Int,
   models: Schema.Array(Schema.String),
   /** When the provider last connected or failed (ISO 8601), else `null`. */
-  since: Schema.NullOr(Schema.String)
+  since: Schema.NullOr(Schema.String),
+  /** Part of the gateway (the local models), not of remote.json: nothing to edit or delete. */
+  built_in: Schema.Boolean,
+  /** Per-model states, for providers that have them. */
+  model_states: Schema.optionalKey(Schema.Array(ModelState))
 })
 export type ProviderStatus = typeof ProviderStatus.Type
 
@@ -248,8 +266,8 @@ export const AdminApi = HttpApi.make("switchboard-admin")
 
 // --- The event stream (`GET /admin/events`) ------------------------------------------------------
 
-/** `snapshot`: every provider, first on each connection. */
-export const SnapshotEvent = Schema.Struct({ providers: Schema.Array(Provider) })
+/** `snapshot`: every provider, first on each connection: the configured ones with their settings, the built-in ones' status. */
+export const SnapshotEvent = Schema.Struct({ providers: Schema.Array(Provider), builtIn: Schema.Array(ProviderStatus) })
 /** `state`: one provider's status changed. */
 export const StateEvent = ProviderStatus
 /** `removed`: a provider was deleted. */

@@ -18,6 +18,7 @@ import { presets } from "../config/Presets.ts"
 import { emptyConfig, type ProviderConfig } from "../config/RemoteConfig.ts"
 import { openAiError } from "../http/OpenAiError.ts"
 import { discoverModels } from "../providers/ModelDiscovery.ts"
+import { providerStatusJson } from "../http/StatusRoutes.ts"
 import { Providers } from "../providers/Providers.ts"
 import { resolveAuth, scrub } from "../providers/UpstreamAuth.ts"
 import * as MemorySecretStore from "../secrets/MemorySecretStore.ts"
@@ -151,7 +152,13 @@ const ProvidersHandlers = HttpApiBuilder.group(AdminApi, "providers", (handlers)
 /** The OpenAPI document of the definition, built once. */
 const openApiResponse = HttpServerResponse.jsonUnsafe(OpenApi.fromApi(AdminApi))
 
-const events = eventsResponse(Effect.map(listJson, (providers) => ({ providers })))
+/** The built-in providers' statuses (the local models): listed on the page, not editable. */
+const builtInJson = Effect.gen(function*() {
+  const list = yield* (yield* Providers).list
+  return list.filter((status) => status.builtIn).map(providerStatusJson)
+})
+
+const events = eventsResponse(Effect.all({ providers: listJson, builtIn: builtInJson }))
 
 /** The admin routes outside the definition, behind the same guard. */
 const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {

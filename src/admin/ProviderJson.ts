@@ -37,6 +37,7 @@ const pendingStatus = (entry: ProviderConfig): ProviderStatus => ({
   name: entry.name,
   format: entry.format,
   baseUrl: baseUrl(entry),
+  builtIn: false,
   state: !entry.enabled ? ProviderState.Disabled() : entry.autoConnect ? ProviderState.Connecting({ attempt: 0 }) : ProviderState.Disconnected()
 })
 

@@ -25,6 +25,7 @@ export const providerStatusJson = (status: ProviderStatus) => {
     model_count: servedModels(state).length,
     models: servedModels(state),
     since: state._tag === "Connected" || state._tag === "Error" ? new Date(state.at).toISOString() : null,
+    built_in: status.builtIn,
     // Providers that know each model's state (local engines: unloaded, loading, loaded, error; queue).
     ...(status.modelStates !== undefined ? { model_states: status.modelStates } : {})
   }

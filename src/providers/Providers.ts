@@ -27,6 +27,8 @@ export interface ProviderStatus {
   readonly format: ProviderFormat
   readonly baseUrl: string
   readonly state: ProviderState
+  /** Given by a Layer (`BuiltInProviders`: the local models), not configured in remote.json. */
+  readonly builtIn: boolean
   /** Per-model states, for providers that have them (local engines). */
   readonly modelStates?: ReadonlyArray<ModelState> | undefined
 }
@@ -80,6 +82,7 @@ interface Member {
   readonly name: string
   readonly format: ProviderFormat
   readonly baseUrl: string
+  readonly builtIn: boolean
   /** Equal fingerprints: the same settings, so a new configuration leaves the actor alone. */
   readonly fingerprint: string
   /** Owned by the actor; `undefined` while a built-in provider has nothing to offer. */
@@ -105,7 +108,15 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
     const snapshot = SubscriptionRef.getUnsafe(member.snapshot)
     return snapshot === undefined
       ? undefined
-      : { id: member.id, name: member.name, format: member.format, baseUrl: member.baseUrl, state: snapshot.state, modelStates: snapshot.modelStates }
+      : {
+        id: member.id,
+        name: member.name,
+        format: member.format,
+        baseUrl: member.baseUrl,
+        builtIn: member.builtIn,
+        state: snapshot.state,
+        modelStates: snapshot.modelStates
+      }
   }
 
   const rebuildTable = Effect.suspend(() => {
@@ -173,6 +184,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
     name: provider.name,
     format: provider.format,
     baseUrl: provider.baseUrl,
+    builtIn: true,
     fingerprint: "built-in",
     snapshot: provider.snapshot,
     command: provider.command
@@ -200,6 +212,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
           name: provider.name,
           format: provider.format,
           baseUrl: baseUrl(provider),
+          builtIn: false,
           fingerprint: fingerprint(provider),
           snapshot: actor.snapshot as SubscriptionRef.SubscriptionRef<ActorSnapshot | undefined>,
           command: (command) => Queue.offer(actor.commands, command).pipe(Effect.asVoid)

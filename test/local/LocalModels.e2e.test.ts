@@ -4,28 +4,15 @@
  * printed when the model file or node-llama-cpp is missing — except in CI, where it must run.
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { garbageModel, localModelSkip, MODEL } from "../support/LocalModel.ts"
 import { startSwitchboard, type SwitchboardProcess, waitForProvider, writeRemoteConfig } from "../support/SwitchboardProcess.ts"
 
-const MODEL = new URL("../../../shared/models/stories260K.gguf", import.meta.url).pathname
-const MODEL_SHA256 = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d"
-
-const skipReason = ((): string | undefined => {
-  try {
-    import.meta.resolve("node-llama-cpp")
-  } catch {
-    return "node-llama-cpp is not installed"
-  }
-  if (!existsSync(MODEL)) return `${MODEL} is missing (CI checks out shared/ beside the repo)`
-  const sha = createHash("sha256").update(readFileSync(MODEL)).digest("hex")
-  if (sha !== MODEL_SHA256) return `${MODEL} has sha256 ${sha}, expected ${MODEL_SHA256}`
-  return undefined
-})()
+const skipReason = localModelSkip
 if (skipReason !== undefined) {
   if (process.env.CI) throw new Error(`local model tests are required in CI but cannot run: ${skipReason}`)
   console.warn(`[switchboard] local model tests will be SKIPPED: ${skipReason}`)
@@ -47,7 +34,7 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     mkdirSync(join(home, "models"))
     symlinkSync(MODEL, join(home, "models", "stories260K.gguf"))
     // Garbage named like a model: discovered, and its load fails with a clear reason.
-    writeFileSync(join(home, "models", "x.gguf"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)))
+    writeFileSync(join(home, "models", "x.gguf"), garbageModel())
     writeRemoteConfig(home, { version: 1, providers: [], local: { maxQueue: 1, modelPaths: [join(home, "elsewhere", "missing.gguf")] } })
     switchboard = await startSwitchboard({ home })
     await waitForProvider(switchboard.url, "local", "connected")

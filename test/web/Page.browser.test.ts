@@ -9,33 +9,21 @@
  * starts (the form stores secrets) — except in CI, where it must run.
  */
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { type Browser, chromium, type Locator, type Page } from "playwright-core"
+import type { Browser, Locator, Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { adminClient } from "../support/AdminClient.ts"
+import { ARTIFACTS, browserSkip, launchChromium, requiredInCi } from "../support/Browser.ts"
 import { endless, type FakeOpenAiUpstream, reply, replyWithReasoning, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
 import { startSwitchboard, type SwitchboardProcess, waitUntil } from "../support/SwitchboardProcess.ts"
 import { ensurePageBuilt } from "./PageBuild.ts"
 
-const CHROMIUM = "/usr/bin/chromium"
-const ROOT = new URL("../../", import.meta.url).pathname
-const ARTIFACTS = join(ROOT, "test-artifacts", "web")
-
-const browserSkip = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`
 const keychainSkip = process.env.SWITCHBOARD_TEST_KEYCHAIN === "1"
   ? undefined
   : process.env.SWITCHBOARD_TEST_KEYCHAIN_SKIP_REASON ?? "run through `npm test`, which starts a private Secret Service (the form stores secrets)"
 const skip = browserSkip ?? keychainSkip
-const requiredInCi = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false"
 if (skip !== undefined && !requiredInCi) console.warn(`[switchboard] SKIPPED web page browser test: ${skip}`)
-
-/** Debian's Chromium, headless, with a fresh temporary profile per context. */
-const launchChromium = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
 
 const API_KEY = `sk-web-${randomBytes(12).toString("hex")}`
 const TOKEN = `tok-web-${randomBytes(12).toString("hex")}`

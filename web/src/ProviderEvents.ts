@@ -9,7 +9,8 @@ import { readSse } from "./Sse.ts"
 import { decodeJson } from "./Wire.ts"
 
 export interface ProviderEventHandlers {
-  readonly snapshot: (providers: ReadonlyArray<Provider>) => void
+  /** The configured providers with their settings, and the built-in ones (the local models) with their status. */
+  readonly snapshot: (providers: ReadonlyArray<Provider>, builtIn: ReadonlyArray<ProviderStatus>) => void
   readonly state: (status: ProviderStatus) => void
   readonly removed: (id: string) => void
   /** `null` while the stream is open, else why it is not (it is re-opened after a pause). */
@@ -33,8 +34,10 @@ export const watchProviders = (handlers: ProviderEventHandlers): (() => void) =>
     let problem = "the event stream ended"
     await readSse(response, (event) => {
       switch (event.event) {
-        case "snapshot":
-          return handlers.snapshot(decodeSnapshot(event.data).providers)
+        case "snapshot": {
+          const snapshot = decodeSnapshot(event.data)
+          return handlers.snapshot(snapshot.providers, snapshot.builtIn)
+        }
         case "state":
           return handlers.state(decodeState(event.data))
         case "removed":

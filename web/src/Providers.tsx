@@ -4,7 +4,7 @@
  * colored dot, so it does not rest on color alone.
  */
 import { useEffect, useRef, useState } from "preact/hooks"
-import type { Provider as ProviderJson, ProviderStatus } from "../../src/admin/AdminApi.ts"
+import type { ModelState, Provider as ProviderJson, ProviderStatus } from "../../src/admin/AdminApi.ts"
 import { admin } from "./Api.ts"
 import { PencilIcon, TrashIcon } from "./Icons.tsx"
 import { ProviderForm } from "./ProviderForm.tsx"
@@ -111,9 +111,53 @@ function ProviderCard(props: {
   )
 }
 
+/** How busy a model is, in words: "1 running, 2 waiting", or nothing when idle. */
+const queueText = (model: ModelState): string =>
+  [model.running > 0 ? `${model.running} running` : "", model.waiting > 0 ? `${model.waiting} waiting` : ""].filter((part) => part !== "").join(", ")
+
+/**
+ * A provider that comes with the gateway (the local models): its state and each model's — whether
+ * it is in memory, its queue, why it failed to load. Nothing to edit: its settings live in
+ * remote.json's `local` block.
+ */
+function BuiltInCard(props: { readonly status: ProviderStatus }) {
+  const { status } = props
+  const models = status.model_states ?? []
+  return (
+    <li class={`card built-in state-${status.state}`} aria-label={status.name}>
+      <div class="card-head">
+        <h3>{status.name}</h3>
+        <span class="state" data-state={status.state}>
+          <span class="dot" aria-hidden="true" />
+          <span class="state-text">{status.state}</span>
+        </span>
+      </div>
+      <p class="muted url">{status.base_url} · built in</p>
+      {status.state === "error" && status.error !== null && <p class="bad error-text">{status.error}</p>}
+      <p class="models">{status.model_count} model{status.model_count === 1 ? "" : "s"}</p>
+      {models.length > 0 && (
+        <ul class="model-states" aria-label={`${status.name} models`}>
+          {models.map((model) => (
+            <li key={model.id} data-model-state={model.state}>
+              <span class="model-id">{model.id}</span>
+              <span class="badge model-state">{model.state}</span>
+              {queueText(model) !== "" && <span class="muted queue">{queueText(model)}</span>}
+              {model.error !== null && <span class="bad model-error">{model.error}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  )
+}
+
+const upsertStatus = (list: ReadonlyArray<ProviderStatus>, status: ProviderStatus): ReadonlyArray<ProviderStatus> =>
+  list.some((p) => p.id === status.id) ? list.map((p) => p.id === status.id ? status : p) : [...list, status]
+
 /** `onChange` is told of every change to the list or a provider's state. */
 export function Providers(props: { readonly onChange: () => void }) {
   const [providers, setProviders] = useState<ReadonlyArray<ProviderJson> | undefined>()
+  const [builtIn, setBuiltIn] = useState<ReadonlyArray<ProviderStatus>>([])
   const [connection, setConnection] = useState<string | null>(null)
   const [form, setForm] = useState<{ readonly editing?: ProviderJson } | undefined>()
   // The event stream is the newest word on every state: an admin API answer (or a list fetched
@@ -140,12 +184,18 @@ export function Providers(props: { readonly onChange: () => void }) {
 
   useEffect(() =>
     watchProviders({
-      snapshot: (list) => {
+      snapshot: (list, builtIns) => {
         live.current.clear()
         setProviders(list)
+        setBuiltIn(builtIns)
         props.onChange()
       },
       state: (status) => {
+        // Built-in providers have no settings to fetch: their status is all there is.
+        if (status.built_in) {
+          setBuiltIn((list) => upsertStatus(list, status))
+          return props.onChange()
+        }
         live.current.set(status.id, status)
         props.onChange()
         if (known.current.has(status.id)) setProviders((list) => list === undefined ? list : withStatus(list, status))
@@ -157,6 +207,7 @@ export function Providers(props: { readonly onChange: () => void }) {
         live.current.delete(id)
         props.onChange()
         setProviders((list) => list?.filter((p) => p.id !== id))
+        setBuiltIn((list) => list.filter((p) => p.id !== id))
       },
       connection: setConnection
     }), [])
@@ -184,10 +235,11 @@ export function Providers(props: { readonly onChange: () => void }) {
       )}
       {providers === undefined
         ? <p class="muted">Loading…</p>
-        : providers.length === 0
+        : providers.length === 0 && builtIn.length === 0
         ? <p class="muted">No providers yet: add one to start.</p>
         : (
           <ul class="cards">
+            {builtIn.map((status) => <BuiltInCard key={status.id} status={status} />)}
             {providers.map((p) => (
               <ProviderCard
                 key={p.id}
