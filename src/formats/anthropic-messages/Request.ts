@@ -164,8 +164,12 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
  * when it does not follow the spec, `UnsupportedField` when it uses what no other format can
  * express (server tools, file ids, …); both name the field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -234,11 +238,11 @@ const effortFromCanonical = (effort: ReasoningEffort | undefined): typeof Anthro
  * `DEFAULT_MAX_TOKENS`. Fails with `UnsupportedField` for what Anthropic cannot take (audio,
  * a temperature above 1, tool arguments that are not a JSON object).
  */
-export const fromCanonical = (
+export const fromCanonicalResult = (
   request: Request,
   options: EncodeRequestOptions = {}
-): Effect.Effect<AnthropicRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
+): Result.Result<AnthropicRequestOut, UnsupportedField> =>
+  Result.gen(function*() {
     if (request.temperature !== undefined && request.temperature > 1) {
       return yield* Result.fail(
         new UnsupportedField({
@@ -287,4 +291,11 @@ export const fromCanonical = (
       ...(Object.keys(outputConfig).length > 0 ? { output_config: outputConfig } : {}),
       ...(request.stream ? { stream: true as const } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (
+  request: Request,
+  options: EncodeRequestOptions = {}
+): Effect.Effect<AnthropicRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request, options))

@@ -177,8 +177,12 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
  * other format can express (`previous_response_id`, hosted tools, file ids, …); both name the
  * field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -231,8 +235,8 @@ export const SAFETY_IDENTIFIER_MAX = 64
  * reasoning is asked for (`include`), so it can be sent back in the next turn. Fails with
  * `UnsupportedField` for what it cannot take: audio, stop sequences.
  */
-export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
+export const fromCanonicalResult = (request: Request): Result.Result<ResponsesRequestOut, UnsupportedField> =>
+  Result.gen(function*() {
     if (request.stopSequences !== undefined && request.stopSequences.length > 0) {
       return yield* Result.fail(
         new UnsupportedField({
@@ -287,4 +291,8 @@ export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestO
       store: false as const,
       ...(request.stream ? { stream: true as const } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request))

@@ -183,8 +183,12 @@ const requestToCanonical = (body: OpenAiChatRequest): Result.Result<Request, Uns
  * with `InvalidRequest` when it does not follow the spec, `UnsupportedField` when it uses what no
  * other format can express; both name the field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -233,11 +237,11 @@ export interface EncodeRequestOptions {
  * every stream. Fails with `UnsupportedField` for content OpenAI cannot take (a document by URL,
  * an image in a tool result).
  */
-export const fromCanonical = (
+export const fromCanonicalResult = (
   request: Request,
   options: EncodeRequestOptions = {}
-): Effect.Effect<OpenAiChatRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
+): Result.Result<OpenAiChatRequestOut, UnsupportedField> =>
+  Result.gen(function*() {
     const messages = yield* Messages.fromCanonical(request.messages, { reasoning: options.reasoning ?? "omit" })
     const hasTools = request.tools !== undefined && request.tools.length > 0
     const maxTokensField = options.maxTokensField ?? "max_completion_tokens"
@@ -284,4 +288,11 @@ export const fromCanonical = (
         : {}),
       ...(request.stream ? { stream: true as const, stream_options: { include_usage: true as const } } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (
+  request: Request,
+  options: EncodeRequestOptions = {}
+): Effect.Effect<OpenAiChatRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request, options))
