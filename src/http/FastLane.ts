@@ -8,9 +8,10 @@
  * request builder, stream plumbing) was most of the gateway's CPU time per request, leaving it
  * well under the throughput of a bare node:http + undici proxy. Here a request to one of the API
  * paths is read, its `model` resolved against the live routing table, and when the provider
- * speaks the caller's format it is forwarded with undici and streamed back by hand.
+ * speaks the caller's format it is forwarded with undici and streamed back by hand; when it
+ * speaks another format, the request is translated on this lane too (`FastTranslate.ts`).
  *
- * Everything else — translation, unknown or ambiguous models, malformed bodies, other paths — is
+ * Everything else — local models, unknown or ambiguous models, malformed bodies, other paths — is
  * handed to the Effect app unchanged (with the body already read: `PreReadBody.ts`), so every
  * error message and every non-pass-through behaviour has one implementation.
  *
@@ -35,6 +36,7 @@ import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
 import { rewriteModel } from "./RawModel.ts"
 import { makeEventFramer } from "./SseFraming.ts"
+import { translateFast } from "./FastTranslate.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
@@ -294,8 +296,13 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     const resolution = resolveModel(options.routingTable(), model)
     if (resolution._tag !== "Found") return handOver()
     const route = resolution.route
-    // Local models and translations are the app's.
-    if (route.format === "local" || formats[route.format] !== format) return handOver()
+    // Local models are the app's.
+    if (route.format === "local") return handOver()
+    const provider = formats[route.format]
+    if (provider !== format) {
+      const target = { format: provider, baseUrl: route.baseUrl, host: route.host, timeoutSeconds: route.timeoutSeconds, auth: route.auth, upstreamModel: route.upstreamModel }
+      return translateFast(options.dispatcher, format, target, json, response, handOver)
+    }
     forward(options.dispatcher, route, format, rewriteModel(text, route.upstreamModel), request, response)
   })
 }
