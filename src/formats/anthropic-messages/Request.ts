@@ -10,10 +10,11 @@
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningConfig, ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
 import { decodeRequestBody, type InvalidRequest, UnsupportedField } from "../FormatError.ts"
-import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
+import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import { type AnthropicBlockOut, cacheControlOf, type CacheControlOut, cacheOf } from "./Content.ts"
 import * as Messages from "./Messages.ts"
 import * as ToolChoice from "./ToolChoice.ts"
+import { attempt } from "../Attempt.ts"
 
 /**
  * The `max_tokens` sent when the caller set no limit (Anthropic requires one). 4096 is the
@@ -75,6 +76,7 @@ export const AnthropicRequestFields = {
 
 /** An inbound request body. Unknown fields are kept, so they can be reported. */
 export const AnthropicRequest = Loose(AnthropicRequestFields)
+const KNOWN_FIELDS = knownKeys(AnthropicRequestFields)
 export type AnthropicRequest = typeof AnthropicRequest.Type
 
 /** Fields of the Anthropic request that the hub does not carry, and why. */
@@ -113,9 +115,9 @@ const reasoningToCanonical = (body: AnthropicRequest): ReasoningConfig | undefin
 }
 
 const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, UnsupportedField> =>
-  Result.gen(function*() {
-    const messages = yield* Messages.toCanonical(body.system, body.messages)
-    const tools = body.tools === null || body.tools === undefined ? undefined : yield* Result.all(body.tools.map((tool, i) =>
+  attempt((take) => {
+    const messages = take(Messages.toCanonical(body.system, body.messages))
+    const tools = body.tools === null || body.tools === undefined ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "input_schema" in tool
         ? Result.succeed({
           name: tool.name,
@@ -130,7 +132,7 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
             message: `the Anthropic server tool "${tool.type}" only runs on Anthropic: it cannot be sent to another API format`
           })
         )
-    ))
+    )))
     const choice = body.tool_choice ? ToolChoice.toCanonical(body.tool_choice) : undefined
     const format = body.output_config?.format ?? undefined
     const responseFormat: ResponseFormat | undefined = format === undefined
@@ -154,7 +156,7 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
       stream: body.stream ?? false,
       // Anthropic streams always end with usage; the OpenAI upstream request asks for it anyway.
       includeUsage: undefined,
-      ignoredFields: unknownKeys(body, Object.keys(AnthropicRequestFields))
+      ignoredFields: unknownKeys(body, KNOWN_FIELDS)
     }
   })
 
@@ -242,17 +244,17 @@ export const fromCanonicalResult = (
   request: Request,
   options: EncodeRequestOptions = {}
 ): Result.Result<AnthropicRequestOut, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     if (request.temperature !== undefined && request.temperature > 1) {
-      return yield* Result.fail(
+      return take(Result.fail(
         new UnsupportedField({
           param: "temperature",
           message: `temperature ${request.temperature} is above Anthropic's maximum of 1`,
           target: "anthropic-messages"
         })
-      )
+      ))
     }
-    const { messages, system } = yield* Messages.fromCanonical(request.messages)
+    const { messages, system } = take(Messages.fromCanonical(request.messages))
     const hasTools = request.tools !== undefined && request.tools.length > 0
     const toolChoice = hasTools || request.toolChoice?._tag === "None"
       ? ToolChoice.fromCanonical(request.toolChoice, request.parallelToolCalls)
