@@ -4,6 +4,9 @@
  * undici, node internals, GC, idle), heaviest first. A text flame graph for a terminal; open the
  * file in Chrome DevTools or speedscope for the real one.
  *
+ * Also the inclusive time (self + callees) of Switchboard's own functions: which mapping, decoder
+ * or driver a request's time is spent under, wherever the leaf frames are (Schema, JSON, GC).
+ *
  * Usage: node bench/profile-summary.ts <file.cpuprofile> [top N, default 25]
  */
 import { readFileSync } from "node:fs"
@@ -11,6 +14,7 @@ import { readFileSync } from "node:fs"
 interface ProfileNode {
   readonly id: number
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
+  readonly children?: ReadonlyArray<number>
 }
 
 interface Profile {
@@ -38,6 +42,15 @@ const originOf = (url: string, name: string): string => {
 }
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+const parentOf = new Map<number, number>()
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
+const keyOf = (node: ProfileNode): string => {
+  const { functionName, url, lineNumber } = node.callFrame
+  const name = functionName === "" ? "(anonymous)" : functionName
+  const where = url === "" ? "" : ` ${url.replace(/^.*\/node_modules\//, "").replace(/^file:\/\/.*\/src\//, "src/")}:${lineNumber + 1}`
+  return `${name}${where}`
+}
+const inclusiveBySrcFunction = new Map<string, number>()
 const selfByFunction = new Map<string, number>()
 const selfByOrigin = new Map<string, number>()
 let total = 0
@@ -45,10 +58,18 @@ profile.samples.forEach((id, i) => {
   const node = byId.get(id)
   const delta = profile.timeDeltas[i] ?? 0
   if (node === undefined) return
-  const { functionName, url, lineNumber } = node.callFrame
-  const name = functionName === "" ? "(anonymous)" : functionName
-  const where = url === "" ? "" : ` ${url.replace(/^.*\/node_modules\//, "").replace(/^file:\/\/.*\/src\//, "src/")}:${lineNumber + 1}`
-  const key = `${name}${where}`
+  const { functionName, url } = node.callFrame
+  const key = keyOf(node)
+  // Each src/ function on the sample's stack once, however deep its recursion.
+  const seen = new Set<string>()
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const frame = byId.get(at)
+    if (frame === undefined || !frame.callFrame.url.includes("/src/")) continue
+    const frameKey = keyOf(frame)
+    if (seen.has(frameKey)) continue
+    seen.add(frameKey)
+    inclusiveBySrcFunction.set(frameKey, (inclusiveBySrcFunction.get(frameKey) ?? 0) + delta)
+  }
   selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + delta)
   const origin = originOf(url, functionName)
   selfByOrigin.set(origin, (selfByOrigin.get(origin) ?? 0) + delta)
@@ -64,3 +85,5 @@ console.log("self time by origin (% of busy):")
 for (const [origin, time] of heaviest(selfByOrigin, 20)) if (origin !== "(idle)") console.log(`  ${percent(time, busy)}  ${origin}`)
 console.log(`\nheaviest functions by self time (% of busy), top ${top}:`)
 for (const [name, time] of heaviest(selfByFunction, top + 1)) if (!name.startsWith("(idle)")) console.log(`  ${percent(time, busy)}  ${name}`)
+console.log(`\nSwitchboard's own functions by inclusive time (self + callees, % of busy), top ${top}:`)
+for (const [name, time] of heaviest(inclusiveBySrcFunction, top)) console.log(`  ${percent(time, busy)}  ${name}`)

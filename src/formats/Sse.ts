@@ -6,7 +6,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { Effect, Stream } from "effect"
+import { Effect, Result, Stream } from "effect"
 import * as Sse from "effect/encoding/Sse"
 
 /** The parser's failure: an event larger than the limit (10 MiB). */
@@ -30,30 +30,51 @@ export const json = (data: object, event?: string): OutboundEvent => ({ _tag: "J
 export const done: OutboundEvent = { _tag: "Done" }
 
 /**
- * Text chunks to events. Handles everything the WHATWG algorithm does (CRLF, CR, `data:` with or
- * without a space, multi-line data, comments/keep-alives, a BOM).
+ * An incremental SSE decoder without Effect: `feed` text or bytes as they arrive, get the events
+ * they complete; `end` flushes a final event that has no closing blank line. Bytes are decoded
+ * as UTF-8 with sequences split across chunks joined. The same parser as `decodeText`.
  *
- * Two deliberate departures, both for robustness against real upstreams:
- * - `retry:` lines are ignored: `Sse.decode` would end the stream with a `Retry` failure, but an
- *   LLM response is never reconnected.
- * - A final event that is not followed by a blank line is still delivered (the stream is flushed
- *   with an empty line): an upstream closing right after `data: [DONE]\n` must not lose it.
+ * Two deliberate departures from the WHATWG algorithm, both for robustness against real upstreams:
+ * - `retry:` lines are ignored: an LLM response is never reconnected.
+ * - A final event that is not followed by a blank line is still delivered (`end` feeds an empty
+ *   line): an upstream closing right after `data: [DONE]\n` must not lose it.
+ */
+export interface Decoder {
+  readonly feed: (chunk: string | Uint8Array) => Result.Result<ReadonlyArray<InboundEvent>, Sse.SseError>
+  readonly end: () => Result.Result<ReadonlyArray<InboundEvent>, Sse.SseError>
+}
+
+const noEvents: ReadonlyArray<InboundEvent> = []
+
+export const makeDecoder = (): Decoder => {
+  let parsed: Array<InboundEvent> | undefined
+  const parser = Sse.makeParser((event) => {
+    if (event._tag === "Event") (parsed ??= []).push({ event: event.event, data: event.data })
+  })
+  const text = new TextDecoder("utf-8")
+  const feedText = (chunk: string): Result.Result<ReadonlyArray<InboundEvent>, Sse.SseError> => {
+    const error = parser.feed(chunk)
+    if (error !== undefined) return Result.fail(error)
+    const events = parsed ?? noEvents
+    parsed = undefined
+    return Result.succeed(events)
+  }
+  return {
+    feed: (chunk) => feedText(typeof chunk === "string" ? chunk : text.decode(chunk, { stream: true })),
+    end: () => feedText(`${text.decode()}\n\n`)
+  }
+}
+
+/**
+ * Text chunks to events: `makeDecoder` over a stream. Handles everything the WHATWG algorithm does
+ * (CRLF, CR, `data:` with or without a space, multi-line data, comments/keep-alives, a BOM).
  */
 export const decodeText = <E, R>(self: Stream.Stream<string, E, R>): Stream.Stream<InboundEvent, E | Sse.SseError, R> =>
   Stream.suspend(() => {
-    let parsed: Array<InboundEvent> = []
-    const parser = Sse.makeParser((event) => {
-      if (event._tag === "Event") parsed.push({ event: event.event, data: event.data })
-    })
+    const decoder = makeDecoder()
     return self.pipe(
-      Stream.concat(Stream.succeed("\n\n")),
-      Stream.mapEffect((chunk) => {
-        const error = parser.feed(chunk)
-        if (error !== undefined) return Effect.fail(error)
-        const events = parsed
-        parsed = []
-        return Effect.succeed(events)
-      }),
+      Stream.mapEffect((chunk) => Effect.fromResult(decoder.feed(chunk))),
+      Stream.concat(Stream.fromEffect(Effect.suspend(() => Effect.fromResult(decoder.end())))),
       Stream.flattenIterable
     )
   })

@@ -1,17 +1,48 @@
 /**
- * Running a format's stream decoder — a fold over upstream SSE events — as a `Stream`. Every
- * format decodes the same way; only the fold differs.
+ * Running a format's stream decoder or encoder — a fold over events — as a `Stream` (the Effect
+ * path) or step by step without Effect (the fast lane, `Folding`). Every format runs the same
+ * way; only the fold differs.
  */
 import { Stream } from "effect"
 import type { StreamError, StreamEvent, UpstreamFailure } from "./Canonical.ts"
 import type * as Sse from "./Sse.ts"
 
-/** A format's decoder: `(state, event) => [state, canonical events]`, and what to emit at the end. */
-export interface DecoderFold<S> {
+/** A pure fold: `(state, input) => [state, outputs]` from `initial`, and what to emit at the end. */
+export interface Fold<S, I, O> {
   readonly initial: S
-  readonly step: (state: S, event: Sse.InboundEvent | UpstreamFailure) => readonly [S, ReadonlyArray<StreamEvent>]
-  readonly halt: (state: S) => ReadonlyArray<StreamEvent>
+  readonly step: (state: S, input: I) => readonly [S, ReadonlyArray<O>]
+  readonly halt: (state: S) => ReadonlyArray<O>
 }
+
+/** A format's decoder: upstream SSE events (or the upstream's failure) → canonical events. */
+export type DecoderFold<S> = Fold<S, Sse.InboundEvent | UpstreamFailure, StreamEvent>
+
+/** A format's encoder: canonical events → the caller's SSE events. */
+export type EncoderFold<S> = Fold<S, StreamEvent, Sse.OutboundEvent>
+
+/** One run of a fold, its state kept inside: for a driver that is not a `Stream` (the fast lane). */
+export interface Folding<I, O> {
+  readonly push: (input: I) => ReadonlyArray<O>
+  /** The fold's `halt`: what to emit when the input ends. */
+  readonly end: () => ReadonlyArray<O>
+}
+
+export const run = <S, I, O>(fold: Fold<S, I, O>): Folding<I, O> => {
+  let state = fold.initial
+  return {
+    push: (input) => {
+      const [next, out] = fold.step(state, input)
+      state = next
+      return out
+    },
+    end: () => fold.halt(state)
+  }
+}
+
+/** Canonical events → the caller's SSE events, with an encoder fold. */
+export const encodeStream = <S>(fold: EncoderFold<S>) =>
+<E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<Sse.OutboundEvent, E, R> =>
+  Stream.mapAccum(events, () => fold.initial, fold.step, { onHalt: fold.halt })
 
 /**
  * Upstream SSE events → canonical events. If the upstream stream fails, the canonical stream

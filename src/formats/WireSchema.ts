@@ -28,5 +28,11 @@ export const OtherType = (known: ReadonlyArray<string>) =>
   })
 
 /** The top-level keys of `body` that are not in `known`, in the body's order. */
-export const unknownKeys = (body: object, known: ReadonlyArray<string>): ReadonlyArray<string> =>
-  Object.keys(body).filter((key) => !known.includes(key))
+export const unknownKeys = (body: object, known: ReadonlySet<string>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const key in body) if (Object.hasOwn(body, key) && !known.has(key)) out.push(key)
+  return out
+}
+
+/** The field names of a struct's fields, for `unknownKeys` (built once per format, not per request). */
+export const knownKeys = (fields: object): ReadonlySet<string> => new Set(Object.keys(fields))

@@ -8,9 +8,10 @@
  * request builder, stream plumbing) was most of the gateway's CPU time per request, leaving it
  * well under the throughput of a bare node:http + undici proxy. Here a request to one of the API
  * paths is read, its `model` resolved against the live routing table, and when the provider
- * speaks the caller's format it is forwarded with undici and streamed back by hand.
+ * speaks the caller's format it is forwarded with undici and streamed back by hand; when it
+ * speaks another format, the request is translated on this lane too (`FastTranslate.ts`).
  *
- * Everything else — translation, unknown or ambiguous models, malformed bodies, other paths — is
+ * Everything else — local models, unknown or ambiguous models, malformed bodies, other paths — is
  * handed to the Effect app unchanged (with the body already read: `PreReadBody.ts`), so every
  * error message and every non-pass-through behaviour has one implementation.
  *
@@ -30,12 +31,13 @@ import { timeoutError, transportError, type UpstreamError } from "../providers/U
 import type { HttpEndpoint } from "../providers/Upstream.ts"
 import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
-import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
+import { anthropicMessages, formats, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
 import { answerHandling, passedHeaders, type PassThroughRoute, passThroughRoute, refusedAnswer, upstreamErrorKind, upstreamFailure, wrappedError } from "./Forward.ts"
 import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
 import { rewriteModel } from "./RawModel.ts"
 import { makeEventFramer } from "./SseFraming.ts"
+import { translateFast } from "./FastTranslate.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
@@ -294,9 +296,15 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     if (typeof model !== "string" || model === "") return handOver()
     const resolution = resolveModel(options.routingTable(), model)
     if (resolution._tag !== "Found") return handOver()
-    // Translations (and engines without an HTTP endpoint) are the app's.
     const route = passThroughRoute(resolution.route, format)
-    if (route === undefined) return handOver()
+    if (route === undefined) {
+      // Another format: translated here when the provider is reached over HTTP; engines without
+      // an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
+      const endpoint = resolution.route.upstream.http
+      if (endpoint === undefined) return handOver()
+      const target = { ...endpoint, format: formats[endpoint.format], upstreamModel: resolution.route.upstreamModel }
+      return translateFast(options.dispatcher, format, target, json, response, handOver)
+    }
     forward(options.dispatcher, route, format, rewriteModel(text, route.upstreamModel), request, response)
   })
 }

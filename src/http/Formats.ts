@@ -5,12 +5,13 @@
  * (`src/formats/`). Routes, `Forward` and `Translate` look a format up here instead of branching
  * on format names: each format is one entry.
  */
-import { type Effect, Predicate, type Stream } from "effect"
+import { type Effect, Predicate, type Result, type Stream } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import type { ApiFormat } from "../config/RemoteConfig.ts"
-import type { ErrorKind, Request, Response, StreamError, StreamEvent } from "../formats/Canonical.ts"
+import type { ErrorKind, Request, Response, StreamError, StreamEvent, UpstreamFailure } from "../formats/Canonical.ts"
 import type { InvalidRequest, InvalidUpstreamBody, UnsupportedField, WireFormat } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
+import * as StreamDecoding from "../formats/StreamDecoding.ts"
 import * as AnthropicErrorType from "../formats/anthropic-messages/ErrorType.ts"
 import * as AnthropicRequest from "../formats/anthropic-messages/Request.ts"
 import * as AnthropicResponse from "../formats/anthropic-messages/Response.ts"
@@ -54,6 +55,19 @@ export interface HttpFormat {
    */
   readonly passThroughHeaders: (headers: Readonly<Record<string, string | undefined>>) => Record<string, string>
 
+  /**
+   * The translations, synchronous: for the fast lane's translation exchange
+   * (`TranslateExchange.ts`), which runs with no Effect per request.
+   */
+  readonly requestToCanonical: (body: unknown) => Result.Result<Request, InvalidRequest | UnsupportedField>
+  readonly requestFromCanonical: (request: Request) => Result.Result<object, UnsupportedField>
+  readonly responseToCanonical: (body: unknown) => Result.Result<Response, InvalidUpstreamBody>
+  /** A fresh run of this format's stream decoder fold (upstream events → canonical events). */
+  readonly streamDecoder: () => StreamDecoding.Folding<Sse.InboundEvent | UpstreamFailure, StreamEvent>
+  /** A fresh run of this format's stream encoder fold for the caller's request (canonical → its events). */
+  readonly streamEncoder: (request: Request) => StreamDecoding.Folding<StreamEvent, Sse.OutboundEvent>
+
+  /** The same translations as Effects and Streams, for the Effect path (`Translate.ts`). */
   readonly decodeRequest: (body: unknown) => Effect.Effect<Request, InvalidRequest | UnsupportedField>
   readonly encodeRequest: (request: Request) => Effect.Effect<object, UnsupportedField>
   readonly decodeResponse: (body: unknown) => Effect.Effect<Response, InvalidUpstreamBody>
@@ -112,6 +126,11 @@ export const openAiChat: HttpFormat = {
   },
   passThroughFailure: (error) => [openAiChat.errorEvent(error)],
   passThroughHeaders: () => ({}),
+  requestToCanonical: OpenAiRequest.toCanonicalResult,
+  requestFromCanonical: (request) => OpenAiRequest.fromCanonicalResult(request),
+  responseToCanonical: OpenAiResponse.toCanonicalResult,
+  streamDecoder: () => StreamDecoding.run(OpenAiStream.decoder),
+  streamEncoder: (request) => StreamDecoding.run(OpenAiStream.encoder({ includeUsage: request.includeUsage ?? false, created: nowSeconds() })),
   decodeRequest: OpenAiRequest.toCanonical,
   encodeRequest: (request) => OpenAiRequest.fromCanonical(request),
   decodeResponse: OpenAiResponse.toCanonical,
@@ -141,6 +160,11 @@ export const anthropicMessages: HttpFormat = {
     const beta = headers["anthropic-beta"]
     return beta !== undefined && beta !== "" ? { "anthropic-beta": beta } : {}
   },
+  requestToCanonical: AnthropicRequest.toCanonicalResult,
+  requestFromCanonical: (request) => AnthropicRequest.fromCanonicalResult(request),
+  responseToCanonical: AnthropicResponse.toCanonicalResult,
+  streamDecoder: () => StreamDecoding.run(AnthropicStream.decoder),
+  streamEncoder: () => StreamDecoding.run(AnthropicStream.encoder),
   decodeRequest: AnthropicRequest.toCanonical,
   encodeRequest: (request) => AnthropicRequest.fromCanonical(request),
   decodeResponse: AnthropicResponse.toCanonical,
@@ -216,6 +240,11 @@ export const openResponses: HttpFormat = {
     }
   },
   passThroughHeaders: () => ({}),
+  requestToCanonical: ResponsesRequest.toCanonicalResult,
+  requestFromCanonical: ResponsesRequest.fromCanonicalResult,
+  responseToCanonical: ResponsesResponse.toCanonicalResult,
+  streamDecoder: () => StreamDecoding.run(ResponsesStream.decoder),
+  streamEncoder: (request) => StreamDecoding.run(ResponsesStream.encoder({ created: nowSeconds(), request })),
   decodeRequest: ResponsesRequest.toCanonical,
   encodeRequest: ResponsesRequest.fromCanonical,
   decodeResponse: ResponsesResponse.toCanonical,

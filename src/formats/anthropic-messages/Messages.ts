@@ -29,6 +29,7 @@ import {
   textToCanonical,
   unsupportedBlock
 } from "./Content.ts"
+import { attempt } from "../Attempt.ts"
 
 /** The top-level `system` prompt. */
 export const AnthropicSystem = Schema.Union([Schema.String, Schema.Array(Schema.Union([AnthropicTextBlock, OtherType(["text"])]))])
@@ -79,7 +80,7 @@ const userToCanonical = (
   content: ReadonlyArray<AnthropicBlock>,
   param: string
 ): Result.Result<ReadonlyArray<Message>, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     const results: Array<Message> = []
     const parts: Array<UserPart> = []
     for (const [j, block] of content.entries()) {
@@ -88,12 +89,12 @@ const userToCanonical = (
         results.push({
           role: "tool",
           toolCallId: block.tool_use_id,
-          content: yield* toolResultContent(block.content, blockParam),
+          content: take(toolResultContent(block.content, blockParam)),
           isError: block.is_error,
           ...cacheOf(block.cache_control)
         })
       } else {
-        parts.push(yield* mediaToCanonical(block, blockParam))
+        parts.push(take(mediaToCanonical(block, blockParam)))
       }
     }
     return parts.length > 0 ? [...results, { role: "user", content: parts }] : results
@@ -118,8 +119,8 @@ export const toCanonical = (
   system: AnthropicSystem | undefined,
   messages: ReadonlyArray<AnthropicMessage>
 ): Result.Result<ReadonlyArray<Message>, UnsupportedField> =>
-  Result.gen(function*() {
-    const out: Array<Message> = system === undefined ? [] : [...yield* systemToCanonical(system, "system")]
+  attempt((take) => {
+    const out: Array<Message> = system === undefined ? [] : [...take(systemToCanonical(system, "system"))]
     for (const [i, message] of messages.entries()) {
       const param = `messages[${i}]`
       const blocks: ReadonlyArray<AnthropicBlock> = typeof message.content === "string"
@@ -127,13 +128,13 @@ export const toCanonical = (
         : message.content
       switch (message.role) {
         case "system":
-          out.push(...yield* systemToCanonical(blocks, `${param}.content`))
+          out.push(...take(systemToCanonical(blocks, `${param}.content`)))
           break
         case "user":
-          out.push(...yield* userToCanonical(blocks, param))
+          out.push(...take(userToCanonical(blocks, param)))
           break
         case "assistant":
-          out.push({ role: "assistant", content: yield* assistantToCanonical(blocks, param) })
+          out.push({ role: "assistant", content: take(assistantToCanonical(blocks, param)) })
           break
       }
     }
@@ -171,7 +172,7 @@ const assistantFromCanonical = (
   content: ReadonlyArray<AssistantPart>,
   param: string
 ): Result.Result<ReadonlyArray<AnthropicBlockOut>, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     const blocks: Array<AnthropicBlockOut> = []
     for (const [j, part] of content.entries()) {
       switch (part._tag) {
@@ -192,7 +193,7 @@ const assistantFromCanonical = (
             type: "tool_use",
             id: toolUseId(part.id),
             name: part.name,
-            input: yield* toolInput(part.arguments, `${param}.content[${j}]`)
+            input: take(toolInput(part.arguments, `${param}.content[${j}]`))
           })
           break
       }
@@ -208,7 +209,7 @@ export const fromCanonical = (messages: ReadonlyArray<Message>): Result.Result<{
   readonly system: ReadonlyArray<AnthropicBlockOut> | undefined
   readonly messages: ReadonlyArray<AnthropicMessageOut>
 }, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     const leading = messages.findIndex((message) => message.role !== "system")
     const systemCount = leading === -1 ? messages.length : leading
     const system = messages.slice(0, systemCount).flatMap((message) =>
@@ -230,10 +231,10 @@ export const fromCanonical = (messages: ReadonlyArray<Message>): Result.Result<{
           out.push({ role: "system", content: message.content.map(textFromCanonical) })
           break
         case "user":
-          pushUser(yield* mediaBlocks(message.content, param))
+          pushUser(take(mediaBlocks(message.content, param)))
           break
         case "assistant": {
-          const content = yield* assistantFromCanonical(message.content, param)
+          const content = take(assistantFromCanonical(message.content, param))
           if (content.length > 0) out.push({ role: "assistant", content })
           break
         }
@@ -241,7 +242,7 @@ export const fromCanonical = (messages: ReadonlyArray<Message>): Result.Result<{
           pushUser([{
             type: "tool_result",
             tool_use_id: toolUseId(message.toolCallId),
-            content: yield* mediaBlocks(message.content, param),
+            content: take(mediaBlocks(message.content, param)),
             ...(message.isError !== undefined ? { is_error: message.isError } : {}),
             ...cacheControlOf(message.cache)
           }])

@@ -10,10 +10,11 @@
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningConfig, ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
 import { decodeRequestBody, type InvalidRequest, UnsupportedField } from "../FormatError.ts"
-import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
+import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import { type AnthropicBlockOut, cacheControlOf, type CacheControlOut, cacheOf } from "./Content.ts"
 import * as Messages from "./Messages.ts"
 import * as ToolChoice from "./ToolChoice.ts"
+import { attempt } from "../Attempt.ts"
 
 /**
  * The `max_tokens` sent when the caller set no limit (Anthropic requires one). 4096 is the
@@ -75,6 +76,7 @@ export const AnthropicRequestFields = {
 
 /** An inbound request body. Unknown fields are kept, so they can be reported. */
 export const AnthropicRequest = Loose(AnthropicRequestFields)
+const KNOWN_FIELDS = knownKeys(AnthropicRequestFields)
 export type AnthropicRequest = typeof AnthropicRequest.Type
 
 /** Fields of the Anthropic request that the hub does not carry, and why. */
@@ -113,9 +115,9 @@ const reasoningToCanonical = (body: AnthropicRequest): ReasoningConfig | undefin
 }
 
 const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, UnsupportedField> =>
-  Result.gen(function*() {
-    const messages = yield* Messages.toCanonical(body.system, body.messages)
-    const tools = body.tools === null || body.tools === undefined ? undefined : yield* Result.all(body.tools.map((tool, i) =>
+  attempt((take) => {
+    const messages = take(Messages.toCanonical(body.system, body.messages))
+    const tools = body.tools === null || body.tools === undefined ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "input_schema" in tool
         ? Result.succeed({
           name: tool.name,
@@ -130,7 +132,7 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
             message: `the Anthropic server tool "${tool.type}" only runs on Anthropic: it cannot be sent to another API format`
           })
         )
-    ))
+    )))
     const choice = body.tool_choice ? ToolChoice.toCanonical(body.tool_choice) : undefined
     const format = body.output_config?.format ?? undefined
     const responseFormat: ResponseFormat | undefined = format === undefined
@@ -154,7 +156,7 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
       stream: body.stream ?? false,
       // Anthropic streams always end with usage; the OpenAI upstream request asks for it anyway.
       includeUsage: undefined,
-      ignoredFields: unknownKeys(body, Object.keys(AnthropicRequestFields))
+      ignoredFields: unknownKeys(body, KNOWN_FIELDS)
     }
   })
 
@@ -164,8 +166,12 @@ const requestToCanonical = (body: AnthropicRequest): Result.Result<Request, Unsu
  * when it does not follow the spec, `UnsupportedField` when it uses what no other format can
  * express (server tools, file ids, …); both name the field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -234,21 +240,21 @@ const effortFromCanonical = (effort: ReasoningEffort | undefined): typeof Anthro
  * `DEFAULT_MAX_TOKENS`. Fails with `UnsupportedField` for what Anthropic cannot take (audio,
  * a temperature above 1, tool arguments that are not a JSON object).
  */
-export const fromCanonical = (
+export const fromCanonicalResult = (
   request: Request,
   options: EncodeRequestOptions = {}
-): Effect.Effect<AnthropicRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
+): Result.Result<AnthropicRequestOut, UnsupportedField> =>
+  attempt((take) => {
     if (request.temperature !== undefined && request.temperature > 1) {
-      return yield* Result.fail(
+      return take(Result.fail(
         new UnsupportedField({
           param: "temperature",
           message: `temperature ${request.temperature} is above Anthropic's maximum of 1`,
           target: "anthropic-messages"
         })
-      )
+      ))
     }
-    const { messages, system } = yield* Messages.fromCanonical(request.messages)
+    const { messages, system } = take(Messages.fromCanonical(request.messages))
     const hasTools = request.tools !== undefined && request.tools.length > 0
     const toolChoice = hasTools || request.toolChoice?._tag === "None"
       ? ToolChoice.fromCanonical(request.toolChoice, request.parallelToolCalls)
@@ -287,4 +293,11 @@ export const fromCanonical = (
       ...(Object.keys(outputConfig).length > 0 ? { output_config: outputConfig } : {}),
       ...(request.stream ? { stream: true as const } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (
+  request: Request,
+  options: EncodeRequestOptions = {}
+): Effect.Effect<AnthropicRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request, options))

@@ -42,8 +42,8 @@ export const blockToCanonical = (block: AnthropicResponseBlock): ReadonlyArray<A
 const decodeBody = decodeUpstreamBody("anthropic-messages", AnthropicResponse)
 
 /** An Anthropic upstream's message (parsed JSON) as a canonical response. */
-export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
-  Effect.fromResult(Result.map(decodeBody(body), (message) => ({
+export const toCanonicalResult = (body: unknown): Result.Result<Response, InvalidUpstreamBody> =>
+  Result.map(decodeBody(body), (message) => ({
     id: message.id,
     model: message.model,
     created: undefined,
@@ -52,7 +52,11 @@ export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstr
       ? StopReason.toCanonical(message.stop_reason, message.stop_sequence)
       : { reason: "other", raw: undefined, stopSequence: undefined },
     usage: message.usage ? Usage.toCanonical(message.usage) : undefined
-  })))
+  }))
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
+export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
+  Effect.fromResult(toCanonicalResult(body))
 
 /** A message as we return it. */
 export interface AnthropicResponseOut {

@@ -254,13 +254,14 @@ export const decodeHalt = (state: DecodeState): ReadonlyArray<StreamEvent> => {
     : fail(state, "the upstream closed the stream before it finished")[1]
 }
 
-const fold: StreamDecoding.DecoderFold<DecodeState> = { initial: initialDecodeState, step: decodeEvent, halt: decodeHalt }
+/** The decoder as a fold, for `StreamDecoding.run` (a driver without Effect) or the Stream wrappers below. */
+export const decoder: StreamDecoding.DecoderFold<DecodeState> = { initial: initialDecodeState, step: decodeEvent, halt: decodeHalt }
 
 /** Upstream SSE events → canonical events; see `StreamDecoding.decodeStream`. */
-export const decodeStream = StreamDecoding.decodeStream(fold)
+export const decodeStream = StreamDecoding.decodeStream(decoder)
 
 /** Upstream SSE events → canonical events, an upstream failure ending them with an `Error`; see `StreamDecoding.decodeStreamWith`. */
-export const decodeStreamWith = StreamDecoding.decodeStreamWith(fold)
+export const decodeStreamWith = StreamDecoding.decodeStreamWith(decoder)
 
 // ---------------------------------------------------------------------------------------------
 // Encoding: canonical events → Anthropic events
@@ -529,6 +530,9 @@ export const encodeEvent = (state: EncodeState, canonical: StreamEvent): readonl
 export const encodeHalt = (state: EncodeState): ReadonlyArray<Sse.OutboundEvent> =>
   state.ended ? [] : [errorEvent({ kind: "server", message: "the upstream stream ended unexpectedly" })]
 
+/** The encoder as a fold. */
+export const encoder: StreamDecoding.EncoderFold<EncodeState> = { initial: initialEncodeState, step: encodeEvent, halt: encodeHalt }
+
 /** Canonical events → Anthropic SSE events. */
-export const encodeStream = <E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<Sse.OutboundEvent, E, R> =>
-  Stream.mapAccum(events, () => initialEncodeState, encodeEvent, { onHalt: encodeHalt })
+export const encodeStream: <E, R>(events: Stream.Stream<StreamEvent, E, R>) => Stream.Stream<Sse.OutboundEvent, E, R> =
+  StreamDecoding.encodeStream(encoder)

@@ -31,6 +31,7 @@ import {
   userPartFromCanonical,
   userPartToCanonical
 } from "./Content.ts"
+import { attempt } from "../Attempt.ts"
 
 const OptionalString = Schema.optionalKey(Schema.NullOr(Schema.String))
 
@@ -170,7 +171,7 @@ export const toCanonical = (
   instructions: string | undefined,
   input: string | ReadonlyArray<ResponsesItem> | undefined
 ): Result.Result<ReadonlyArray<Message>, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     const out: Array<Message> = instructions ? [{ role: "system", kind: "system", content: [{ _tag: "Text", text: instructions }] }] : []
     if (input === undefined) return out
     if (typeof input === "string") return [...out, { role: "user", content: [{ _tag: "Text", text: input }] }]
@@ -185,18 +186,18 @@ export const toCanonical = (
       if ("role" in item) {
         switch (item.role) {
           case "assistant":
-            turn.push(...yield* assistantContent(item.content, param))
+            turn.push(...take(assistantContent(item.content, param)))
             break
           case "system":
           case "developer":
             flush()
-            out.push({ role: "system", kind: item.role, content: yield* textContent(item.content, param) })
+            out.push({ role: "system", kind: item.role, content: take(textContent(item.content, param)) })
             break
           case "user": {
             flush()
             const content: ReadonlyArray<UserPart> = typeof item.content === "string"
               ? [{ _tag: "Text", text: item.content }]
-              : yield* Result.all(item.content.map((part, j) => userPartToCanonical(part, `${param}.content[${j}]`)))
+              : take(Result.all(item.content.map((part, j) => userPartToCanonical(part, `${param}.content[${j}]`))))
             out.push({ role: "user", content })
             break
           }
@@ -217,12 +218,12 @@ export const toCanonical = (
         case "function_call_output":
           if ("output" in item) {
             flush()
-            out.push({ role: "tool", toolCallId: item.call_id, content: yield* toolOutput(item.output, param), isError: undefined })
+            out.push({ role: "tool", toolCallId: item.call_id, content: take(toolOutput(item.output, param)), isError: undefined })
             continue
           }
           break
       }
-      return yield* Result.fail(unsupportedItem(item.type ?? "unknown", param))
+      return take(Result.fail(unsupportedItem(item.type ?? "unknown", param)))
     }
     flush()
     return out
@@ -281,7 +282,7 @@ export const assistantFromCanonical = (content: ReadonlyArray<AssistantPart>): R
 
 /** The wire `input` for canonical messages (system messages stay in place as `system`/`developer` items). */
 export const fromCanonical = (messages: ReadonlyArray<Message>): Result.Result<ReadonlyArray<ResponsesItemOut>, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     const items: Array<ResponsesItemOut> = []
     for (const [i, message] of messages.entries()) {
       const param = `messages[${i}]`
@@ -290,13 +291,13 @@ export const fromCanonical = (messages: ReadonlyArray<Message>): Result.Result<R
           items.push({ type: "message", role: message.kind, content: compact(message.content.map((part) => ({ type: "input_text", text: part.text }))) })
           break
         case "user":
-          items.push({ type: "message", role: "user", content: compact(yield* partsFromCanonical(message.content, param)) })
+          items.push({ type: "message", role: "user", content: compact(take(partsFromCanonical(message.content, param))) })
           break
         case "assistant":
           items.push(...assistantFromCanonical(message.content))
           break
         case "tool": {
-          const parts = yield* partsFromCanonical(message.content, param)
+          const parts = take(partsFromCanonical(message.content, param))
           items.push({ type: "function_call_output", call_id: message.toolCallId, output: parts.length === 0 ? "" : compact(parts) })
           break
         }

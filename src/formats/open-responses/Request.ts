@@ -15,9 +15,10 @@
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
 import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
-import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
+import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Items from "./Items.ts"
 import * as ToolChoice from "./ToolChoice.ts"
+import { attempt } from "../Attempt.ts"
 
 const Optional = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -76,6 +77,7 @@ export const ResponsesRequestFields = {
 
 /** An inbound request body. Unknown fields are kept, so they can be reported. */
 export const ResponsesRequest = Loose(ResponsesRequestFields)
+const KNOWN_FIELDS = knownKeys(ResponsesRequestFields)
 export type ResponsesRequest = typeof ResponsesRequest.Type
 
 /**
@@ -119,24 +121,24 @@ const textFormatToCanonical = (
 }
 
 const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     if (present(body.previous_response_id)) {
-      return yield* unsupported(
+      return take(unsupported(
         "previous_response_id",
         "previous_response_id needs the earlier response stored, and Switchboard stores nothing: send the whole conversation in input (store: false)"
-      )
+      ))
     }
     if (present(body.conversation)) {
-      return yield* unsupported("conversation", "conversations are stored by the provider: send the whole conversation in input")
+      return take(unsupported("conversation", "conversations are stored by the provider: send the whole conversation in input"))
     }
     if (present(body.prompt)) {
-      return yield* unsupported("prompt", "stored prompt templates only exist at the provider that stores them")
+      return take(unsupported("prompt", "stored prompt templates only exist at the provider that stores them"))
     }
     if (body.background === true) {
-      return yield* unsupported("background", "background responses must be stored to be polled, and Switchboard stores nothing")
+      return take(unsupported("background", "background responses must be stored to be polled, and Switchboard stores nothing"))
     }
-    const messages = yield* Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined)
-    const tools = !present(body.tools) ? undefined : yield* Result.all(body.tools.map((tool, i) =>
+    const messages = take(Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined))
+    const tools = !present(body.tools) ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "name" in tool && tool.type === "function"
         ? Result.succeed({
           name: tool.name,
@@ -146,8 +148,8 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
           strict: tool.strict ?? undefined
         })
         : unsupported(`tools[${i}]`, `the hosted tool "${tool.type}" only runs at its provider: it cannot be sent to another API format`)
-    ))
-    const toolChoice = present(body.tool_choice) ? yield* ToolChoice.toCanonical(body.tool_choice) : undefined
+    )))
+    const toolChoice = present(body.tool_choice) ? take(ToolChoice.toCanonical(body.tool_choice)) : undefined
     const effort: ReasoningEffort | undefined = body.reasoning?.effort ?? undefined
     return {
       model: body.model,
@@ -163,11 +165,11 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
       user: body.safety_identifier ?? body.user ?? undefined,
       metadata: body.metadata ?? undefined,
       reasoning: effort === undefined ? undefined : { effort, mode: undefined, budgetTokens: undefined },
-      responseFormat: yield* textFormatToCanonical(body.text?.format),
+      responseFormat: take(textFormatToCanonical(body.text?.format)),
       stream: body.stream ?? false,
       // A Responses stream always ends with usage (in `response.completed`).
       includeUsage: undefined,
-      ignoredFields: unknownKeys(body, Object.keys(ResponsesRequestFields))
+      ignoredFields: unknownKeys(body, KNOWN_FIELDS)
     }
   })
 
@@ -177,8 +179,12 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
  * other format can express (`previous_response_id`, hosted tools, file ids, …); both name the
  * field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -231,18 +237,18 @@ export const SAFETY_IDENTIFIER_MAX = 64
  * reasoning is asked for (`include`), so it can be sent back in the next turn. Fails with
  * `UnsupportedField` for what it cannot take: audio, stop sequences.
  */
-export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
+export const fromCanonicalResult = (request: Request): Result.Result<ResponsesRequestOut, UnsupportedField> =>
+  attempt((take) => {
     if (request.stopSequences !== undefined && request.stopSequences.length > 0) {
-      return yield* Result.fail(
+      return take(Result.fail(
         new UnsupportedField({
           param: "stop",
           message: "Open Responses has no stop sequences (stop / stop_sequences)",
           target: "open-responses"
         })
-      )
+      ))
     }
-    const input = yield* Items.fromCanonical(request.messages)
+    const input = take(Items.fromCanonical(request.messages))
     const hasTools = request.tools !== undefined && request.tools.length > 0
     const format = request.responseFormat
     const effort = effortFromCanonical(request.reasoning)
@@ -287,4 +293,8 @@ export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestO
       store: false as const,
       ...(request.stream ? { stream: true as const } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (request: Request): Effect.Effect<ResponsesRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request))

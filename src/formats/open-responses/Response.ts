@@ -104,8 +104,8 @@ const decodeBody = decodeUpstreamBody("open-responses", ResponsesResponse)
  * An Open Responses upstream's response (parsed JSON) as a canonical response. A `failed`
  * response is an upstream failure: `InvalidUpstreamBody` with the upstream's message.
  */
-export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), (response) => {
+export const toCanonicalResult = (body: unknown): Result.Result<Response, InvalidUpstreamBody> =>
+  Result.flatMap(decodeBody(body), (response) => {
     if (response.status === "failed") {
       return Result.fail(
         new InvalidUpstreamBody({ format: "open-responses", message: `the upstream response failed: ${errorOf(response.error).message}` })
@@ -120,7 +120,11 @@ export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstr
       finish: finishOf(response.status, response.incomplete_details?.reason, content),
       usage: response.usage ? ResponsesUsage.toCanonical(response.usage) : undefined
     })
-  }))
+  })
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
+export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding

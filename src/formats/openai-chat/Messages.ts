@@ -22,6 +22,7 @@ import {
   userPartToCanonical
 } from "./Content.ts"
 import * as Reasoning from "./Reasoning.ts"
+import { attempt } from "../Attempt.ts"
 
 /** A tool call in an assistant message (`type` is optional in practice: several clients leave it out). */
 export const OpenAiToolCall = Schema.Union([
@@ -116,14 +117,14 @@ const assistantToCanonical = (
   message: typeof OpenAiAssistantMessage.Type,
   param: string
 ): Result.Result<Message, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     if (message.function_call !== undefined && message.function_call !== null) {
-      return yield* Result.fail(
+      return take(Result.fail(
         new UnsupportedField({
           param: `${param}.function_call`,
           message: "the legacy functions API (function_call) is not translated: use tools and tool_calls"
         })
-      )
+      ))
     }
     const parts: Array<AssistantPart> = [...Reasoning.toCanonical(message)]
     const content = message.content ?? []
@@ -134,24 +135,24 @@ const assistantToCanonical = (
         if ("text" in part) parts.push(textToCanonical(part))
         else if ("refusal" in part) parts.push({ _tag: "Refusal", text: part.refusal })
         else {
-          return yield* Result.fail(
+          return take(Result.fail(
             new UnsupportedField({
               param: `${param}.content[${i}]`,
               message: `assistant content of type "${part.type}" cannot be translated to another API format`
             })
-          )
+          ))
         }
       }
     }
     if (message.refusal) parts.push({ _tag: "Refusal", text: message.refusal })
     for (const [i, call] of (message.tool_calls ?? []).entries()) {
       if (!("function" in call)) {
-        return yield* Result.fail(
+        return take(Result.fail(
           new UnsupportedField({
             param: `${param}.tool_calls[${i}]`,
             message: `tool calls of type "${call.type}" cannot be translated to another API format`
           })
-        )
+        ))
       }
       parts.push({ _tag: "ToolCall", id: call.id, name: call.function.name, arguments: call.function.arguments })
     }

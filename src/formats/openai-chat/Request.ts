@@ -10,10 +10,11 @@
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
 import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
-import { JsonObject, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
+import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Messages from "./Messages.ts"
 import type { ReasoningOutput } from "./Reasoning.ts"
 import * as ToolChoice from "./ToolChoice.ts"
+import { attempt } from "../Attempt.ts"
 
 const Optional = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
@@ -76,6 +77,7 @@ export const OpenAiChatRequestFields = {
 
 /** An inbound request body. Unknown fields are kept, so they can be reported. */
 export const OpenAiChatRequest = Loose(OpenAiChatRequestFields)
+const KNOWN_FIELDS = knownKeys(OpenAiChatRequestFields)
 export type OpenAiChatRequest = typeof OpenAiChatRequest.Type
 
 /**
@@ -126,21 +128,21 @@ const responseFormatToCanonical = (
 }
 
 const requestToCanonical = (body: OpenAiChatRequest): Result.Result<Request, UnsupportedField> =>
-  Result.gen(function*() {
+  attempt((take) => {
     if (body.n !== undefined && body.n !== null && body.n !== 1) {
-      return yield* unsupported("n", "only one choice (n = 1) can be translated to another API format")
+      return take(unsupported("n", "only one choice (n = 1) can be translated to another API format"))
     }
     if (body.functions !== undefined && body.functions !== null) {
-      return yield* unsupported("functions", "the legacy functions API is not translated: use tools")
+      return take(unsupported("functions", "the legacy functions API is not translated: use tools"))
     }
     if (body.function_call !== undefined && body.function_call !== null) {
-      return yield* unsupported("function_call", "the legacy functions API is not translated: use tool_choice")
+      return take(unsupported("function_call", "the legacy functions API is not translated: use tool_choice"))
     }
     if ((body.audio !== undefined && body.audio !== null) || body.modalities?.includes("audio")) {
-      return yield* unsupported(body.audio != null ? "audio" : "modalities", "audio output cannot be translated to another API format")
+      return take(unsupported(body.audio != null ? "audio" : "modalities", "audio output cannot be translated to another API format"))
     }
-    const messages = yield* Messages.toCanonical(body.messages)
-    const tools = body.tools === null || body.tools === undefined ? undefined : yield* Result.all(body.tools.map((tool, i) =>
+    const messages = take(Messages.toCanonical(body.messages))
+    const tools = body.tools === null || body.tools === undefined ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "function" in tool
         ? Result.succeed({
           name: tool.function.name,
@@ -150,13 +152,13 @@ const requestToCanonical = (body: OpenAiChatRequest): Result.Result<Request, Uns
           strict: tool.function.strict ?? undefined
         })
         : unsupported(`tools[${i}]`, `tools of type "${tool.type}" cannot be translated to another API format`)
-    ))
+    )))
     const toolChoice = body.tool_choice === null || body.tool_choice === undefined
       ? undefined
-      : yield* ToolChoice.toCanonical(body.tool_choice)
+      : take(ToolChoice.toCanonical(body.tool_choice))
     const effort: ReasoningEffort | undefined = body.reasoning_effort ?? undefined
     const stop = body.stop ?? undefined
-    const ignored = unknownKeys(body, Object.keys(OpenAiChatRequestFields))
+    const ignored = unknownKeys(body, KNOWN_FIELDS)
     return {
       model: body.model,
       messages,
@@ -171,7 +173,7 @@ const requestToCanonical = (body: OpenAiChatRequest): Result.Result<Request, Uns
       user: body.user ?? body.safety_identifier ?? undefined,
       metadata: body.metadata ?? undefined,
       reasoning: effort === undefined ? undefined : { effort, mode: undefined, budgetTokens: undefined },
-      responseFormat: yield* responseFormatToCanonical(body.response_format),
+      responseFormat: take(responseFormatToCanonical(body.response_format)),
       stream: body.stream ?? false,
       includeUsage: body.stream_options?.include_usage ?? undefined,
       ignoredFields: ignored
@@ -183,8 +185,12 @@ const requestToCanonical = (body: OpenAiChatRequest): Result.Result<Request, Uns
  * with `InvalidRequest` when it does not follow the spec, `UnsupportedField` when it uses what no
  * other format can express; both name the field and mean HTTP 400.
  */
+export const toCanonicalResult = (body: unknown): Result.Result<Request, InvalidRequest | UnsupportedField> =>
+  Result.flatMap(decodeBody(body), requestToCanonical)
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
 export const toCanonical = (body: unknown): Effect.Effect<Request, InvalidRequest | UnsupportedField> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), requestToCanonical))
+  Effect.fromResult(toCanonicalResult(body))
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -233,12 +239,12 @@ export interface EncodeRequestOptions {
  * every stream. Fails with `UnsupportedField` for content OpenAI cannot take (a document by URL,
  * an image in a tool result).
  */
-export const fromCanonical = (
+export const fromCanonicalResult = (
   request: Request,
   options: EncodeRequestOptions = {}
-): Effect.Effect<OpenAiChatRequestOut, UnsupportedField> =>
-  Effect.fromResult(Result.gen(function*() {
-    const messages = yield* Messages.fromCanonical(request.messages, { reasoning: options.reasoning ?? "omit" })
+): Result.Result<OpenAiChatRequestOut, UnsupportedField> =>
+  attempt((take) => {
+    const messages = take(Messages.fromCanonical(request.messages, { reasoning: options.reasoning ?? "omit" }))
     const hasTools = request.tools !== undefined && request.tools.length > 0
     const maxTokensField = options.maxTokensField ?? "max_completion_tokens"
     const format = request.responseFormat
@@ -284,4 +290,11 @@ export const fromCanonical = (
         : {}),
       ...(request.stream ? { stream: true as const, stream_options: { include_usage: true as const } } : {})
     }
-  }))
+  })
+
+/** `fromCanonicalResult` as an Effect, for the Effect path. */
+export const fromCanonical = (
+  request: Request,
+  options: EncodeRequestOptions = {}
+): Effect.Effect<OpenAiChatRequestOut, UnsupportedField> =>
+  Effect.fromResult(fromCanonicalResult(request, options))

@@ -46,8 +46,8 @@ export const finishWithToolCalls = (finish: Finish, hasToolCalls: boolean): Fini
 const decodeBody = decodeUpstreamBody("openai-chat", OpenAiChatResponse)
 
 /** An OpenAI-compatible upstream's completion (parsed JSON) as a canonical response. Only the first choice is read. */
-export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
-  Effect.fromResult(Result.flatMap(decodeBody(body), (completion) => {
+export const toCanonicalResult = (body: unknown): Result.Result<Response, InvalidUpstreamBody> =>
+  Result.flatMap(decodeBody(body), (completion) => {
     const [choice] = completion.choices
     if (choice === undefined) {
       return Result.fail(new InvalidUpstreamBody({ format: "openai-chat", message: "the upstream completion has no choices" }))
@@ -77,7 +77,11 @@ export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstr
       finish: finishWithToolCalls(finish, toolCalls.length > 0),
       usage: completion.usage ? Usage.toCanonical(completion.usage) : undefined
     })
-  }))
+  })
+
+/** `toCanonicalResult` as an Effect, for the Effect path. */
+export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstreamBody> =>
+  Effect.fromResult(toCanonicalResult(body))
 
 /** A chat completion as we return it. */
 export interface OpenAiChatResponseOut {

@@ -16,7 +16,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
  */
-import { Result, Schema, Stream } from "effect"
+import { Result, Schema } from "effect"
 import type { BlockDelta, BlockKind, Finish, StreamError, StreamEvent, UpstreamFailure, Usage } from "../Canonical.ts"
 import * as Sse from "../Sse.ts"
 import * as StreamDecoding from "../StreamDecoding.ts"
@@ -315,13 +315,14 @@ export const decodeHalt = (state: DecodeState): ReadonlyArray<StreamEvent> => {
   return step.out
 }
 
-const fold: StreamDecoding.DecoderFold<DecodeState> = { initial: initialDecodeState, step: decodeEvent, halt: decodeHalt }
+/** The decoder as a fold, for `StreamDecoding.run` (a driver without Effect) or the Stream wrappers below. */
+export const decoder: StreamDecoding.DecoderFold<DecodeState> = { initial: initialDecodeState, step: decodeEvent, halt: decodeHalt }
 
 /** Upstream SSE events → canonical events; see `StreamDecoding.decodeStream`. */
-export const decodeStream = StreamDecoding.decodeStream(fold)
+export const decodeStream = StreamDecoding.decodeStream(decoder)
 
 /** Upstream SSE events → canonical events, an upstream failure ending them with an `Error`; see `StreamDecoding.decodeStreamWith`. */
-export const decodeStreamWith = StreamDecoding.decodeStreamWith(fold)
+export const decodeStreamWith = StreamDecoding.decodeStreamWith(decoder)
 
 // ---------------------------------------------------------------------------------------------
 // Encoding: canonical events → OpenAI chunks
@@ -498,7 +499,12 @@ export const encodeEvent = (state: EncodeState, event: StreamEvent): readonly [E
 export const encodeHalt = (state: EncodeState): ReadonlyArray<Sse.OutboundEvent> =>
   state.ended ? [] : [errorEvent({ kind: "server", message: "the upstream stream ended unexpectedly" })]
 
+/** The encoder as a fold, for one caller's options. */
+export const encoder = (options: EncodeOptions): StreamDecoding.EncoderFold<EncodeState> => ({
+  initial: initialEncodeState(options),
+  step: encodeEvent,
+  halt: encodeHalt
+})
+
 /** Canonical events → OpenAI SSE events. */
-export const encodeStream = (options: EncodeOptions) =>
-<E, R>(events: Stream.Stream<StreamEvent, E, R>): Stream.Stream<Sse.OutboundEvent, E, R> =>
-  Stream.mapAccum(events, () => initialEncodeState(options), encodeEvent, { onHalt: encodeHalt })
+export const encodeStream = (options: EncodeOptions) => StreamDecoding.encodeStream(encoder(options))
