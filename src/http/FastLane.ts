@@ -31,7 +31,7 @@ import { timeoutError, transportError, type UpstreamError } from "../providers/U
 import type { HttpEndpoint } from "../providers/Upstream.ts"
 import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
-import { anthropicMessages, formats, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
+import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
 import { answerHandling, passedHeaders, type PassThroughRoute, passThroughRoute, refusedAnswer, upstreamErrorKind, upstreamFailure, wrappedError } from "./Forward.ts"
 import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
@@ -302,7 +302,7 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
       // an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
       const endpoint = resolution.route.upstream.http
       if (endpoint === undefined) return handOver()
-      const target = { ...endpoint, format: formats[endpoint.format], upstreamModel: resolution.route.upstreamModel }
+      const target = { ...endpoint, upstreamModel: resolution.route.upstreamModel }
       return translateFast(options.dispatcher, format, target, json, response, handOver)
     }
     forward(options.dispatcher, route, format, rewriteModel(text, route.upstreamModel), request, response)

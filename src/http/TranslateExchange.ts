@@ -1,14 +1,15 @@
 /**
- * One translated exchange as a pure, synchronous state machine, with no I/O: the core both
- * translation drivers can run (the fast lane's `FastTranslate.ts`; the Effect path's
- * `Translate.ts` has the same behaviours, written with Effect streams).
+ * One translated exchange as a pure, synchronous state machine, with no I/O, run by the fast
+ * lane's `FastTranslate.ts`: the caller's side (its format ↔ canonical) around the provider's side
+ * (`UpstreamExchange`, the same core `HttpUpstream` drives on the Effect path, where `Translate.ts`
+ * is the caller's side). Both paths therefore behave alike case by case.
  *
  * `start` turns the caller's parsed body into the upstream request (path, headers, body text) or
  * an answer of its own (a 400 in the caller's format). The returned `Exchange` is then fed what
  * the upstream sends — its status and headers, body chunks, its end or its failure — and says
  * what to write to the caller: a whole answer (status, headers, body), or, for a stream, the head
- * and then SSE text as events complete (bytes → `Sse.makeDecoder` → the provider's decoder fold →
- * canonical events → the caller's encoder fold → SSE text, one piece per upstream chunk).
+ * and then SSE text as events complete (bytes → `UpstreamExchange.streamDecoder` → canonical events
+ * → the caller's encoder fold → SSE text, one piece per upstream chunk).
  *
  * The behaviours are the Effect path's, case by case: an upstream too slow is a 504, one that
  * cannot be reached a 502; an upstream error body is scrubbed of secrets and told in the caller's
@@ -18,27 +19,18 @@
  * close and the caller gets its format's error; a conversation with nothing but instructions, or a
  * request nested too deeply to be written, is a 400.
  */
-import { Redacted, Result } from "effect"
+import { Result } from "effect"
 import type { HttpServerResponse } from "effect/http"
-import type { ErrorKind, Request, StreamEvent } from "../formats/Canonical.ts"
-import type { FormatError } from "../formats/FormatError.ts"
+import type { Request, StreamEvent } from "../formats/Canonical.ts"
+import type { InvalidRequest, UnsupportedField } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
-import type { UpstreamAuth } from "../providers/UpstreamAuth.ts"
-import { scrub } from "../providers/UpstreamAuth.ts"
+import type { GenerateError, HttpEndpoint } from "../providers/Upstream.ts"
+import * as UpstreamExchange from "../providers/UpstreamExchange.ts"
 import type { UpstreamError } from "../providers/UpstreamError.ts"
-import { asInboundEvent, type HttpFormat } from "./Formats.ts"
-import { passedHeaders, upstreamErrorKind, upstreamFailure } from "./Forward.ts"
+import type { HttpFormat } from "./Formats.ts"
 
-/** Where a translated request goes: the provider's format and connection (the HTTP part of a route). */
-export interface TranslationTarget {
-  /** The provider's format. */
-  readonly format: HttpFormat
-  /** `scheme://host[:port]/basePath`, no trailing slash. */
-  readonly baseUrl: string
-  readonly host: string
-  readonly timeoutSeconds: number
-  readonly auth: UpstreamAuth
-  /** The model id the provider knows. */
+/** Where a translated request goes: the provider's endpoint, and the model id it knows. */
+export interface TranslationTarget extends HttpEndpoint {
   readonly upstreamModel: string
 }
 
@@ -56,13 +48,7 @@ export interface StreamHead {
   readonly headers: Readonly<Record<string, string>>
 }
 
-/** The request to send upstream. */
-export interface UpstreamRequest {
-  /** The full URL (`baseUrl` + the provider format's path). */
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+export type { UpstreamRequest } from "../providers/UpstreamExchange.ts"
 
 /** What the upstream's answer becomes, fed to the exchange as it arrives. */
 export interface Exchange {
@@ -88,7 +74,7 @@ export interface Exchange {
 /** The outcome of `start`: an answer of Switchboard's own, or a request to send and its exchange. */
 export type Start =
   | { readonly _tag: "Answer"; readonly reply: Reply }
-  | { readonly _tag: "Send"; readonly request: UpstreamRequest; readonly exchange: Exchange }
+  | { readonly _tag: "Send"; readonly request: UpstreamExchange.UpstreamRequest; readonly exchange: Exchange }
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } as const
 
@@ -104,22 +90,12 @@ export const replyOf = (rendered: HttpServerResponse.HttpServerResponse): Reply 
   return { status: rendered.status, headers, body: bytes }
 }
 
-/** A translation failure as the caller's error: its own request is a 400, an upstream body a 502. */
-export const formatFailure = (inbound: HttpFormat, error: FormatError): Reply => {
-  switch (error._tag) {
-    case "InvalidRequest":
-    case "UnsupportedField":
-      return replyOf(inbound.renderError({ status: 400, kind: "invalid_request", message: error.message, param: error.param }))
-    case "InvalidUpstreamBody":
-      return replyOf(inbound.renderError({ status: 502, kind: "server", message: error.message, code: "upstream_error" }))
-  }
-}
+/** The caller's request does not decode, or asks for what its format cannot say: a 400. */
+const requestFailure = (inbound: HttpFormat, error: InvalidRequest | UnsupportedField): Reply =>
+  replyOf(inbound.renderError({ status: 400, kind: "invalid_request", message: error.message, param: error.param }))
 
-const badRequest = (inbound: HttpFormat, message: string, param?: string): Reply =>
-  replyOf(inbound.renderError({ status: 400, kind: "invalid_request", message, param }))
-
-const upstreamError = (inbound: HttpFormat, message: string): Reply =>
-  replyOf(inbound.renderError({ status: 502, kind: "server", message, code: "upstream_error" }))
+/** The provider's refusal (or Switchboard's, on its behalf) in the caller's format. */
+const refusal = (inbound: HttpFormat, error: GenerateError): Reply => replyOf(inbound.renderError(error))
 
 const jsonReply = (value: object, headers: Readonly<Record<string, string>>): Reply => {
   const text = JSON.stringify(value)
@@ -136,89 +112,52 @@ const jsonReply = (value: object, headers: Readonly<Record<string, string>>): Re
  */
 export const start = (inbound: HttpFormat, target: TranslationTarget, body: unknown): Start => {
   const decoded = inbound.requestToCanonical(body)
-  if (Result.isFailure(decoded)) return { _tag: "Answer", reply: formatFailure(inbound, decoded.failure) }
+  if (Result.isFailure(decoded)) return { _tag: "Answer", reply: requestFailure(inbound, decoded.failure) }
   const canonical: Request = { ...decoded.success, model: target.upstreamModel }
   // Every format needs something to answer; instructions alone are not a conversation (Anthropic
   // rejects an empty `messages`, and an absent Responses `input` is only valid with stored state).
   if (!canonical.messages.some((message) => message.role !== "system")) {
     const param = inbound.api === "responses" ? "input" : "messages"
-    return { _tag: "Answer", reply: badRequest(inbound, `${param} must hold at least one message besides instructions`, param) }
+    return {
+      _tag: "Answer",
+      reply: replyOf(inbound.renderError({ status: 400, kind: "invalid_request", message: `${param} must hold at least one message besides instructions`, param }))
+    }
   }
-  const provider = target.format
-  const encoded = provider.requestFromCanonical(canonical)
-  if (Result.isFailure(encoded)) return { _tag: "Answer", reply: formatFailure(inbound, encoded.failure) }
-  let text: string
-  try {
-    text = JSON.stringify(encoded.success)
-  } catch {
-    // JSON.stringify recurses: a body nested tens of thousands deep (JSON.parse takes it) overflows the stack.
-    return { _tag: "Answer", reply: badRequest(inbound, "the request is nested too deeply to be translated") }
-  }
-  return {
-    _tag: "Send",
-    request: {
-      url: `${target.baseUrl}${provider.upstreamPath}`,
-      headers: {
-        ...Redacted.value(target.auth.headers),
-        accept: canonical.stream ? "text/event-stream" : "application/json",
-        "content-type": "application/json"
-      },
-      body: text
-    },
-    exchange: makeExchange(inbound, target, canonical)
-  }
+  const request = UpstreamExchange.requestFor(target, canonical)
+  if (Result.isFailure(request)) return { _tag: "Answer", reply: refusal(inbound, request.failure) }
+  return { _tag: "Send", request: request.success, exchange: makeExchange(inbound, target, canonical) }
 }
 
 /** Reading the upstream's answer: nothing yet, a whole body, or a stream being translated. */
 type Phase =
   | { readonly _tag: "Waiting" }
-  | { readonly _tag: "Body"; readonly status: number; readonly headers: Record<string, string>; readonly chunks: Array<Uint8Array> }
+  | { readonly _tag: "Body"; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly chunks: Array<Uint8Array> }
   | { readonly _tag: "Streaming"; readonly translate: StreamTranslation }
   | { readonly _tag: "Done" }
 
 const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical: Request): Exchange => {
-  const provider = target.format
-  const secrets = target.auth.secrets
   let phase: Phase = { _tag: "Waiting" }
 
-  const wholeBody = (status: number, headers: Record<string, string>, chunks: ReadonlyArray<Uint8Array>): Reply => {
-    const text = Buffer.concat(chunks).toString("utf8")
-    if (status >= 400) {
-      // Upstreams sometimes quote the credentials they were sent: scrubbed before anything is read.
-      const error = provider.parseError(status, scrub(text, secrets))
-      return replyOf(inbound.renderError({ status, ...error, headers }))
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return upstreamError(inbound, `${target.host} answered with a body that is not JSON`)
-    }
-    const answer = provider.responseToCanonical(json)
-    if (Result.isFailure(answer)) return formatFailure(inbound, answer.failure)
-    return jsonReply(inbound.encodeResponse(answer.success, canonical), headers)
+  const wholeBody = (status: number, headers: Readonly<Record<string, string>>, chunks: ReadonlyArray<Uint8Array>): Reply => {
+    const answer = UpstreamExchange.wholeAnswer(target, status, headers, Buffer.concat(chunks).toString("utf8"))
+    return Result.isFailure(answer) ? refusal(inbound, answer.failure) : jsonReply(inbound.encodeResponse(answer.success, canonical), headers)
   }
 
   return {
     stream: canonical.stream,
     head: (status, upstreamHeaders) => {
-      const headers = passedHeaders(upstreamHeaders, { body: false })
-      const contentType = (upstreamHeaders["content-type"] ?? "").toLowerCase()
-      // A 200 that is not an event stream (a plain page, a proxy's notice) has no events to translate:
-      // said now, as an error before the answer, rather than as an empty stream that fails at its end.
-      if (canonical.stream && status < 400 && !contentType.startsWith("text/event-stream")) {
-        phase = { _tag: "Done" }
-        return upstreamError(
-          inbound,
-          `${target.host} answered a streaming request with ${contentType === "" ? "no content type" : contentType}, not an event stream`
-        )
+      const head = UpstreamExchange.headOf(target, canonical, status, upstreamHeaders)
+      switch (head._tag) {
+        case "Refused":
+          phase = { _tag: "Done" }
+          return refusal(inbound, head.error)
+        case "ReadWhole":
+          phase = { _tag: "Body", status, headers: head.headers, chunks: [] }
+          return undefined
+        case "Stream":
+          phase = { _tag: "Streaming", translate: streamTranslation(inbound, target, canonical) }
+          return { _tag: "StreamHead", status: 200, headers: { ...head.headers, ...SSE_HEADERS } }
       }
-      if (status >= 400 || !canonical.stream) {
-        phase = { _tag: "Body", status, headers, chunks: [] }
-        return undefined
-      }
-      phase = { _tag: "Streaming", translate: streamTranslation(inbound, target, canonical) }
-      return { _tag: "StreamHead", status: 200, headers: { ...headers, ...SSE_HEADERS } }
     },
     data: (chunk) => {
       if (phase._tag === "Body") {
@@ -243,7 +182,7 @@ const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical:
     fail: (error) => {
       const current = phase
       phase = { _tag: "Done" }
-      return current._tag === "Streaming" ? current.translate.fail(error) : replyOf(upstreamFailure(inbound, error))
+      return current._tag === "Streaming" ? current.translate.fail(error) : refusal(inbound, UpstreamExchange.unreachable(error))
     }
   }
 }
@@ -256,52 +195,29 @@ interface StreamTranslation {
 }
 
 const streamTranslation = (inbound: HttpFormat, target: TranslationTarget, canonical: Request): StreamTranslation => {
-  const provider = target.format
-  const sse = Sse.makeDecoder()
-  const decoder = provider.streamDecoder()
+  const decoder = UpstreamExchange.streamDecoder(target)
   const encoder = inbound.streamEncoder(canonical)
+  const encode = (events: ReadonlyArray<StreamEvent>, last: boolean): string => {
+    const out: Array<string> = []
+    for (const event of events) for (const outbound of encoder.push(event)) out.push(Sse.encode(outbound))
+    if (last) for (const outbound of encoder.end()) out.push(Sse.encode(outbound))
+    return out.length === 1 ? out[0]! : out.join("")
+  }
   let ended = false
-
-  const encode = (events: ReadonlyArray<StreamEvent>, into: Array<string>) => {
-    for (const event of events) for (const outbound of encoder.push(event)) into.push(Sse.encode(outbound))
-  }
-  const decode = (events: ReadonlyArray<Sse.InboundEvent>, into: Array<string>) => {
-    for (const event of events) encode(decoder.push(event), into)
-  }
-  /** The end of the input: the decoder's and then the encoder's halt. */
-  const close = (into: Array<string>): string => {
+  /** The decoder's end (after `end` or `fail`) is the encoder's end too. */
+  const finish = (events: ReadonlyArray<StreamEvent>) => {
+    if (ended) return ""
     ended = true
-    encode(decoder.end(), into)
-    for (const outbound of encoder.end()) into.push(Sse.encode(outbound))
-    return into.join("")
+    return encode(events, true)
   }
-  /**
-   * A failure becomes the provider format's own error event before the decoder, so the decoder
-   * closes its blocks and reports the error as if the upstream had.
-   */
-  const failWith = (kind: ErrorKind, message: string, into: Array<string>): string => {
-    decode([asInboundEvent(provider, { kind, message: scrub(message, target.auth.secrets) })], into)
-    return close(into)
-  }
-  const malformed = (into: Array<string>) => failWith("server", `${target.host} sent a malformed event stream`, into)
-
   return {
     data: (chunk) => {
       if (ended) return ""
-      const out: Array<string> = []
-      const events = sse.feed(chunk)
-      if (Result.isFailure(events)) return malformed(out)
-      decode(events.success, out)
-      return out.length === 1 ? out[0]! : out.join("")
+      const events = decoder.data(chunk)
+      // A malformed stream ends the decoder at once, with its error event.
+      return decoder.done() ? finish(events) : encode(events, false)
     },
-    end: () => {
-      if (ended) return ""
-      const out: Array<string> = []
-      const events = sse.end()
-      if (Result.isFailure(events)) return malformed(out)
-      decode(events.success, out)
-      return close(out)
-    },
-    fail: (error) => ended ? "" : failWith(upstreamErrorKind(error), error.message, [])
+    end: () => finish(decoder.end()),
+    fail: (error) => finish(decoder.fail(error))
   }
 }

@@ -13,7 +13,7 @@ import { timeoutError, transportError } from "../../src/providers/UpstreamError.
 const SECRET = "sk-ant-secret-0123456789"
 
 const target = (format: HttpFormat = anthropicMessages): TranslationTarget => ({
-  format,
+  format: format.api,
   baseUrl: "http://127.0.0.1:9/v1",
   host: "127.0.0.1:9",
   timeoutSeconds: 5,
