@@ -14,11 +14,15 @@
  * handed to the Effect app unchanged (with the body already read: `PreReadBody.ts`), so every
  * error message and every non-pass-through behaviour has one implementation.
  *
- * The behaviour is the one of `Forward.ts`, built from the same pieces: the model rewrite
- * (`RawModel.ts`), the provider's headers winning over the caller's, `passedHeaders`, SSE kept in
- * whole events (`SseFraming.ts`), an idle timeout ending a stream with the format's error event,
- * 504/502 in the caller's format (`upstreamFailure`), error bodies scrubbed of secrets, a caller
- * that goes away aborting the upstream request, and no tracing headers.
+ * The behaviour is the one of `Forward.ts`: both drive the same pure core
+ * (`PassThroughExchange.ts`), which builds the request and decides every step of the answer; this
+ * driver only carries its actions out, keeps the idle timer, follows the caller's backpressure,
+ * and aborts the upstream request when the caller goes away.
+ *
+ * Where gateway keys are required (a non-loopback listener) the fast lane checks them first, with
+ * the synchronous check over the cached hashes (`GatewayKeyGuard.quickCheck`): no key is a 401 in
+ * the caller's format right here; a key not known to be current goes to the app, whose guard may
+ * re-read the keys (one created a moment ago) before refusing.
  */
 import type { HttpServerResponse } from "effect/http"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -245,13 +249,13 @@ const forward = (
 export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request, response, next) => {
   const url = request.url ?? "/"
   const query = url.indexOf("?")
-  const format = request.method === "POST" ? ENDPOINTS.get(query === -1 ? url : url.slice(0, query)) : undefined
+  const path = query === -1 ? url : url.slice(0, query)
+  const format = request.method === "POST" ? ENDPOINTS.get(path) : undefined
   const contentType = request.headers["content-type"]
   if (format === undefined || (contentType !== undefined && contentType !== "" && !contentType.includes("json"))) {
     return next(request, response)
   }
   if (options.isKnownKey !== undefined) {
-    const path = query === -1 ? url : url.slice(0, query)
     const problem = quickCheck(options.isKnownKey, "POST", path, request.headers as Readonly<Record<string, string | undefined>>)
     if (problem === "gateway_key_required") return writeGatewayResponse(response, keyRefusal(path, problem))
     // A key not known to be current: the app's guard decides (it re-reads the keys before refusing).
