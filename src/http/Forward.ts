@@ -19,6 +19,7 @@ import * as Exchange from "./PassThroughExchange.ts"
 // their home is the core.
 export { passedHeaders, passThroughRoute, upstreamErrorKind } from "./PassThroughExchange.ts"
 
+/** Forwards one pass-through request and answers with what comes back, every step as the core decides. */
 export const forward = Effect.fnUntraced(function*(
   route: Exchange.PassThroughRoute,
   format: HttpFormat,
