@@ -15,7 +15,7 @@
  *   3. a table on stdout and the figures in bench/results/<timestamp>.json
  *
  * Options: --targets direct,bare,switchboard,portkey (add switchboard-effect for the Effect path
- * without the fast lane) · --scenarios load,stream,translate,streams · --duration S (5) ·
+ * without the fast lane, switchboard-keys for a non-loopback listener with a gateway key) · --scenarios load,stream,translate,streams · --duration S (5) ·
  * --warmup S (1) · --connections 1,10,50,200 · --translate-connections 10 · --stream-requests N (20) ·
  * --chunks N (100) · --interval MS (2) · --open-streams N (1000) · --slow-chunks N (100) ·
  * --slow-interval MS (100) · --quick (short runs, fewer connections and streams) · --profile (V8

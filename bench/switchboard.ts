@@ -40,9 +40,14 @@ const writeHome = (upstreamPort: number): string => {
 
 /**
  * `serve`: the CLI as a user runs it. `effect-path`: the same gateway with its pass-through fast
- * lane off (switchboard-effect-path.ts), for comparison.
+ * lane off (switchboard-effect-path.ts), for comparison. `keys`: `serve` on 0.0.0.0 (not loopback,
+ * so every request needs a gateway key: `GATEWAY_KEY`, from `SWITCHBOARD_GATEWAY_KEYS`), reached
+ * through 127.0.0.1.
  */
-export type SwitchboardVariant = "serve" | "effect-path"
+export type SwitchboardVariant = "serve" | "effect-path" | "keys"
+
+/** The gateway key of the `keys` variant (a bench-only value: it guards nothing). */
+export const GATEWAY_KEY = "sb-bench-gateway-key-0123456789"
 
 export const startSwitchboard = async (
   upstreamPort: number,
@@ -52,12 +57,17 @@ export const startSwitchboard = async (
 ): Promise<RunningSwitchboard> => {
   const port = await freePort()
   const home = writeHome(upstreamPort)
-  const args = [...nodeArgs, ...(variant === "serve"
-    ? ["bin/switchboard.js", "serve", "--host", "127.0.0.1", "--port", String(port)]
-    : ["bench/switchboard-effect-path.ts", String(port)])]
+  const args = [...nodeArgs, ...(variant === "effect-path"
+    ? ["bench/switchboard-effect-path.ts", String(port)]
+    : ["bin/switchboard.js", "serve", "--host", variant === "keys" ? "0.0.0.0" : "127.0.0.1", "--port", String(port)])]
   const child = spawnProcess(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_SECRETS: "env" },
+    env: {
+      ...process.env,
+      SWITCHBOARD_HOME: home,
+      SWITCHBOARD_SECRETS: "env",
+      ...(variant === "keys" ? { SWITCHBOARD_GATEWAY_KEYS: GATEWAY_KEY } : {})
+    },
     // Piped, not inherited: its logs would interleave with the table; kept for failure reports.
     stdio: ["ignore", "pipe", "pipe"]
   })

@@ -6,6 +6,7 @@
  * - `bare`: a node:http + undici pass-through proxy (bare-proxy.ts): the floor of a Node gateway;
  * - `switchboard`: `node bin/switchboard.js serve`, as a user runs it;
  * - `switchboard-effect`: Switchboard with its pass-through fast lane off (opt-in, for comparison);
+ * - `switchboard-keys`: Switchboard on a non-loopback address, so every request carries a gateway key (opt-in);
  * - `portkey`: Portkey's open-source gateway (portkey.ts), the peer.
  *
  * A target is ready once it serves a real chat completion (and, when it can translate, a
@@ -16,9 +17,9 @@ import { collectOutput, forkScript, hasExited, nextMessage } from "./children.ts
 import { freePort } from "./ports.ts"
 import { portkeyHeaders, startPortkey } from "./portkey.ts"
 import { ANTHROPIC_PROVIDER_ID, chatBody, isMessage, PROVIDER_ID, type ProxyReady, type RequestSpec, UPSTREAM_MODEL } from "./protocol.ts"
-import { startSwitchboard } from "./switchboard.ts"
+import { GATEWAY_KEY, startSwitchboard } from "./switchboard.ts"
 
-export const TARGET_NAMES = ["direct", "bare", "switchboard", "switchboard-effect", "portkey"] as const
+export const TARGET_NAMES = ["direct", "bare", "switchboard", "switchboard-effect", "switchboard-keys", "portkey"] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
 export interface Target {
@@ -122,12 +123,15 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
       return { name, process: child, chat, translated: undefined, startupMs, output: () => "" }
     }
     case "switchboard":
-    case "switchboard-effect": {
+    case "switchboard-effect":
+    case "switchboard-keys": {
       const start = performance.now()
-      const switchboard = await startSwitchboard(upstream.port, name === "switchboard" ? "serve" : "effect-path", profileArgs(name, options))
+      const variant = name === "switchboard" ? "serve" : name === "switchboard-effect" ? "effect-path" : "keys"
+      const switchboard = await startSwitchboard(upstream.port, variant, profileArgs(name, options))
       const url = `http://127.0.0.1:${switchboard.port}/v1/chat/completions`
-      const chat = chatAt(url, JSON_HEADERS, (model) => `${PROVIDER_ID}/${model}`)
-      const translated = () => ({ url, headers: JSON_HEADERS, body: chatBody(`${ANTHROPIC_PROVIDER_ID}/${UPSTREAM_MODEL}`) })
+      const headers = variant === "keys" ? { authorization: `Bearer ${GATEWAY_KEY}` } : JSON_HEADERS
+      const chat = chatAt(url, headers, (model) => `${PROVIDER_ID}/${model}`)
+      const translated = () => ({ url, headers, body: chatBody(`${ANTHROPIC_PROVIDER_ID}/${UPSTREAM_MODEL}`) })
       const startupMs = await waitUntilServed(name, switchboard.process, switchboard.output, [chat(UPSTREAM_MODEL), translated()], start, 30_000)
       return { name, process: switchboard.process, chat, translated, startupMs, output: switchboard.output }
     }

@@ -59,7 +59,7 @@ export interface GatewayOptions {
   readonly engines?: Layer.Layer<LocalEngines.LocalEngines> | undefined
   /**
    * Serve same-format requests through the pass-through fast lane (`src/http/FastLane.ts`);
-   * default true. Only ever used on a loopback address (see `layerServer`).
+   * default true. On a non-loopback address it checks gateway keys as the app does (see `layerServer`).
    */
   readonly fastLane?: boolean
   /** The largest request body the API endpoints accept; default `BodyReader.DEFAULT_MAX_BODY_BYTES` (32 MiB). */
@@ -148,26 +148,28 @@ const logGatewayKeys = (host: string) =>
   })
 
 /**
- * The node server, with the pass-through fast lane in front of the Effect app. The fast lane runs
- * no Effect middleware, so it is only taken on loopback (the very test `layerAppFor` uses), where
- * no gateway key is required; on any other address everything goes through the app and its guard.
+ * The node server, with the pass-through fast lane in front of the Effect app. On a non-loopback
+ * address (where `layerAppFor` puts the key guard in front of the app) the fast lane checks the
+ * gateway key too, with the same synchronous check over the cached hashes: it serves requests
+ * whose key is known to be current, refuses those without one, and hands the rest to the app.
  */
 const layerServer = (options: GatewayOptions) =>
   Layer.unwrap(Effect.gen(function*() {
     const load = yield* ServerLoad
-    if (options.fastLane === false || !isLoopbackHost(options.host)) {
+    if (options.fastLane === false) {
       return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(undefined, load.track), { host: options.host, port: options.port })
     }
     const providers = yield* Providers
+    const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
     const dispatcher = yield* Effect.acquireRelease(Effect.sync(makeDispatcher), (agent) => Effect.promise(() => agent.destroy()))
     const fastLane = makeFastLane({
       routingTable: () => Effect.runSync(providers.routingTable),
       dispatcher,
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      isKnownKey: keys?.isKnownCurrent
     })
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane, load.track), { host: options.host, port: options.port })
   }))
-
 
 /**
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the

@@ -47,16 +47,33 @@ export const keyRefusal = (path: string, problem: KeyProblem): HttpServerRespons
 }
 
 /**
+ * The check without waiting, over the cached hashes (`GatewayKeys.isKnownCurrent`): `undefined`
+ * (the request may pass), `gateway_key_required`, or `unsure` — a key is presented but not known
+ * to be current, and only `checkRequest` (which may re-read the keys) can refuse it. The fast lane
+ * (`FastLane.ts`) serves what passes here and hands `unsure` requests to the app and its guard.
+ */
+export const quickCheck = (
+  isKnownCurrent: (presented: string) => boolean,
+  method: string,
+  path: string,
+  headers: Readonly<Record<string, string | undefined>>
+): "gateway_key_required" | "unsure" | undefined => {
+  if (isOpenRequest(method, path)) return undefined
+  const keys = presentedKeys(headers)
+  if (keys.length === 0) return "gateway_key_required"
+  return keys.some(isKnownCurrent) ? undefined : "unsure"
+}
+
+/**
  * Whether a request may pass: `undefined`, or what is wrong with its key. Any one of the keys it
  * presents (both headers may be sent) must be current.
  */
 export const checkRequest = (method: string, path: string, headers: Readonly<Record<string, string | undefined>>) =>
   Effect.gen(function*() {
-    if (isOpenRequest(method, path)) return undefined
-    const keys = presentedKeys(headers)
-    if (keys.length === 0) return "gateway_key_required" as const
     const gatewayKeys = yield* GatewayKeys
-    for (const key of keys) if (yield* gatewayKeys.verify(Redacted.make(key))) return undefined
+    const quick = quickCheck(gatewayKeys.isKnownCurrent, method, path, headers)
+    if (quick !== "unsure") return quick
+    for (const key of presentedKeys(headers)) if (yield* gatewayKeys.verify(Redacted.make(key))) return undefined
     return "invalid_gateway_key" as const
   })
 

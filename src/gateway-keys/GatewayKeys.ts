@@ -13,8 +13,14 @@
  * the hashes in memory, re-reads the entry when they are older than `REFRESH` (so a revoked key
  * stops working within seconds, without a restart), and when a presented key is not among them —
  * at most once per `MISS_REFRESH`, so a stream of wrong keys cannot hammer the keychain.
+ *
+ * Two checks share that cache: `isKnownCurrent`, a plain synchronous function (the fast lane runs
+ * no Effect), which trusts only hashes fresher than `REFRESH` and starts a re-read in the
+ * background when they are older; and `verify`, which waits for the re-reads (a key created a
+ * moment ago by the CLI is accepted at once).
  */
 import { Context, Duration, Effect, Layer, Option, Redacted, Schema, Semaphore } from "effect"
+import type { Clock } from "effect/Clock"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
 import { generateId, generateKey, matchesAny, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
@@ -62,6 +68,12 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
    * that cannot be read are no keys, and the failure is logged.
    */
   readonly verify: (presented: Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /**
+   * Whether a presented key is current by the cached hashes, without waiting: true only when it
+   * is among hashes fresher than `REFRESH`; when they are older it is false and a re-read starts
+   * in the background. False is "not known": `verify` has the final word (it re-reads first).
+   */
+  readonly isKnownCurrent: (presented: string) => boolean
 }>()("switchboard/GatewayKeys") {
   /** Keys in the `SecretStore` at hand (keychain, memory). */
   static readonly layerStore = Layer.effect(GatewayKeys, Effect.suspend(() => makeStore))
@@ -98,7 +110,10 @@ const makeWith = (
 ) =>
   Effect.gen(function*() {
     const lock = yield* Semaphore.make(1)
-    const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+    const clock = yield* Effect.clockWith((clock): Effect.Effect<Clock> => Effect.succeed(clock))
+    const now = Effect.sync(() => clock.currentTimeMillisUnsafe())
+    // The background re-reads of `isKnownCurrent` run with this layer's services (its clock, its logger).
+    const fork = Effect.runForkWith(yield* Effect.context<never>())
     let hashes: ReadonlyArray<Buffer> = []
     // Never read: the first check reads whatever its age limits say.
     let readAt = Number.NEGATIVE_INFINITY
@@ -119,6 +134,16 @@ const makeWith = (
         // A failed read also counts: the next attempt waits like any other.
         readAt = started
       })))
+
+    let refreshing = false
+    const isKnownCurrent = (presented: string): boolean => {
+      if (fresh(clock.currentTimeMillisUnsafe(), REFRESH)) return matchesAny(hashes, presented)
+      if (!refreshing) {
+        refreshing = true
+        fork(Effect.ensuring(refresh(REFRESH), Effect.sync(() => void (refreshing = false))))
+      }
+      return false
+    }
 
     const verify = (presented: Redacted.Redacted<string>) =>
       Effect.gen(function*() {
@@ -162,7 +187,8 @@ const makeWith = (
             ? Effect.fail(new UnknownGatewayKey({ id }))
             : Effect.succeed([keys.filter((key) => key.id !== id), info(found)] as const)
         }),
-      verify
+      verify,
+      isKnownCurrent
     })
   })
 
@@ -211,7 +237,8 @@ const makeEnv = (value: string) => {
     list: Effect.succeed(keys.map((_, i): KeyInfo => ({ id: `env-${i + 1}`, name: `SWITCHBOARD_GATEWAY_KEYS #${i + 1}`, created: null }))),
     create: readOnly,
     revoke: readOnly,
-    verify: (presented) => Effect.sync(() => matchesAny(hashes, Redacted.value(presented)))
+    verify: (presented) => Effect.sync(() => matchesAny(hashes, Redacted.value(presented))),
+    isKnownCurrent: (presented) => matchesAny(hashes, presented)
   })
 }
 

@@ -15,28 +15,27 @@
  * handed to the Effect app unchanged (with the body already read: `PreReadBody.ts`), so every
  * error message and every non-pass-through behaviour has one implementation.
  *
- * The behaviour is the one of `Forward.ts`, built from the same pieces: the model rewrite
- * (`RawModel.ts`), the provider's headers winning over the caller's, `passedHeaders`, SSE kept in
- * whole events (`SseFraming.ts`), an idle timeout ending a stream with the format's error event,
- * 504/502 in the caller's format (`upstreamFailure`), error bodies scrubbed of secrets, a caller
- * that goes away aborting the upstream request, and no tracing headers.
+ * The behaviour is the one of `Forward.ts`: both drive the same pure core
+ * (`PassThroughExchange.ts`), which builds the request and decides every step of the answer; this
+ * driver only carries its actions out, keeps the idle timer, follows the caller's backpressure,
+ * and aborts the upstream request when the caller goes away.
+ *
+ * Where gateway keys are required (a non-loopback listener) the fast lane checks them first, with
+ * the synchronous check over the cached hashes (`GatewayKeyGuard.quickCheck`): no key is a 401 in
+ * the caller's format right here; a key not known to be current goes to the app, whose guard may
+ * re-read the keys (one created a moment ago) before refusing.
  */
-import { Redacted } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Agent, type Dispatcher } from "undici"
-import * as Sse from "../formats/Sse.ts"
-import { scrub } from "../providers/UpstreamAuth.ts"
-import { timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
 import type { HttpEndpoint } from "../providers/Upstream.ts"
 import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
+import { keyRefusal, quickCheck } from "../gateway-keys/GatewayKeyGuard.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
-import { answerHandling, passedHeaders, type PassThroughRoute, passThroughRoute, refusedAnswer, upstreamErrorKind, upstreamFailure, wrappedError } from "./Forward.ts"
+import * as Exchange from "./PassThroughExchange.ts"
 import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
-import { rewriteModel } from "./RawModel.ts"
-import { makeEventFramer } from "./SseFraming.ts"
 import { translateFast } from "./FastTranslate.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
@@ -56,6 +55,11 @@ export interface FastLaneOptions {
   readonly dispatcher: Dispatcher
   /** The largest request body accepted (`BodyReader.MaxBodyBytes`). */
   readonly maxBodyBytes: number
+  /**
+   * When requests need a gateway key (a non-loopback listener): whether a presented key is
+   * current by the cached hashes (`GatewayKeys.isKnownCurrent`). Undefined: no key needed.
+   */
+  readonly isKnownKey?: ((presented: string) => boolean) | undefined
 }
 
 /** The dispatcher the fast lane uses unless given one: one keep-alive pool per upstream origin. */
@@ -71,12 +75,18 @@ const singleValued = (headers: Readonly<Record<string, string | ReadonlyArray<st
   return out
 }
 
-/** An Effect response of Switchboard's own (a rendered error: a `Uint8Array` body), written to node. */
+/** A whole response of Switchboard's own (a rendered error, a scrubbed error body: a `Uint8Array` body), written to node. */
 const writeGatewayResponse = (response: ServerResponse, rendered: HttpServerResponse.HttpServerResponse): void => {
   if (response.headersSent || response.destroyed || response.writableEnded) return
   const body = rendered.body
-  response.writeHead(rendered.status, rendered.headers)
-  response.end(body._tag === "Uint8Array" ? body.body : undefined)
+  const bytes = body._tag === "Uint8Array" ? body.body : undefined
+  const headers: Record<string, string> = { ...rendered.headers }
+  if (bytes !== undefined) {
+    if (headers["content-type"] === undefined && body._tag === "Uint8Array") headers["content-type"] = body.contentType
+    headers["content-length"] = String(bytes.byteLength)
+  }
+  response.writeHead(rendered.status, headers)
+  response.end(bytes)
 }
 
 /** Where a route's requests of one format go, and the headers every one of them carries. */
@@ -89,12 +99,12 @@ interface Target {
 
 /** Parsed once per endpoint (endpoints live until their provider reconnects, then these go with them). */
 const targets = new WeakMap<HttpEndpoint, Map<HttpFormat, Target>>()
-const targetOf = (route: PassThroughRoute, format: HttpFormat): Target => {
-  let byFormat = targets.get(route.endpoint)
-  if (byFormat === undefined) targets.set(route.endpoint, byFormat = new Map())
+const targetOf = (endpoint: HttpEndpoint, format: HttpFormat): Target => {
+  let byFormat = targets.get(endpoint)
+  if (byFormat === undefined) targets.set(endpoint, byFormat = new Map())
   let target = byFormat.get(format)
   if (target === undefined) {
-    const url = new URL(`${route.endpoint.baseUrl}${format.upstreamPath}`)
+    const url = new URL(Exchange.upstreamUrl(endpoint, format))
     target = { origin: url.origin, path: url.pathname + url.search, headersByAccept: new Map() }
     byFormat.set(format, target)
   }
@@ -104,22 +114,22 @@ const targetOf = (route: PassThroughRoute, format: HttpFormat): Target => {
 /** Callers send one of very few `accept` values; a hostile variety must not grow the cache. */
 const MAX_CACHED_ACCEPTS = 8
 
-/** The upstream request headers: the caller's pass-through ones, then the provider's (its credentials win), then ours. */
-const upstreamHeaders = (target: Target, route: PassThroughRoute, format: HttpFormat, request: IncomingMessage): Readonly<Record<string, string>> => {
-  const accept = request.headers.accept ?? "application/json"
+/** `Exchange.upstreamHeaders`, cached per endpoint and `accept` when the caller sends no pass-through headers. */
+const upstreamHeaders = (target: Target, endpoint: HttpEndpoint, format: HttpFormat, request: IncomingMessage): Readonly<Record<string, string>> => {
   // Node joins repeated headers into one string except `set-cookie`, which no format passes through.
-  const passThrough = format.passThroughHeaders(request.headers as Readonly<Record<string, string | undefined>>)
-  const cacheable = Object.keys(passThrough).length === 0
+  const callerHeaders = request.headers as Readonly<Record<string, string | undefined>>
+  const accept = callerHeaders["accept"] ?? "application/json"
+  const cacheable = Object.keys(format.passThroughHeaders(callerHeaders)).length === 0
   const cached = cacheable ? target.headersByAccept.get(accept) : undefined
   if (cached !== undefined) return cached
-  const headers = { ...passThrough, ...Redacted.value(route.endpoint.auth.headers), accept, "content-type": "application/json" }
+  const headers = Exchange.upstreamHeaders(endpoint, format, callerHeaders)
   if (cacheable && target.headersByAccept.size < MAX_CACHED_ACCEPTS) target.headersByAccept.set(accept, headers)
   return headers
 }
 
 /**
  * Forwards one pass-through request whose body is `body` (model already rewritten) and streams
- * the answer back, as `Forward.forward` does on the Effect path.
+ * the answer back: a driver of `PassThroughExchange.ts`, as `Forward.forward` is on the Effect path.
  *
  * Written against undici's dispatch handler interface rather than `request()`: no response
  * stream object, no promise and no AbortSignal per request (each showed in the profiles), and
@@ -127,24 +137,55 @@ const upstreamHeaders = (target: Target, route: PassThroughRoute, format: HttpFo
  */
 const forward = (
   dispatcher: Dispatcher,
-  route: PassThroughRoute,
+  route: Exchange.PassThroughRoute,
   format: HttpFormat,
   body: string,
   request: IncomingMessage,
   response: ServerResponse
 ): void => {
-  const target = targetOf(route, format)
+  const exchange: Exchange.Exchange = { route, format }
+  const target = targetOf(route.endpoint, format)
+  let state = Exchange.initial
   let controller: Dispatcher.DispatchController | undefined
   /** Why the exchange is being cut short, once it is (timeout, caller gone). */
   let stop: Error | undefined
-  let timedOut = false
   const cut = (reason: Error) => {
     stop ??= reason
     controller?.abort(reason)
   }
-  const failure = (cause: unknown): UpstreamError =>
-    timedOut ? timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds) : transportError(route.endpoint.host, cause)
-  const failBeforeAnswer = (cause: unknown) => writeGatewayResponse(response, upstreamFailure(format, failure(cause)))
+
+  /** Does what the core says; false once the exchange is over for the upstream (stop reading it). */
+  const act = ([next, action]: Exchange.Step): boolean => {
+    state = next
+    switch (action._tag) {
+      case "Nothing":
+        return true
+      case "Head":
+        if (response.destroyed || response.writableEnded) return false
+        // A plain body goes through byte for byte, so its length holds: without it node would frame
+        // the answer in chunks, which costs a write (a syscall) more per request.
+        if (action.length !== undefined) action.headers["content-length"] = action.length
+        response.writeHead(action.status, action.headers)
+        return true
+      case "Write":
+        if (!response.write(action.bytes)) {
+          paused = true
+          controller?.pause()
+          response.once("drain", resume)
+        }
+        return true
+      case "End":
+        if (!response.destroyed && !response.writableEnded) response.end(action.bytes)
+        return false
+      case "Answer":
+        clearTimeout(timer)
+        writeGatewayResponse(response, action.response)
+        return false
+      case "Cut":
+        response.destroy()
+        return false
+    }
+  }
 
   /** The caller is not keeping up: the upstream is paused until its socket drains. */
   let paused = false
@@ -152,9 +193,8 @@ const forward = (
   const timer = setTimeout(() => {
     // Waiting on a slow caller is not the upstream being idle (the Effect path does not pull then either).
     if (paused) return void timer.refresh()
-    timedOut = true
-    // Still waiting for a connection: the caller is answered now, not when undici gives up.
-    if (controller === undefined) failBeforeAnswer(undefined)
+    // Still waiting for a connection, or mid-answer: the caller is told now, not when undici gives up.
+    act(Exchange.fail(exchange, state, Exchange.exchangeError(route, { timedOut: true })))
     cut(new Error("idle timeout"))
   }, route.endpoint.timeoutSeconds * 1000)
   // The caller went away: nobody reads the answer, so the upstream need not write it.
@@ -168,21 +208,11 @@ const forward = (
     controller?.resume()
   }
 
-  /** Set while an error body is read whole (to be scrubbed) instead of streamed. */
-  let errorBody: Array<Buffer> | undefined
-  let errorStatus = 0
-  let errorHeaders: Record<string, string> = {}
-  /** The upstream's headers, when the error body is not JSON and is told in the caller's shape instead. */
-  let wrapError: Record<string, string> | undefined
-  let framer: ReturnType<typeof makeEventFramer> | undefined
-  let first: Uint8Array | undefined
-  let last: Uint8Array | undefined
-
   dispatcher.dispatch({
     origin: target.origin,
     path: target.path,
     method: "POST",
-    headers: upstreamHeaders(target, route, format, request),
+    headers: upstreamHeaders(target, route.endpoint, format, request),
     body,
     // Timing is the timer's job (one clock for connect, headers and idle body, as Forward.ts).
     headersTimeout: 0,
@@ -194,72 +224,22 @@ const forward = (
     },
     onResponseStart: (c, statusCode, headers) => {
       timer.refresh()
-      const passed = passedHeaders(singleValued(headers))
-      const handling = answerHandling(statusCode, passed)
-      if (handling === "refuse") {
-        // A success that is not JSON: never passed on as one (see Forward.ts); not read either.
-        clearTimeout(timer)
-        writeGatewayResponse(response, refusedAnswer(format, route, statusCode, passed["content-type"] ?? ""))
-        return c.abort(new Error("the upstream's answer is not JSON"))
-      }
-      // Error bodies may quote the credentials: read whole and scrubbed (see Forward.ts).
-      if (handling === "scrub" || handling === "wrap") {
-        errorBody = []
-        errorStatus = statusCode
-        errorHeaders = passed
-        wrapError = handling === "wrap" ? singleValued(headers) : undefined
-        return
-      }
-      const isSse = handling === "stream"
-      // A plain body goes through byte for byte, so its length holds: without it node would frame
-      // the answer in chunks, which costs a write (a syscall) more per request.
-      const length = headers["content-length"]
-      if (!isSse && typeof length === "string") passed["content-length"] = length
-      if (isSse) framer = makeEventFramer()
-      if (response.destroyed || response.writableEnded) return c.abort(new Error("the caller is gone or already answered"))
-      response.writeHead(statusCode, passed)
+      if (!act(Exchange.start(exchange, state, statusCode, singleValued(headers)))) c.abort(new Error("the answer is not read on"))
     },
     onResponseData: (c, chunk) => {
       timer.refresh()
-      if (errorBody !== undefined) return void errorBody.push(chunk)
-      let out: Uint8Array | undefined = chunk
-      if (framer !== undefined) {
-        out = framer.push(chunk)
-        if (out === undefined) return
-        first ??= out
-        last = out
-      }
-      if (!response.write(out)) {
-        paused = true
-        c.pause()
-        response.once("drain", resume)
-      }
+      if (!act(Exchange.data(state, chunk))) c.abort(new Error("the answer is not read on"))
     },
     onResponseEnd: () => {
       clearTimeout(timer)
-      if (response.destroyed || response.writableEnded) return
-      if (errorBody !== undefined && wrapError !== undefined) {
-        return writeGatewayResponse(response, wrappedError(format, route, errorStatus, wrapError, Buffer.concat(errorBody).toString("utf8")))
-      }
-      if (errorBody !== undefined) {
-        const scrubbed = scrub(Buffer.concat(errorBody).toString("utf8"), route.endpoint.auth.secrets)
-        response.writeHead(errorStatus, { ...errorHeaders, "content-length": String(Buffer.byteLength(scrubbed)) })
-        return void response.end(scrubbed)
-      }
-      // A normal end passes on whatever the upstream wrote last, even without a final blank line.
-      response.end(framer?.rest())
+      if (response.destroyed) return
+      act(Exchange.end(exchange, state))
     },
     onResponseError: (_c, cause) => {
       clearTimeout(timer)
-      // Gone, or already answered (a timeout while still waiting for a connection).
-      if (response.destroyed || response.writableEnded) return
-      if (!response.headersSent) return failBeforeAnswer(cause)
-      // A plain body cannot say it failed: cutting the connection is the only honest end.
-      if (framer === undefined) return void response.destroy()
-      const error = failure(cause)
-      const seen = { model: route.upstreamModel, first: first && Buffer.from(first).toString("utf8"), last: last && Buffer.from(last).toString("utf8") }
-      const events = format.passThroughFailure({ kind: upstreamErrorKind(error), message: scrub(error.message, route.endpoint.auth.secrets) }, seen)
-      response.end(events.map(Sse.encode).join(""))
+      // Gone: nothing to tell anyone.
+      if (response.destroyed) return
+      act(Exchange.fail(exchange, state, Exchange.exchangeError(route, { timedOut: false, cause })))
     }
   })
 }
@@ -271,10 +251,17 @@ const forward = (
 export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request, response, next) => {
   const url = request.url ?? "/"
   const query = url.indexOf("?")
-  const format = request.method === "POST" ? ENDPOINTS.get(query === -1 ? url : url.slice(0, query)) : undefined
+  const path = query === -1 ? url : url.slice(0, query)
+  const format = request.method === "POST" ? ENDPOINTS.get(path) : undefined
   const contentType = request.headers["content-type"]
   if (format === undefined || (contentType !== undefined && contentType !== "" && !contentType.includes("json"))) {
     return next(request, response)
+  }
+  if (options.isKnownKey !== undefined) {
+    const problem = quickCheck(options.isKnownKey, "POST", path, request.headers as Readonly<Record<string, string | undefined>>)
+    if (problem === "gateway_key_required") return writeGatewayResponse(response, keyRefusal(path, problem))
+    // A key not known to be current: the app's guard decides (it re-reads the keys before refusing).
+    if (problem === "unsure") return next(request, response)
   }
 
   readBody(request, options.maxBodyBytes, (read) => {
@@ -296,15 +283,14 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     if (typeof model !== "string" || model === "") return handOver()
     const resolution = resolveModel(options.routingTable(), model)
     if (resolution._tag !== "Found") return handOver()
-    const route = passThroughRoute(resolution.route, format)
+    const route = Exchange.passThroughRoute(resolution.route, format)
     if (route === undefined) {
       // Another format: translated here when the provider is reached over HTTP; engines without
       // an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
       const endpoint = resolution.route.upstream.http
       if (endpoint === undefined) return handOver()
-      const target = { ...endpoint, upstreamModel: resolution.route.upstreamModel }
-      return translateFast(options.dispatcher, format, target, json, response, handOver)
+      return translateFast(options.dispatcher, format, { ...endpoint, upstreamModel: resolution.route.upstreamModel }, json, response, handOver)
     }
-    forward(options.dispatcher, route, format, rewriteModel(text, route.upstreamModel), request, response)
+    forward(options.dispatcher, route, format, Exchange.upstreamBody(route, text), request, response)
   })
 }

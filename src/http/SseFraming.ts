@@ -27,16 +27,31 @@ export const endOfLastEvent = (bytes: Uint8Array): number => {
   return 0
 }
 
-/** A stateful splitter: feed chunks, get the complete events so far; `rest` is the unfinished tail. */
+/** What framing one chunk gives: the complete events it finishes (if any), and the unfinished tail to keep. */
+export interface Framed {
+  readonly events: Uint8Array | undefined
+  readonly pending: Uint8Array | undefined
+}
+
+/** Pure framing step: `pending` (the tail held so far) and the next `chunk` → the complete events, and the new tail. */
+export const frameEvents = (pending: Uint8Array | undefined, chunk: Uint8Array): Framed => {
+  const bytes = pending === undefined ? chunk : concat(pending, chunk)
+  const end = endOfLastEvent(bytes)
+  return {
+    events: end === 0 ? undefined : bytes.subarray(0, end),
+    pending: end === bytes.length ? undefined : bytes.subarray(end)
+  }
+}
+
+/** A stateful splitter over `frameEvents`: feed chunks, get the complete events so far; `rest` is the unfinished tail. */
 export const makeEventFramer = () => {
   let pending: Uint8Array | undefined
   return {
     /** The complete events this chunk finishes (possibly none). */
     push: (chunk: Uint8Array): Uint8Array | undefined => {
-      const bytes = pending === undefined ? chunk : concat(pending, chunk)
-      const end = endOfLastEvent(bytes)
-      pending = end === bytes.length ? undefined : bytes.subarray(end)
-      return end === 0 ? undefined : bytes.subarray(0, end)
+      const framed = frameEvents(pending, chunk)
+      pending = framed.pending
+      return framed.events
     },
     /** What is left when the upstream ended normally: passed on as it came. */
     rest: (): Uint8Array | undefined => {

@@ -34,6 +34,7 @@ import {
 } from "../support/FakeOpenAiUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
+import { describeEachLane } from "../support/Lanes.ts"
 
 const KEY_CLAUDE = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 
@@ -78,8 +79,6 @@ const sseEvents = (text: string): Array<[string, { type: string }]> =>
     return [name, JSON.parse(data[0]!) as { type: string }]
   })
 
-/** The gateway runs once per lane; the fake upstreams serve both. */
-const LANES = [["fast lane", {}], ["Effect path", { SWITCHBOARD_FAST_LANE: "false" }]] as const
 
 beforeAll(async () => {
   oaUp = await startFakeOpenAiUpstream({
@@ -107,7 +106,7 @@ afterAll(async () => {
 })
 
 /** Both drivers of translation: the fast lane (`FastTranslate.ts`) and the Effect path (`Translate.ts`). */
-describe.each(LANES)("%s", (_lane, laneEnv) => {
+describeEachLane("translation", (lane) => {
   beforeAll(async () => {
     switchboard = await startSwitchboard({
       config: {
@@ -118,7 +117,7 @@ describe.each(LANES)("%s", (_lane, laneEnv) => {
           anthropicProviderEntry(claudeUp, "claude", { name: "Claude" })
         ]
       },
-      env: { SWITCHBOARD_KEY_CLAUDE: KEY_CLAUDE, ...laneEnv }
+      env: { SWITCHBOARD_KEY_CLAUDE: KEY_CLAUDE, ...lane.env }
     })
     for (const id of ["oa", "sleepy", "claude"]) await waitForProvider(switchboard.url, id, "connected", 30_000)
     client = new Anthropic({ baseURL: switchboard.url, apiKey: "unused", maxRetries: 0 })

@@ -24,6 +24,7 @@ import {
 } from "../support/FakeAnthropicUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
+import { describeEachLane } from "../support/Lanes.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_SLOW = `sk-ant-e2e-slow-${randomBytes(16).toString("hex")}`
@@ -56,8 +57,6 @@ interface WithReasoning {
   readonly reasoning_details?: ReadonlyArray<{ readonly type: string; readonly text?: string; readonly signature?: string }>
 }
 
-/** The gateway runs once per lane; the fake upstreams serve both. */
-const LANES = [["fast lane", {}], ["Effect path", { SWITCHBOARD_FAST_LANE: "false" }]] as const
 
 beforeAll(async () => {
   anthUp = await startFakeAnthropicUpstream({
@@ -78,7 +77,7 @@ afterAll(async () => {
 })
 
 /** Both drivers of translation: the fast lane (`FastTranslate.ts`) and the Effect path (`Translate.ts`). */
-describe.each(LANES)("%s", (_lane, laneEnv) => {
+describeEachLane("translation", (lane) => {
   beforeAll(async () => {
     switchboard = await startSwitchboard({
       config: {
@@ -88,7 +87,7 @@ describe.each(LANES)("%s", (_lane, laneEnv) => {
           anthropicProviderEntry(slowUp, "slow", { name: "Slow", timeoutSeconds: 1 })
         ]
       },
-      env: { SWITCHBOARD_KEY_ANTH: KEY_ANTH, SWITCHBOARD_KEY_SLOW: KEY_SLOW, ...laneEnv }
+      env: { SWITCHBOARD_KEY_ANTH: KEY_ANTH, SWITCHBOARD_KEY_SLOW: KEY_SLOW, ...lane.env }
     })
     for (const id of ["anth", "slow"]) await waitForProvider(switchboard.url, id, "connected", 30_000)
     client = new OpenAI({ baseURL: `${switchboard.url}/v1`, apiKey: "unused", maxRetries: 0 })

@@ -55,6 +55,7 @@ import {
 } from "../support/FakeResponsesUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
+import { describeEachLane } from "../support/Lanes.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`
@@ -125,8 +126,6 @@ const functionTools: Array<Tool> = [
 const calls = (output: ReadonlyArray<{ readonly type: string }>) =>
   output.filter((item): item is ResponseFunctionToolCall => item.type === "function_call")
 
-/** The gateway runs once per lane; the fake upstreams serve both. */
-const LANES = [["fast lane", {}], ["Effect path", { SWITCHBOARD_FAST_LANE: "false" }]] as const
 
 beforeAll(async () => {
   oaUp = await startFakeOpenAiUpstream({
@@ -160,7 +159,7 @@ afterAll(async () => {
 })
 
 /** Both drivers of translation: the fast lane (`FastTranslate.ts`) and the Effect path (`Translate.ts`). */
-describe.each(LANES)("%s", (_lane, laneEnv) => {
+describeEachLane("translation", (lane) => {
   beforeAll(async () => {
     switchboard = await startSwitchboard({
       config: {
@@ -173,7 +172,7 @@ describe.each(LANES)("%s", (_lane, laneEnv) => {
           providerEntry(sleepyUp, "sleepy", { name: "Sleepy", timeoutSeconds: 1 })
         ]
       },
-      env: { SWITCHBOARD_KEY_ANTH: KEY_ANTH, SWITCHBOARD_KEY_RESP: KEY_RESP, ...laneEnv }
+      env: { SWITCHBOARD_KEY_ANTH: KEY_ANTH, SWITCHBOARD_KEY_RESP: KEY_RESP, ...lane.env }
     })
     for (const id of ["oa", "anth", "resp", "slow", "sleepy"]) await waitForProvider(switchboard.url, id, "connected", 30_000)
     client = new OpenAI({ baseURL: `${switchboard.url}/v1`, apiKey: "unused", maxRetries: 0 })

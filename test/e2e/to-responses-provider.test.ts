@@ -28,6 +28,7 @@ import {
 } from "../support/FakeResponsesUpstream.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
+import { describeEachLane } from "../support/Lanes.ts"
 
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`
 
@@ -55,8 +56,6 @@ const requestWith = (marker: string): RecordedRequest => {
 type InputItem = Record<string, unknown> & { readonly type?: string }
 const inputOf = (request: RecordedRequest): Array<InputItem> => (request.body as { input: Array<InputItem> }).input
 
-/** The gateway runs once per lane; the fake upstreams serve both. */
-const LANES = [["fast lane", {}], ["Effect path", { SWITCHBOARD_FAST_LANE: "false" }]] as const
 
 beforeAll(async () => {
   respUp = await startFakeResponsesUpstream({
@@ -77,7 +76,7 @@ afterAll(async () => {
 })
 
 /** Both drivers of translation: the fast lane (`FastTranslate.ts`) and the Effect path (`Translate.ts`). */
-describe.each(LANES)("%s", (_lane, laneEnv) => {
+describeEachLane("translation", (lane) => {
   beforeAll(async () => {
     switchboard = await startSwitchboard({
       config: {
@@ -87,7 +86,7 @@ describe.each(LANES)("%s", (_lane, laneEnv) => {
           responsesProviderEntry(slowUp, "slow", { name: "Slow", timeoutSeconds: 1 })
         ]
       },
-      env: { SWITCHBOARD_KEY_RESP: KEY_RESP, ...laneEnv }
+      env: { SWITCHBOARD_KEY_RESP: KEY_RESP, ...lane.env }
     })
     for (const id of ["resp", "slow"]) await waitForProvider(switchboard.url, id, "connected", 30_000)
     openai = new OpenAI({ baseURL: `${switchboard.url}/v1`, apiKey: "unused", maxRetries: 0 })

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest, HttpRouter, HttpServerResponse } from "effect/http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { requireGatewayKey } from "../../src/gateway-keys/GatewayKeyGuard.ts"
+import { quickCheck, requireGatewayKey } from "../../src/gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "../../src/gateway-keys/GatewayKeys.ts"
 import * as Gateway from "../../src/Gateway.ts"
 
@@ -79,6 +79,23 @@ describe("requireGatewayKey", () => {
           break
       }
     }).pipe(Effect.provide(app)))
+})
+
+describe("quickCheck: the check without waiting, over the cached hashes (the fast lane's)", () => {
+  const isKnownCurrent = (key: string) => key === GOOD
+  it.each([
+    ["GET", "/health", {}, undefined],
+    ["GET", "/assets/index-abc123.js", {}, undefined],
+    ["POST", "/v1/chat/completions", {}, "gateway_key_required"],
+    ["POST", "/v1/chat/completions", { authorization: "Basic dXNlcjpwYXNz" }, "gateway_key_required"],
+    ["POST", "/v1/chat/completions", { authorization: `Bearer ${GOOD}` }, undefined],
+    ["POST", "/v1/messages", { "x-api-key": GOOD }, undefined],
+    ["POST", "/v1/messages", { authorization: `Bearer ${BAD}`, "x-api-key": GOOD }, undefined],
+    // Not among the cached hashes: only the guard, which re-reads them, may refuse it.
+    ["POST", "/v1/responses", { authorization: `Bearer ${BAD}` }, "unsure"]
+  ] as const)("%s %s %j → %s", (method, path, headers, expected) => {
+    assert.strictEqual(quickCheck(isKnownCurrent, method, path, headers), expected)
+  })
 })
 
 describe("Gateway.layerAppFor", () => {

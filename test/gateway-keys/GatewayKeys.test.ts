@@ -84,6 +84,34 @@ describe("GatewayKeys on a secret store", () => {
       assert.isTrue(yield* server.verify(second.key))
     }).pipe(Effect.provide(MemorySecretStore.layer())))
 
+  it.effect("the synchronous check trusts only hashes younger than REFRESH, and re-reads older ones in the background", () =>
+    Effect.gen(function*() {
+      const { server, cli } = yield* twoProcesses
+      const first = Redacted.value((yield* cli.create("first")).key)
+      /** Lets the background read run until `key` is known (or gives up). */
+      const knownSoon = (key: string) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 1000 && !server.isKnownCurrent(key); i++) yield* Effect.yieldNow
+          return server.isKnownCurrent(key)
+        })
+
+      // Never read: not known yet, and a read starts in the background.
+      assert.isFalse(server.isKnownCurrent(first))
+      assert.isTrue(yield* knownSoon(first))
+
+      // Revoked elsewhere, another created: the cache holds until it is REFRESH old…
+      const firstId = (yield* cli.list)[0]!.id
+      yield* cli.revoke(firstId)
+      const second = Redacted.value((yield* cli.create("second")).key)
+      assert.isTrue(server.isKnownCurrent(first))
+      assert.isFalse(server.isKnownCurrent(second))
+      // …then nothing is trusted until the background read brings the new list.
+      yield* TestClock.adjust(Duration.sum(REFRESH, Duration.millis(1)))
+      assert.isFalse(server.isKnownCurrent(first))
+      assert.isTrue(yield* knownSoon(second))
+      assert.isFalse(server.isKnownCurrent(first))
+    }).pipe(Effect.provide(MemorySecretStore.layer())))
+
   it.effect("checks do not read the store while the hashes are fresh", () =>
     Effect.gen(function*() {
       let reads = 0

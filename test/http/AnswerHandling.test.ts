@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { answerHandling } from "../../src/http/Forward.ts"
+import { answerHandling } from "../../src/http/PassThroughExchange.ts"
 
 describe("answerHandling: what pass-through does with an upstream answer", () => {
   it.each([

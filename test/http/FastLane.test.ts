@@ -3,22 +3,21 @@
  * gateway twice, with the fast lane (the default on loopback) and without it, and the caller and
  * the upstream must not be able to tell which one served them.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Gateway from "../../src/Gateway.ts"
+import { sha256 } from "../../src/gateway-keys/GatewayKey.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { endless, type FakeOpenAiUpstream, providerEntry, reply, stall, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
-import { freePort, waitForProvider, writeRemoteConfig } from "../support/SwitchboardProcess.ts"
+import { describeEachLane } from "../support/Lanes.ts"
+import { freePort, waitForProvider, waitUntil, writeRemoteConfig } from "../support/SwitchboardProcess.ts"
 
 const KEY = "sk-fast-lane-secret-0123456789"
 
-describe.each([
-  ["fast lane", true],
-  ["Effect path", false]
-] as const)("pass-through, %s", (_name, fastLane) => {
+describeEachLane("pass-through", ({ fastLane }) => {
   let upstream: FakeOpenAiUpstream
   let doomed: FakeOpenAiUpstream
   let url: string
@@ -131,5 +130,79 @@ describe.each([
     const body = await response.json() as { error: { message: string; code: string } }
     assert.strictEqual(body.error.code, "upstream_error")
     assert.include(body.error.message, "cannot reach 127.0.0.1")
+  })
+})
+
+/** A gateway key, stored as `GatewayKeys` stores it (its hash, in the secret store's one entry). */
+const GATEWAY_KEY = "sb-fast-lane-gateway-key-0123456789"
+const gatewayKeysEntry = JSON.stringify([{ id: "k1", name: "test", created: new Date(0).toISOString(), sha256: sha256(GATEWAY_KEY).toString("hex") }])
+
+describeEachLane("a non-loopback listener with gateway keys", (lane) => {
+  let upstream: FakeOpenAiUpstream
+  let url: string
+  const scope = Effect.runSync(Scope.make())
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAiUpstream({ apiKey: KEY, models: { "gpt-4o-mini": reply("Hello there") } })
+    const home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-keys-"))
+    writeRemoteConfig(home, { version: 1, providers: [providerEntry(upstream, "up", { auth: "apiKey" })] })
+    const port = await freePort()
+    // 0.0.0.0 is not a loopback address: keys are required; the test reaches it through 127.0.0.1.
+    await Effect.runPromise(Layer.buildWithScope(
+      Gateway.layer({ host: "0.0.0.0", port, home, fastLane: lane.fastLane }).pipe(
+        Layer.provide(MemorySecretStore.layer([
+          ["up.apiKey", Redacted.make(KEY)],
+          ["_switchboard.header.gateway-keys", Redacted.make(gatewayKeysEntry)]
+        ]))
+      ),
+      scope
+    ))
+    url = `http://127.0.0.1:${port}`
+    // The status endpoint wants the key too.
+    await waitUntil("up connected", async () => {
+      const list = await (await fetch(`${url}/v1/providers`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json() as {
+        data?: Array<{ id: string; state: string }>
+      }
+      return list.data?.find((p) => p.id === "up" && p.state === "connected")
+    })
+  })
+
+  afterAll(async () => {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await upstream.close()
+  })
+
+  const post = (path: string, headers: Record<string, string>) =>
+    fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ model: "up/gpt-4o-mini", max_tokens: 10, messages: [{ role: "user", content: "hi" }] })
+    })
+
+  it("refuses a call without a key, in the caller's format", async () => {
+    const openai = await post("/v1/chat/completions", {})
+    assert.strictEqual(openai.status, 401)
+    assert.strictEqual((await openai.json() as { error: { code: string } }).error.code, "gateway_key_required")
+    const anthropic = await post("/v1/messages", {})
+    assert.strictEqual(anthropic.status, 401)
+    assert.deepInclude(await anthropic.json(), { type: "error" })
+  })
+
+  it("refuses a wrong key", async () => {
+    const response = await post("/v1/chat/completions", { authorization: "Bearer sb-not-a-key" })
+    assert.strictEqual(response.status, 401)
+    assert.strictEqual((await response.json() as { error: { code: string } }).error.code, "invalid_gateway_key")
+  })
+
+  it(`serves a call with the key${lane.fastLane ? " on the fast lane" : ""}; the upstream sees the provider's key, never the gateway key`, async () => {
+    const response = await post("/v1/chat/completions", { authorization: `Bearer ${GATEWAY_KEY}` })
+    assert.strictEqual(response.status, 200)
+    assert.strictEqual((await response.json() as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, "Hello there")
+    // Which lane served it: the fast lane passes the upstream's content-length on, the Effect
+    // path streams the body without one.
+    assert.strictEqual(response.headers.get("content-length") !== null, lane.fastLane)
+    const seen = upstream.requestsTo("POST", "/v1/chat/completions").at(-1)!
+    assert.strictEqual(seen.headers.authorization, `Bearer ${KEY}`)
+    assert.notInclude(JSON.stringify(seen.headers), GATEWAY_KEY)
   })
 })
