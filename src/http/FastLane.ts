@@ -25,7 +25,6 @@
  * the caller's format right here; a key not known to be current goes to the app, whose guard may
  * re-read the keys (one created a moment ago) before refusing.
  */
-import type { HttpServerResponse } from "effect/http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Agent, type Dispatcher } from "undici"
 import type { HttpEndpoint } from "../providers/Upstream.ts"
@@ -37,6 +36,8 @@ import * as Exchange from "./PassThroughExchange.ts"
 import { readBody } from "./BodyReader.ts"
 import { rememberBody } from "./PreReadBody.ts"
 import { translateFast } from "./FastTranslate.ts"
+import * as UndiciExchange from "./UndiciExchange.ts"
+import { writeGatewayResponse } from "./UndiciExchange.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
@@ -64,30 +65,6 @@ export interface FastLaneOptions {
 
 /** The dispatcher the fast lane uses unless given one: one keep-alive pool per upstream origin. */
 export const makeDispatcher = (): Agent => new Agent({ keepAliveTimeout: 30_000 })
-
-/** Header values as single strings (node and undici give repeated headers as arrays). */
-const singleValued = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>): Record<string, string> => {
-  const out: Record<string, string> = {}
-  for (const name in headers) {
-    const value = headers[name]
-    if (value !== undefined) out[name] = typeof value === "string" ? value : value.join(", ")
-  }
-  return out
-}
-
-/** A whole response of Switchboard's own (a rendered error, a scrubbed error body: a `Uint8Array` body), written to node. */
-const writeGatewayResponse = (response: ServerResponse, rendered: HttpServerResponse.HttpServerResponse): void => {
-  if (response.headersSent || response.destroyed || response.writableEnded) return
-  const body = rendered.body
-  const bytes = body._tag === "Uint8Array" ? body.body : undefined
-  const headers: Record<string, string> = { ...rendered.headers }
-  if (bytes !== undefined) {
-    if (headers["content-type"] === undefined && body._tag === "Uint8Array") headers["content-type"] = body.contentType
-    headers["content-length"] = String(bytes.byteLength)
-  }
-  response.writeHead(rendered.status, headers)
-  response.end(bytes)
-}
 
 /** Where a route's requests of one format go, and the headers every one of them carries. */
 interface Target {
@@ -129,11 +106,8 @@ const upstreamHeaders = (target: Target, endpoint: HttpEndpoint, format: HttpFor
 
 /**
  * Forwards one pass-through request whose body is `body` (model already rewritten) and streams
- * the answer back: a driver of `PassThroughExchange.ts`, as `Forward.forward` is on the Effect path.
- *
- * Written against undici's dispatch handler interface rather than `request()`: no response
- * stream object, no promise and no AbortSignal per request (each showed in the profiles), and
- * backpressure is one `pause`/`resume`.
+ * the answer back: a driver of `PassThroughExchange.ts` over `UndiciExchange`, as
+ * `Forward.forward` is on the Effect path.
  */
 const forward = (
   dispatcher: Dispatcher,
@@ -145,101 +119,42 @@ const forward = (
 ): void => {
   const exchange: Exchange.Exchange = { route, format }
   const target = targetOf(route.endpoint, format)
-  let state = Exchange.initial
-  let controller: Dispatcher.DispatchController | undefined
-  /** Why the exchange is being cut short, once it is (timeout, caller gone). */
-  let stop: Error | undefined
-  const cut = (reason: Error) => {
-    stop ??= reason
-    controller?.abort(reason)
-  }
-
-  /** Does what the core says; false once the exchange is over for the upstream (stop reading it). */
-  const act = ([next, action]: Exchange.Step): boolean => {
-    state = next
-    switch (action._tag) {
-      case "Nothing":
-        return true
-      case "Head":
-        if (response.destroyed || response.writableEnded) return false
-        // A plain body goes through byte for byte, so its length holds: without it node would frame
-        // the answer in chunks, which costs a write (a syscall) more per request.
-        if (action.length !== undefined) action.headers["content-length"] = action.length
-        response.writeHead(action.status, action.headers)
-        return true
-      case "Write":
-        if (!response.write(action.bytes)) {
-          paused = true
-          controller?.pause()
-          response.once("drain", resume)
-        }
-        return true
-      case "End":
-        if (!response.destroyed && !response.writableEnded) response.end(action.bytes)
-        return false
-      case "Answer":
-        clearTimeout(timer)
-        writeGatewayResponse(response, action.response)
-        return false
-      case "Cut":
-        response.destroy()
-        return false
+  const call = { origin: target.origin, path: target.path, headers: upstreamHeaders(target, route.endpoint, format, request), body }
+  UndiciExchange.run(dispatcher, call, route.endpoint.timeoutSeconds, response, (io) => {
+    let state = Exchange.initial
+    /** Does what the core says; false once the exchange is over for the upstream (stop reading it). */
+    const act = ([next, action]: Exchange.Step): boolean => {
+      state = next
+      switch (action._tag) {
+        case "Nothing":
+          return true
+        case "Head":
+          if (response.destroyed || response.writableEnded) return false
+          // A plain body goes through byte for byte, so its length holds: without it node would frame
+          // the answer in chunks, which costs a write (a syscall) more per request.
+          if (action.length !== undefined) action.headers["content-length"] = action.length
+          response.writeHead(action.status, action.headers)
+          return true
+        case "Write":
+          io.write(action.bytes)
+          return true
+        case "End":
+          if (!response.destroyed && !response.writableEnded) response.end(action.bytes)
+          return false
+        case "Answer":
+          io.stopTimer()
+          writeGatewayResponse(response, action.response)
+          return false
+        case "Cut":
+          response.destroy()
+          return false
+      }
     }
-  }
-
-  /** The caller is not keeping up: the upstream is paused until its socket drains. */
-  let paused = false
-  // One timer for the whole exchange, pushed back on every chunk: an idle timeout, as on the Effect path.
-  const timer = setTimeout(() => {
-    // Waiting on a slow caller is not the upstream being idle (the Effect path does not pull then either).
-    if (paused) return void timer.refresh()
-    // Still waiting for a connection, or mid-answer: the caller is told now, not when undici gives up.
-    act(Exchange.fail(exchange, state, Exchange.exchangeError(route, { timedOut: true })))
-    cut(new Error("idle timeout"))
-  }, route.endpoint.timeoutSeconds * 1000)
-  // The caller went away: nobody reads the answer, so the upstream need not write it.
-  response.once("close", () => {
-    clearTimeout(timer)
-    if (!response.writableFinished) cut(new Error("the caller closed the connection"))
-  })
-  const resume = () => {
-    paused = false
-    timer.refresh()
-    controller?.resume()
-  }
-
-  dispatcher.dispatch({
-    origin: target.origin,
-    path: target.path,
-    method: "POST",
-    headers: upstreamHeaders(target, route.endpoint, format, request),
-    body,
-    // Timing is the timer's job (one clock for connect, headers and idle body, as Forward.ts).
-    headersTimeout: 0,
-    bodyTimeout: 0
-  }, {
-    onRequestStart: (c) => {
-      controller = c
-      if (stop !== undefined) c.abort(stop)
-    },
-    onResponseStart: (c, statusCode, headers) => {
-      timer.refresh()
-      if (!act(Exchange.start(exchange, state, statusCode, singleValued(headers)))) c.abort(new Error("the answer is not read on"))
-    },
-    onResponseData: (c, chunk) => {
-      timer.refresh()
-      if (!act(Exchange.data(state, chunk))) c.abort(new Error("the answer is not read on"))
-    },
-    onResponseEnd: () => {
-      clearTimeout(timer)
-      if (response.destroyed) return
-      act(Exchange.end(exchange, state))
-    },
-    onResponseError: (_c, cause) => {
-      clearTimeout(timer)
-      // Gone: nothing to tell anyone.
-      if (response.destroyed) return
-      act(Exchange.fail(exchange, state, Exchange.exchangeError(route, { timedOut: false, cause })))
+    return {
+      start: (status, headers) => act(Exchange.start(exchange, state, status, headers)),
+      data: (chunk) => act(Exchange.data(state, chunk)),
+      end: () => void act(Exchange.end(exchange, state)),
+      fail: (timedOut, cause) => void act(Exchange.fail(exchange, state, Exchange.exchangeError(route, { timedOut, cause })))
     }
   })
 }
