@@ -5,13 +5,14 @@
  * `{ error: { message } }` becomes the one-line failure the user sees. Secrets leave `Redacted`
  * only to be written into a request body.
  */
-import { Duration, Effect, Option, Redacted, Schema } from "effect"
+import { Config, Duration, Effect, Option, Redacted, Schema } from "effect"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
+import * as Settings from "../config/Settings.ts"
 import { CliFailure } from "./Operation.ts"
 import type { ProviderBackend, ProviderRow, TestOutcome } from "./ProviderBackend.ts"
 
 /** `http://127.0.0.1:$SWITCHBOARD_PORT`, port 1337 by default: where `switchboard serve` listens. */
-export const defaultUrl = (): string => `http://127.0.0.1:${process.env.SWITCHBOARD_PORT || "1337"}`
+export const defaultUrl = Config.map(Settings.port.config, (port) => `http://127.0.0.1:${port}`)
 
 /** Long enough for a loaded server on loopback, short enough that commands stay snappy when none runs. */
 const PROBE_TIMEOUT = Duration.millis(1_000)
@@ -52,24 +53,23 @@ const describeError = (error: unknown) => error instanceof Error ? (error.cause 
  * `$SWITCHBOARD_GATEWAY_KEY` when set (the keychain keeps only hashes, so the key must come from
  * the user).
  */
-const authorization = (): Record<string, string> => {
-  const key = process.env.SWITCHBOARD_GATEWAY_KEY
-  return key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }
-}
+const authorization = Config.map(Settings.gatewayKey.config, (key): Record<string, string> =>
+  Option.match(key, { onNone: () => ({}), onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` }) }))
 
 const send = (url: string, method: string, body: unknown, timeout: Duration.Duration) =>
-  Effect.tryPromise({
+  Effect.flatMap(Effect.mapError(authorization, (error) => new CliFailure({ message: error.message })), (authorization) =>
+    Effect.tryPromise({
     try: async (signal) => {
       const response = await fetch(url, {
         method,
         signal: AbortSignal.any([signal, AbortSignal.timeout(Duration.toMillis(timeout))]),
-        headers: { ...authorization(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: { ...authorization, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) })
       })
       return { status: response.status, text: await response.text() }
     },
     catch: (error) => new CliFailure({ message: `cannot reach Switchboard at ${url}: ${describeError(error)}` })
-  })
+  }))
 
 const parseJson = (text: string): unknown => {
   try {
