@@ -3,7 +3,8 @@
 // scripts/server.vite.config.ts) while it is newer than every source file, else the TypeScript
 // sources directly (Node >= 22.18 strips the types; no build step needed). So an edited source is
 // always what runs, and an untouched install starts from one file (≈ 0.3 s faster: docs/performance.md).
-// SWITCHBOARD_FROM_SOURCE=1 always runs the sources.
+// SWITCHBOARD_FROM_SOURCE=1 always runs the sources (read here, before any source loads; the variable
+// is listed with every other one in src/config/Settings.ts).
 //
 // The compile cache keeps compiled modules on disk, which makes every start after the first faster still.
 import { readdirSync, statSync } from "node:fs"

@@ -5,7 +5,8 @@
  * states. An admin error becomes the one-line failure the user sees. Secrets leave `Redacted` only
  * to be written into a request body.
  */
-import { Duration, Effect, Option, Redacted, type Schema } from "effect"
+import { Config, Duration, Effect, Option, Redacted, type Schema } from "effect"
+import * as Settings from "../config/Settings.ts"
 import { FetchHttpClient, HttpClient, HttpClientResponse } from "effect/http"
 import type { CreateProvider, EditProvider, Provider } from "../admin/AdminApi.ts"
 import { type AdminApiClient, type AdminCallError, callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../admin/AdminApiClient.ts"
@@ -14,7 +15,7 @@ import { CliFailure } from "./Operation.ts"
 import type { ProviderBackend, ProviderRow, TestOutcome } from "./ProviderBackend.ts"
 
 /** `http://127.0.0.1:$SWITCHBOARD_PORT`, port 1337 by default: where `switchboard serve` listens. */
-export const defaultUrl = (): string => `http://127.0.0.1:${process.env.SWITCHBOARD_PORT || "1337"}`
+export const defaultUrl = Config.map(Settings.port.config, (port) => `http://127.0.0.1:${port}`)
 
 /** Long enough for a loaded server on loopback, short enough that commands stay snappy when none runs. */
 const PROBE_TIMEOUT = Duration.millis(1_000)
@@ -35,10 +36,11 @@ export interface AdminClient {
  * `$SWITCHBOARD_GATEWAY_KEY` when set (the keychain keeps only hashes, so the key must come from
  * the user).
  */
-const authorization = (): Record<string, string> => {
-  const key = process.env.SWITCHBOARD_GATEWAY_KEY
-  return key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }
-}
+const authorization: Effect.Effect<Readonly<Record<string, string>>, CliFailure> = Config.map(
+  Settings.gatewayKey.config,
+  (key): Readonly<Record<string, string>> =>
+    Option.match(key, { onNone: () => ({}), onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` }) })
+).pipe(Effect.mapError((error) => new CliFailure({ message: error.message })))
 
 /** The failure of one call as the user reads it; a refused gateway key adds where the CLI takes it from. */
 const failure = (url: string, error: AdminCallError): CliFailure => {
@@ -60,22 +62,24 @@ const bounded = <A>(url: string, call: Effect.Effect<A, AdminCallError>): Effect
 
 export const makeAdminClient = (url: string): AdminClient => ({
   url,
-  api: (f) => bounded(url, Effect.flatMap(makeAdminApiClient({ baseUrl: url, headers: authorization }), f)),
+  api: (f) =>
+    Effect.flatMap(authorization, (headers) => bounded(url, Effect.flatMap(makeAdminApiClient({ baseUrl: url, headers: () => headers }), f))),
   call: (_method, path, schema) =>
-    bounded(
-      url,
-      HttpClient.get(`${url}${path}`, { headers: authorization() }).pipe(
-        Effect.flatMap(HttpClientResponse.filterStatusOk),
-        Effect.flatMap(HttpClientResponse.schemaBodyJson(schema)),
-        Effect.provide(FetchHttpClient.layer)
-      )
-    )
+    Effect.flatMap(authorization, (headers) =>
+      bounded(
+        url,
+        HttpClient.get(`${url}${path}`, { headers }).pipe(
+          Effect.flatMap(HttpClientResponse.filterStatusOk),
+          Effect.flatMap(HttpClientResponse.schemaBodyJson(schema)),
+          Effect.provide(FetchHttpClient.layer)
+        )
+      ))
 })
 
 /** The admin client of the server at `url`, if one answers `GET /health` within a second. */
 export const probe = (url: string): Effect.Effect<Option.Option<AdminClient>> => {
   const base = url.replace(/\/+$/, "")
-  return HttpClient.get(`${base}/health`, { headers: authorization() }).pipe(
+  return Effect.flatMap(authorization, (headers) => HttpClient.get(`${base}/health`, { headers })).pipe(
     Effect.timeout(PROBE_TIMEOUT),
     Effect.map((response) => response.status === 200 ? Option.some(makeAdminClient(base)) : Option.none()),
     Effect.orElseSucceed(() => Option.none()),

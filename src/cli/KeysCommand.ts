@@ -8,7 +8,7 @@ import { Console, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { GatewayKeys } from "../gateway-keys/GatewayKeys.ts"
 import { operation } from "./Operation.ts"
-import { renderTable } from "./Table.ts"
+import { colourEnabled, renderTable } from "./Table.ts"
 
 /** The command's effect with the user's key store at hand (`operation` provides the secret store it sits on). */
 const withKeys = <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
@@ -33,7 +33,7 @@ const list = Command.make("list", {}, () =>
     const keys = yield* GatewayKeys
     const all = yield* keys.list
     if (all.length === 0) return yield* Console.log(`no gateway keys in ${keys.backend}: create one with \`switchboard keys create\``)
-    yield* Console.log(renderTable(["ID", "NAME", "CREATED"], all.map((key) => [key.id, key.name || "-", key.created ?? "-"])))
+    yield* Console.log(renderTable(["ID", "NAME", "CREATED"], all.map((key) => [key.id, key.name || "-", key.created ?? "-"]), yield* colourEnabled))
   }))).pipe(Command.withDescription("List gateway keys: id, name and creation time (never the keys)"))
 
 const revoke = Command.make("revoke", {

@@ -22,7 +22,7 @@ export const ModelsCommand = Command.make("models", { url: urlFlag }, ({ url }) 
   operation(Effect.gen(function*() {
     const backend = yield* choose(url)
     const rows = yield* backend.list
-    const colour = colourEnabled()
+    const colour = yield* colourEnabled
     const lines: Array<string> = []
     if (!backend.running) {
       lines.push(`Switchboard is not running (no server at ${backend.url}): showing only models configured by hand in remote.json`)

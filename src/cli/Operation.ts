@@ -4,7 +4,7 @@
  * keychain or server) prints one line `switchboard: …` and exits 1, without a stack trace.
  */
 import { Console, Effect, Layer, Schema } from "effect"
-import { resolveHome } from "../config/ConfigStore.ts"
+import * as Settings from "../config/Settings.ts"
 import * as Gateway from "../Gateway.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 
@@ -13,7 +13,8 @@ export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", {
   message: Schema.String
 }) {}
 
-export const home = Effect.sync(() => resolveHome(process.env))
+/** `$SWITCHBOARD_HOME`, or `~/.switchboard`. */
+export const home = Settings.home.config
 
 /** Prints `switchboard: <message>` on stderr and sets exit code 1 for any failure of `effect`. */
 export const reportFailure = <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>

@@ -58,7 +58,7 @@ export interface ProviderBackend {
  */
 export const choose = (url: Option.Option<string>) =>
   Effect.gen(function*() {
-    const target = Option.getOrElse(url, defaultUrl)
+    const target = Option.isSome(url) ? url.value : yield* defaultUrl
     const client = yield* probe(target)
     if (Option.isSome(client)) return remoteBackend(client.value)
     if (Option.isSome(url)) return yield* new CliFailure({ message: `no Switchboard server answers at ${target}` })

@@ -145,8 +145,7 @@ const modelsCell = (backend: ProviderBackend, row: ProviderRow) =>
   backend.running ? String(row.models.length) : row.models.length === 0 ? "-" : `${row.models.length} manual`
 
 /** The providers table; without a server, a line says the states are not live. */
-export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<ProviderRow>): string => {
-  const colour = colourEnabled()
+export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<ProviderRow>, colour: boolean): string => {
   const table = renderTable(
     ["ID", "NAME", "STATE", "MODELS", "BASE URL", "ERROR"],
     rows.map((row) => [
@@ -167,7 +166,7 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
   operation(Effect.gen(function*() {
     const backend = yield* choose(url)
-    yield* Console.log(providersTable(backend, yield* backend.list))
+    yield* Console.log(providersTable(backend, yield* backend.list, yield* colourEnabled))
   }))).pipe(Command.withDescription("List providers with their state, model count and base URL"))
 
 const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>

@@ -1,8 +1,11 @@
 /**
  * Plain-text tables and colour for terminal output. Colour is used only when stdout is a terminal
  * and `NO_COLOR` is not set (https://no-color.org); `FORCE_COLOR=1` turns it on for a pipe (tests,
- * `less -R`).
+ * `less -R`); `TERM=dumb` turns it off on a terminal. The variables are read in
+ * src/config/Settings.ts.
  */
+import { Config, Effect, Option } from "effect"
+import * as Settings from "../config/Settings.ts"
 
 export type Colour = "green" | "blue" | "gray" | "red" | "bold"
 
@@ -14,15 +17,24 @@ const CODES: Record<Colour, readonly [number, number]> = {
   bold: [1, 22]
 }
 
-/** Whether output to `stream` may carry ANSI colour codes. */
-export const colourEnabled = (
-  stream: { readonly isTTY?: boolean } = process.stdout,
-  env: Readonly<Record<string, string | undefined>> = process.env
-): boolean => {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true
-  return stream.isTTY === true && env.TERM !== "dumb"
+/** The terminal conventions, as read (unset or empty: `None`). */
+export interface ColourSettings {
+  readonly noColor: Option.Option<string>
+  readonly forceColor: Option.Option<string>
+  readonly term: Option.Option<string>
 }
+
+/** Whether output to a stream (a terminal or not) may carry ANSI colour codes. */
+export const colourAllowed = (isTTY: boolean, settings: ColourSettings): boolean => {
+  if (Option.isSome(settings.noColor)) return false
+  if (Option.isSome(settings.forceColor) && settings.forceColor.value !== "0") return true
+  return isTTY && !Option.exists(settings.term, (term) => term === "dumb")
+}
+
+const colourSettings = Config.all({ noColor: Settings.noColor.config, forceColor: Settings.forceColor.config, term: Settings.term.config })
+
+/** Whether stdout may carry colour (`colourAllowed` with the settings at hand). */
+export const colourEnabled = Effect.map(colourSettings, (settings) => colourAllowed(process.stdout.isTTY === true, settings))
 
 /** `text` wrapped in the codes of `colour` when `enabled`. */
 export const paint = (text: string, colour: Colour | undefined, enabled: boolean): string => {
@@ -44,7 +56,7 @@ export interface Cell {
 export const renderTable = (
   headers: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<Cell | string>>,
-  colour: boolean = colourEnabled()
+  colour: boolean
 ): string => {
   const cells = rows.map((row) => row.map((cell): Cell => typeof cell === "string" ? { text: cell } : cell))
   const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]?.text.length ?? 0)))

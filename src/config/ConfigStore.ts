@@ -9,12 +9,13 @@
  *   leaves the old file or the new one, never half of one (test/faults/ConfigCrash.test.ts kills
  *   writers at random moments). The temporary file a killed writer leaves is removed at the next start.
  * - Edits are serialised across processes by `remote.json.lock` (a CLI and a server may both
- *   write), so none is lost (test/faults/ConcurrentEdits.test.ts).
+ *   write), so none is lost (test/faults/ConcurrentEdits.test.ts). The lock of a killed writer is
+ *   taken over, never that of a live one (`FileLock`).
  * - Unknown fields survive a rewrite (the schema keeps them), and the file never holds a secret
  *   (the schema has no field for one).
  */
-import { Context, Duration, Effect, FileSystem, Layer, Option, Path, Schedule, Schema, Semaphore, Stream } from "effect"
-import { homedir } from "node:os"
+import { Context, Duration, Effect, FileSystem, Layer, Path, Schema, Semaphore, Stream } from "effect"
+import * as FileLock from "./FileLock.ts"
 import { emptyConfig, RemoteConfig } from "./RemoteConfig.ts"
 
 /** remote.json could not be read, parsed or written. */
@@ -28,36 +29,14 @@ export type ConfigChange =
   | { readonly _tag: "Loaded"; readonly config: RemoteConfig }
   | { readonly _tag: "Invalid"; readonly error: ConfigError }
 
-/** `$SWITCHBOARD_HOME`, or `~/.switchboard`. */
-export const resolveHome = (env: Readonly<Record<string, string | undefined>>): string =>
-  env.SWITCHBOARD_HOME !== undefined && env.SWITCHBOARD_HOME !== "" ? env.SWITCHBOARD_HOME : `${homedir()}/.switchboard`
-
 const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(RemoteConfig))
 const encode = Schema.encodeEffect(RemoteConfig)
 
 /** `remote.json.<pid>.<time>.tmp`: a write in progress, or the leftover of a writer that was killed. */
 const TEMP_FILE = /^remote\.json\.(\d+)\.[0-9a-z]+\.tmp$/
 
-/** Held (created exclusively, holding the writer's pid) for each read-modify-write of remote.json. */
+/** Held for each read-modify-write of remote.json (see `FileLock`). */
 const LOCK_FILE = "remote.json.lock"
-const LOCK_RETRY = Duration.millis(10)
-/** About 10 s of waiting for another writer (an edit takes milliseconds) before giving up. */
-const LOCK_ATTEMPTS = 1000
-/** An empty lock file this old belongs to a writer killed between creating and filling it. */
-const STALE_EMPTY_LOCK_MS = 5_000
-
-/** Another process holds remote.json.lock (internal: retried, then a `ConfigError`). */
-class LockBusy extends Schema.TaggedError<LockBusy>()("LockBusy", { holder: Schema.String }) {}
-
-/** Whether a process runs (signal 0 only checks; EPERM means it runs as another user). */
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /** Many editors save in several steps (truncate, write, rename): wait for the dust to settle. */
 const WATCH_DEBOUNCE = Duration.millis(150)
@@ -110,8 +89,11 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
   const leftovers = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
   for (const name of leftovers) {
     const writer = TEMP_FILE.exec(name)?.[1]
-    if (writer !== undefined && !isRunning(Number(writer))) yield* Effect.ignore(fs.remove(path_.join(dir, name)))
+    if (writer !== undefined && !FileLock.isRunning(Number(writer))) yield* Effect.ignore(fs.remove(path_.join(dir, name)))
   }
+  // The same for the lock's own leftovers (its temporary files, claims of killed processes).
+  const fileLock = yield* FileLock.make(path_.join(dir, LOCK_FILE))
+  yield* fileLock.clearLeftovers
 
   const write = Effect.fnUntraced(function*(config: RemoteConfig) {
     const encoded = yield* encode(config).pipe(Effect.mapError((error) => fail(`refusing to write an invalid configuration: ${error.message}`)))
@@ -125,38 +107,12 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
   // The semaphore orders the edits of this process; the lock file those of several processes (a
   // CLI changing the files while a server writes them for admin API callers): without it each
   // reads the file, changes its copy and renames it over the other's change.
-  const lockFile = path_.join(dir, LOCK_FILE)
-  const releaseFileLock = Effect.ignore(fs.remove(lockFile))
-  /** Whether a lock file was left by a writer that is gone (killed: it never removed it). */
-  const isStale = Effect.gen(function*() {
-    const holder = Number((yield* fs.readFileString(lockFile)).trim())
-    if (Number.isInteger(holder) && holder > 0) return !isRunning(holder)
-    // Created but not written yet, or its writer was killed in between: stale once old.
-    const info = yield* fs.stat(lockFile)
-    return Option.match(info.mtime, { onNone: () => false, onSome: (mtime) => Date.now() - mtime.getTime() > STALE_EMPTY_LOCK_MS })
-  }).pipe(Effect.orElseSucceed(() => false))
-  /** One attempt at the lock: taken, or `LockBusy` (a stale lock is cleared first, then retried). */
-  const tryFileLock = Effect.gen(function*() {
-    const taken = yield* fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 }).pipe(
-      Effect.as(true),
-      Effect.catchTag("PlatformError", (error) => error.reason._tag === "AlreadyExists" ? Effect.succeed(false) : Effect.fail(error))
-    )
-    if (taken) return
-    if (yield* isStale) yield* releaseFileLock
-    return yield* new LockBusy({ holder: (yield* fs.readFileString(lockFile).pipe(Effect.orElseSucceed(() => ""))).trim() })
-  })
-  const acquireFileLock = fs.makeDirectory(dir, { recursive: true }).pipe(
-    Effect.andThen(tryFileLock),
-    Effect.retry({ schedule: Schedule.spaced(LOCK_RETRY), times: LOCK_ATTEMPTS, while: (error) => error._tag === "LockBusy" }),
-    Effect.catchTags({
-      LockBusy: (busy) => Effect.fail(fail(`${lockFile} is held by process ${busy.holder || "?"}: remove it if that process is not a Switchboard`)),
-      PlatformError: (error) => Effect.fail(fail(`cannot lock: ${error.message}`))
-    })
-  )
-
   const update = <E>(f: (config: RemoteConfig) => RemoteConfig | Effect.Effect<RemoteConfig, E>) =>
     lock.withPermits(1)(Effect.acquireUseRelease(
-      acquireFileLock,
+      fs.makeDirectory(dir, { recursive: true }).pipe(
+        Effect.mapError((error) => fail(`cannot lock: ${error.message}`)),
+        Effect.andThen(Effect.mapError(fileLock.acquire, (error) => fail(error.message)))
+      ),
       () =>
         Effect.gen(function*() {
           const result = f(yield* load)
@@ -164,7 +120,7 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
           yield* write(next)
           return next
         }),
-      () => releaseFileLock
+      fileLock.release
     ))
 
   // The folder is watched, not the file: an atomic rename (ours or an editor's) replaces the file,

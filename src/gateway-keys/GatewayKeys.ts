@@ -21,6 +21,7 @@
  */
 import { Context, Duration, Effect, Layer, Option, Redacted, Schema, Semaphore } from "effect"
 import type { Clock } from "effect/Clock"
+import * as Settings from "../config/Settings.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
 import { generateId, generateKey, matchesAny, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
@@ -78,16 +79,21 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
   /** Keys in the `SecretStore` at hand (keychain, memory). */
   static readonly layerStore = Layer.effect(GatewayKeys, Effect.suspend(() => makeStore))
 
-  /** Keys from `SWITCHBOARD_GATEWAY_KEYS` (comma-separated), read-only. */
-  static readonly layerEnv = (env: Readonly<Record<string, string | undefined>> = process.env) =>
-    Layer.succeed(GatewayKeys, makeEnv(env.SWITCHBOARD_GATEWAY_KEYS ?? ""))
+  /** Keys from `SWITCHBOARD_GATEWAY_KEYS` (comma-separated, through the `ConfigProvider` at hand), read-only. */
+  static readonly layerEnv = Layer.effect(
+    GatewayKeys,
+    Settings.gatewayKeys.config.pipe(
+      Effect.map((keys) => makeEnv(keys)),
+      Effect.mapError((error) => new GatewayKeysError({ message: `cannot read SWITCHBOARD_GATEWAY_KEYS: ${error.message}` }))
+    )
+  )
 
   /** The store the user chose with `SWITCHBOARD_SECRETS`: the secret store, or the environment. */
   static readonly layer = Layer.unwrap(
     Effect.map(
       // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
       Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const),
-      (backend) => backend === "env" ? GatewayKeys.layerEnv() : GatewayKeys.layerStore
+      (backend) => backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
     )
   )
 
@@ -224,8 +230,7 @@ const makeStore = Effect.gen(function*() {
 
 const ENV_BACKEND = "environment variable SWITCHBOARD_GATEWAY_KEYS (SWITCHBOARD_SECRETS=env)"
 
-const makeEnv = (value: string) => {
-  const keys = value.split(",").map((key) => key.trim()).filter((key) => key !== "")
+const makeEnv = (keys: ReadonlyArray<string>) => {
   const hashes = keys.map(sha256)
   const readOnly = () =>
     Effect.fail(new GatewayKeysError({

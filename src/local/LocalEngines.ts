@@ -14,7 +14,8 @@ import { Context, Effect, Layer, type Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import type { ChildProcessSpawner } from "effect/process"
 import { existsSync } from "node:fs"
-import { delimiter, join } from "node:path"
+import { join } from "node:path"
+import * as Settings from "../config/Settings.ts"
 import * as LlamaCppEngine from "./LlamaCppEngine.ts"
 import type { LocalEngine } from "./LocalEngine.ts"
 import * as MlxEngine from "./MlxEngine.ts"
@@ -56,17 +57,17 @@ export const llamaCpp: Effect.Effect<Probe> = Effect.sync(() => {
     : { _tag: "Unavailable", reason: `llama.cpp: ${available.reason}` }
 })
 
-/** Whether `command` is an executable file in one of the PATH's folders. */
-const onPath = (command: string): boolean =>
-  (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, command)))
+/** Whether `command` is a file in one of the PATH's folders. */
+const onPath = (command: string) =>
+  Effect.map(Effect.orElseSucceed(Settings.searchPath.config, () => []), (folders) => folders.some((dir) => existsSync(join(dir, command))))
 
 /** MLX, on Apple Silicon with `mlx_lm.server` on the PATH; elsewhere it is not even mentioned. */
-export const mlx: Effect.Effect<Probe | undefined, never, EngineRequirements> = Effect.suspend(() => {
-  if (process.platform !== "darwin" || process.arch !== "arm64") return Effect.succeed(undefined)
-  if (!onPath(MlxEngine.SERVER_COMMAND)) {
-    return Effect.succeed<Probe>({ _tag: "Unavailable", reason: `mlx: ${MlxEngine.SERVER_COMMAND} is not on the PATH (pip install mlx-lm)` })
+export const mlx: Effect.Effect<Probe | undefined, never, EngineRequirements> = Effect.gen(function*() {
+  if (process.platform !== "darwin" || process.arch !== "arm64") return undefined
+  if (!(yield* onPath(MlxEngine.SERVER_COMMAND))) {
+    return { _tag: "Unavailable", reason: `mlx: ${MlxEngine.SERVER_COMMAND} is not on the PATH (pip install mlx-lm)` } satisfies Probe
   }
-  return Effect.map(MlxEngine.make(), (engine): Probe => ({ _tag: "Available", engine }))
+  return { _tag: "Available", engine: yield* MlxEngine.make() } satisfies Probe
 })
 
 const Files = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)

@@ -6,30 +6,34 @@
  * - API key of provider `<id>`: `SWITCHBOARD_KEY_<ID>`
  * - secret header `<Name>` of provider `<id>`: `SWITCHBOARD_HEADER_<ID>_<NAME>`
  *
- * upper-cased, every character other than A–Z and 0–9 replaced by `_`.
+ * upper-cased, every character other than A–Z and 0–9 replaced by `_` (`Settings.providerKey`,
+ * `Settings.providerHeader`). They are read through the `ConfigProvider` at hand when the layer is
+ * built: the environment, or the one a test gives.
  */
-import { Effect, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Option } from "effect"
+import * as Settings from "../config/Settings.ts"
 import { SecretStore, SecretStoreError, type SecretName } from "./SecretStore.ts"
-
-const envName = (part: string) => part.toUpperCase().replace(/[^A-Z0-9]/g, "_")
 
 /** The variable that holds a secret, e.g. `SWITCHBOARD_KEY_MY_PROVIDER`. */
 export const variableFor = (providerId: string, name: SecretName): string =>
-  name._tag === "ApiKey"
-    ? `SWITCHBOARD_KEY_${envName(providerId)}`
-    : `SWITCHBOARD_HEADER_${envName(providerId)}_${envName(name.name)}`
+  name._tag === "ApiKey" ? Settings.providerKey.name(providerId) : Settings.providerHeader.name(providerId, name.name)
+
+const configFor = (providerId: string, name: SecretName) =>
+  name._tag === "ApiKey" ? Settings.providerKey.config(providerId) : Settings.providerHeader.config(providerId, name.name)
 
 const BACKEND = "environment variables (SWITCHBOARD_SECRETS=env)"
 
-export const layer = (env: Readonly<Record<string, string | undefined>> = process.env) =>
-  Layer.succeed(SecretStore, SecretStore.of({
+export const layer = Layer.effect(SecretStore, Effect.gen(function*() {
+  const provider = yield* ConfigProvider.ConfigProvider
+  const read = (providerId: string, name: SecretName) =>
+    configFor(providerId, name).parse(provider).pipe(
+      // Never the value: a variable that cannot be read is named, nothing more.
+      Effect.mapError(() => new SecretStoreError({ backend: BACKEND, message: `cannot read ${variableFor(providerId, name)}` }))
+    )
+  return SecretStore.of({
     backend: BACKEND,
     unavailable: null,
-    get: (providerId, name) =>
-      Effect.sync(() => {
-        const value = env[variableFor(providerId, name)]
-        return value === undefined || value === "" ? Option.none() : Option.some(Redacted.make(value))
-      }),
+    get: read,
     set: (providerId, name) =>
       Effect.fail(new SecretStoreError({
         backend: BACKEND,
@@ -37,10 +41,12 @@ export const layer = (env: Readonly<Record<string, string | undefined>> = proces
       })),
     // Nothing to delete is success (removing a provider removes whatever secrets it has).
     delete: (providerId, name) =>
-      env[variableFor(providerId, name)] === undefined
-        ? Effect.void
-        : Effect.fail(new SecretStoreError({
-          backend: BACKEND,
-          message: `secrets come from the environment here: unset ${variableFor(providerId, name)} where Switchboard starts`
-        }))
-  }))
+      Effect.flatMap(read(providerId, name), (value) =>
+        Option.isNone(value)
+          ? Effect.void
+          : Effect.fail(new SecretStoreError({
+            backend: BACKEND,
+            message: `secrets come from the environment here: unset ${variableFor(providerId, name)} where Switchboard starts`
+          })))
+  })
+}))

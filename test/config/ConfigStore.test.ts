@@ -7,7 +7,7 @@ import { Effect, Fiber, Layer, Schema, Stream } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type ConfigChange, ConfigStore, resolveHome } from "../../src/config/ConfigStore.ts"
+import { type ConfigChange, ConfigStore } from "../../src/config/ConfigStore.ts"
 import { ProviderConfig } from "../../src/config/RemoteConfig.ts"
 
 const freshHome = () => mkdtempSync(join(tmpdir(), "switchboard-config-"))
@@ -22,11 +22,6 @@ const storeIn = (home: string) =>
 const provider = { id: "local", name: "Local", host: "127.0.0.1", protocol: "http", port: 8080 }
 
 describe("ConfigStore", () => {
-  it("resolves the home from SWITCHBOARD_HOME, else ~/.switchboard", () => {
-    assert.strictEqual(resolveHome({ SWITCHBOARD_HOME: "/srv/sb" }), "/srv/sb")
-    assert.match(resolveHome({}), /\/\.switchboard$/)
-  })
-
   it.effect("a missing file means no providers", () => {
     const home = freshHome()
     return Effect.gen(function*() {

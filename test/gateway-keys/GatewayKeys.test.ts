@@ -9,6 +9,7 @@ import { TestClock } from "effect/testing"
 import { GatewayKeys, MISS_REFRESH, REFRESH } from "../../src/gateway-keys/GatewayKeys.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { header, SecretStore } from "../../src/secrets/SecretStore.ts"
+import { withEnv } from "../support/Environment.ts"
 
 /** The one secret-store entry that holds the keys. */
 const storedEntry = Effect.flatMap(SecretStore, (store) => store.get("_switchboard", header("gateway-keys")))
@@ -142,12 +143,12 @@ describe("GatewayKeys from SWITCHBOARD_GATEWAY_KEYS (SWITCHBOARD_SECRETS=env)", 
       const error = yield* Effect.flip(keys.create("x"))
       assert.include(error.message, "SWITCHBOARD_GATEWAY_KEYS")
       yield* Effect.flip(keys.revoke("env-1"))
-    }).pipe(Effect.provide(GatewayKeys.layerEnv({ SWITCHBOARD_GATEWAY_KEYS: " sb-env-one, sb-env-two ,," }))))
+    }).pipe(Effect.provide(withEnv(GatewayKeys.layerEnv, { SWITCHBOARD_GATEWAY_KEYS: " sb-env-one, sb-env-two ,," }))))
 
   it.effect("with none set, no key is valid", () =>
     Effect.gen(function*() {
       const keys = yield* GatewayKeys
       assert.deepStrictEqual(yield* keys.list, [])
       assert.isFalse(yield* keys.verify(Redacted.make("sb-anything")))
-    }).pipe(Effect.provide(GatewayKeys.layerEnv({}))))
+    }).pipe(Effect.provide(withEnv(GatewayKeys.layerEnv, {}))))
 })

@@ -13,6 +13,7 @@ import * as EnvSecretStore from "../../src/secrets/EnvSecretStore.ts"
 import * as KeychainSecretStore from "../../src/secrets/KeychainSecretStore.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { accountFor, apiKey, header, SecretStore } from "../../src/secrets/SecretStore.ts"
+import { withEnv } from "../support/Environment.ts"
 import { writeRemoteConfig } from "../support/SwitchboardProcess.ts"
 
 const ROOT = new URL("../../", import.meta.url).pathname
@@ -70,7 +71,7 @@ describe("EnvSecretStore", () => {
       const error = yield* Effect.flip(store.set("other", apiKey, Redacted.make("x")))
       assert.include(error.message, "SWITCHBOARD_KEY_OTHER")
       yield* store.delete("other", apiKey)
-    }).pipe(Effect.provide(EnvSecretStore.layer({ SWITCHBOARD_KEY_MY_PROVIDER: "sk-env" }))))
+    }).pipe(Effect.provide(withEnv(EnvSecretStore.layer, { SWITCHBOARD_KEY_MY_PROVIDER: "sk-env" }))))
 })
 
 describe("an unreachable keychain", () => {
