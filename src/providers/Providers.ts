@@ -97,6 +97,9 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   const services = yield* Effect.context<ProvidersRequirements>()
   const builtIns = Option.getOrElse(yield* Effect.serviceOption(BuiltInProviders), () => [])
   const actors = yield* FiberMap.make<ProviderId>()
+  // Built-in providers' loops are supervised alike but kept apart: `actorFibers` counts the
+  // configured providers' actors, a number that must follow remote.json (the leak check).
+  const builtInLoops = yield* FiberMap.make<ProviderId>()
   const watchers = yield* FiberMap.make<ProviderId>()
   const events = yield* PubSub.unbounded<ProviderEvent>()
   const table = yield* Ref.make(emptyRoutingTable)
@@ -173,7 +176,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
 
   const start = (member: Member, run: Effect.Effect<void, never, ProvidersRequirements>) =>
     Effect.andThen(
-      FiberMap.run(actors, member.id, supervised(member.id, run)),
+      FiberMap.run(member.builtIn ? builtInLoops : actors, member.id, supervised(member.id, run)),
       FiberMap.run(watchers, member.id, watch(member))
     )
 
