@@ -107,7 +107,7 @@ export const logFormat = variable("SWITCHBOARD_LOG_FORMAT", (name) => Config.Lit
 export const fastLane = variable("SWITCHBOARD_FAST_LANE", Config.Boolean, {
   default: true,
   shown: "true",
-  meaning: "`false` sends same-format requests through the Effect app instead of the pass-through fast lane."
+  meaning: "`false` sends every API request through the Effect app instead of the fast lane (pass-through, and translation to providers reached over HTTP)."
 })
 
 export const maxBodyBytes = variable("SWITCHBOARD_MAX_BODY_BYTES", Config.Int, {
