@@ -3,12 +3,13 @@
  * `model`, resolve it, then either pass the body through untouched (the provider speaks the
  * caller's format), or answer it through the canonical hub (`Translate.ts`: the route's `Upstream.generate`). Errors are answered in the caller's format.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { Providers } from "../providers/Providers.ts"
 import { resolveModel, type Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { forward } from "./Forward.ts"
+import { modelUnavailable } from "./ModelUnavailable.ts"
 import { passThroughRoute } from "./PassThroughExchange.ts"
 import { readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
@@ -32,7 +33,11 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
     const model = yield* requireModel(body)
     const resolution = resolveModel(yield* providers.routingTable, model)
     switch (resolution._tag) {
-      case "NotFound":
+      case "NotFound": {
+        // `<providerId>/…` of a provider that exists but does not serve it now: say why.
+        const slash = model.indexOf("/")
+        const provider = slash > 0 ? yield* Effect.option(providers.get(model.slice(0, slash))) : Option.none()
+        if (Option.isSome(provider)) return inbound.renderError(modelUnavailable(model, provider.value))
         return inbound.renderError({
           status: 404,
           kind: "not_found",
@@ -40,6 +45,7 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
           param: "model",
           code: "model_not_found"
         })
+      }
       case "Ambiguous":
         return inbound.renderError({
           status: 400,

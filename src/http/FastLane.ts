@@ -120,7 +120,7 @@ const forward = (
   const exchange: Exchange.Exchange = { route, format }
   const target = targetOf(route.endpoint, format)
   const call = { origin: target.origin, path: target.path, headers: upstreamHeaders(target, route.endpoint, format, request), body }
-  UndiciExchange.run(dispatcher, call, route.endpoint.timeoutSeconds, response, (io) => {
+  UndiciExchange.run(dispatcher, call, route.endpoint.timeoutSeconds, route.endpoint.health, response, (io) => {
     let state = Exchange.initial
     /** Does what the core says; false once the exchange is over for the upstream (stop reading it). */
     const act = ([next, action]: Exchange.Step): boolean => {

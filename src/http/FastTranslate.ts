@@ -60,7 +60,7 @@ export const translateFast = (
   const { origin, path } = originOf(started.request.url)
   const call = { origin, path, headers: started.request.headers, body: started.request.body }
 
-  UndiciExchange.run(dispatcher, call, target.timeoutSeconds, response, (io) => {
+  UndiciExchange.run(dispatcher, call, target.timeoutSeconds, target.health, response, (io) => {
     /** What the exchange says to write last: a whole answer, or the end of a stream. */
     const finish = (out: string | Reply) => {
       if (response.destroyed || response.writableEnded) return
@@ -108,7 +108,7 @@ export const translateFast = (
         if (out !== broken) finish(out)
       },
       fail: (timedOut, cause) => {
-        const error = timedOut ? timeoutError(target.host, target.timeoutSeconds) : transportError(target.host, cause)
+        const error = timedOut ? timeoutError(target.name, target.timeoutSeconds) : transportError(target.name, cause)
         const out = guarded(() => exchange.fail(error))
         if (out !== broken) finish(out)
       }

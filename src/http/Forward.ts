@@ -44,7 +44,10 @@ export const forward = Effect.fnUntraced(function*(
   )
   const response = yield* client.execute(request).pipe(
     Effect.mapError(transport),
-    Effect.timeoutOrElse({ duration: timeout, orElse: timedOut })
+    Effect.timeoutOrElse({ duration: timeout, orElse: timedOut }),
+    // The provider's actor hears whether requests reach it (both lanes tell it alike).
+    Effect.tapError(() => Effect.sync(route.endpoint.health.unreachable)),
+    Effect.tap(() => Effect.sync(route.endpoint.health.reached))
   )
 
   const head = run(Exchange.start(exchange, state, response.status, response.headers))

@@ -119,14 +119,14 @@ export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
 
 /** The error a driver reports with `fail`: the idle timeout, or the transport's `cause`. */
 export const exchangeError = (route: PassThroughRoute, failure: { readonly timedOut: true } | { readonly timedOut: false; readonly cause: unknown }): UpstreamError =>
-  failure.timedOut ? timeoutError(route.endpoint.host, route.endpoint.timeoutSeconds) : transportError(route.endpoint.host, failure.cause)
+  failure.timedOut ? timeoutError(route.endpoint.name, route.endpoint.timeoutSeconds) : transportError(route.endpoint.name, failure.cause)
 
 /** The answer for a non-JSON error body (`wrap`): the upstream's status, the page's text in the caller's shape. */
 const wrappedError = (format: HttpFormat, route: PassThroughRoute, status: number, headers: Readonly<Record<string, string>>, text: string) =>
   format.renderError({
     status,
     ...format.parseError(status, text),
-    message: httpStatusError(route.endpoint.host, status, scrub(text, route.endpoint.auth.secrets)).message,
+    message: httpStatusError(route.endpoint.name, status, scrub(text, route.endpoint.auth.secrets)).message,
     code: "upstream_error",
     headers: passedHeaders(headers, { body: false })
   })
@@ -136,7 +136,7 @@ const refusedAnswer = (format: HttpFormat, route: PassThroughRoute, status: numb
   format.renderError({
     status: 502,
     kind: "server",
-    message: `${route.endpoint.host} answered ${status} with ${contentType}, not JSON: is ${route.endpoint.baseUrl} the provider's API?`,
+    message: `${route.endpoint.name} answered ${status} with ${contentType}, not JSON: is ${route.endpoint.baseUrl} the provider's API?`,
     code: "upstream_error"
   })
 

@@ -14,6 +14,7 @@
 import type { HttpServerResponse } from "effect/http"
 import type { ServerResponse } from "node:http"
 import type { Dispatcher } from "undici"
+import type { RequestHealth } from "../providers/Upstream.ts"
 
 /** The upstream request, as undici's dispatch takes it. */
 export interface UpstreamCall {
@@ -66,10 +67,15 @@ export const writeGatewayResponse = (response: ServerResponse, rendered: HttpSer
   response.end(bytes)
 }
 
+/**
+ * The exchange with `call`, its answer given to the sink `sinkFor` makes; `health` hears whether
+ * the upstream answered (its head came) or could not be reached (failed or timed out before).
+ */
 export const run = (
   dispatcher: Dispatcher,
   call: UpstreamCall,
   timeoutSeconds: number,
+  health: RequestHealth,
   response: ServerResponse,
   sinkFor: (io: ExchangeIo) => AnswerSink
 ): void => {
@@ -79,6 +85,8 @@ export const run = (
   /** The caller is not keeping up: the upstream is paused until its socket drains. */
   let paused = false
   let over = false
+  /** Whether the upstream answered (its head came): only a failure before that says it cannot be reached. */
+  let answered = false
   const cut = (reason: Error) => {
     stop ??= reason
     controller?.abort(reason)
@@ -102,6 +110,7 @@ export const run = (
   const fail = (timedOut: boolean, cause: unknown) => {
     if (over) return
     over = true
+    if (!answered) health.unreachable()
     sink.fail(timedOut, cause)
   }
   const timer = setTimeout(() => {
@@ -133,6 +142,8 @@ export const run = (
     },
     onResponseStart: (c, statusCode, headers) => {
       timer.refresh()
+      answered = true
+      health.reached()
       if (!sink.start(statusCode, singleValued(headers))) c.abort(new Error("the answer is not read on"))
     },
     onResponseData: (c, chunk) => {

@@ -19,6 +19,7 @@ import { createServer } from "node:net"
 import { join } from "node:path"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
 import * as HttpUpstream from "../providers/HttpUpstream.ts"
+import { untracked } from "../providers/Upstream.ts"
 import type { UpstreamAuth } from "../providers/UpstreamAuth.ts"
 import { GenerationFailed, type LoadedModel, type LocalEngine, ModelLoadFailed, type ModelSource } from "./LocalEngine.ts"
 import { toTurns } from "./LocalRequest.ts"
@@ -149,7 +150,7 @@ export const make = Effect.fnUntraced(function*(options: MlxOptions = {}) {
 
       const failed = (reason: string) => new GenerationFailed({ model: source.id, reason })
       // The child server is an OpenAI-compatible upstream like any remote one: the same code calls it.
-      const upstream = HttpUpstream.make({ format: "openai", baseUrl: base, host: SERVER_COMMAND, timeoutSeconds: GENERATION_IDLE_SECONDS, auth: noAuth }, client)
+      const upstream = HttpUpstream.make({ format: "openai", baseUrl: base, name: SERVER_COMMAND, timeoutSeconds: GENERATION_IDLE_SECONDS, auth: noAuth, health: untracked }, client)
       const generate = (request: Request): Stream.Stream<StreamEvent, GenerationFailed> =>
         Stream.unwrap(Effect.gen(function*() {
           yield* Effect.mapError(toTurns(request), (error) => failed(error.message))

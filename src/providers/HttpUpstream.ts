@@ -20,7 +20,7 @@ import { timeoutError, transportError } from "./UpstreamError.ts"
 /** The upstream for `endpoint`, calling it with `client` (pooled keep-alive connections); `models`: what its model list said. */
 export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient, models: ReadonlyArray<ModelInfo> = []): Upstream => {
   const info = new Map(models.map((model) => [model.id, model]))
-  const { host, timeoutSeconds } = endpoint
+  const { name, timeoutSeconds } = endpoint
   const timeout = Duration.seconds(timeoutSeconds)
 
   const generate = (canonical: Request): Effect.Effect<Answer, GenerateError> =>
@@ -32,12 +32,15 @@ export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient, mode
           HttpClientRequest.bodyText(request.body, "application/json")
         )
       ).pipe(
-        Effect.mapError((error) => UpstreamExchange.unreachable(transportError(host, error.reason.cause ?? error.reason))),
-        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(UpstreamExchange.unreachable(timeoutError(host, timeoutSeconds))) })
+        Effect.mapError((error) => UpstreamExchange.unreachable(transportError(name, error.reason.cause ?? error.reason))),
+        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(UpstreamExchange.unreachable(timeoutError(name, timeoutSeconds))) }),
+        // The provider's actor hears whether requests reach it (as on the fast lane).
+        Effect.tapError(() => Effect.sync(endpoint.health.unreachable)),
+        Effect.tap(() => Effect.sync(endpoint.health.reached))
       )
       const body = response.stream.pipe(
-        Stream.mapError((error) => transportError(host, error.reason.cause ?? error.reason)),
-        Stream.timeoutOrElse({ duration: timeout, orElse: () => Stream.fail(timeoutError(host, timeoutSeconds)) })
+        Stream.mapError((error) => transportError(name, error.reason.cause ?? error.reason)),
+        Stream.timeoutOrElse({ duration: timeout, orElse: () => Stream.fail(timeoutError(name, timeoutSeconds)) })
       )
 
       const head = UpstreamExchange.headOf(endpoint, canonical, response.status, response.headers)

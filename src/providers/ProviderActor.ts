@@ -13,12 +13,18 @@ import type { SecretStore } from "../secrets/SecretStore.ts"
 import * as HttpUpstream from "./HttpUpstream.ts"
 import { discoverModelInfo } from "./ModelDiscovery.ts"
 import { initialState, ProviderSignal, type ProviderState, transition } from "./ProviderState.ts"
-import type { ModelInfo, Upstream } from "./Upstream.ts"
+import type { ModelInfo, RequestHealth, Upstream } from "./Upstream.ts"
 import { resolveAuth, type UpstreamAuth } from "./UpstreamAuth.ts"
 import { UpstreamError } from "./UpstreamError.ts"
 
-/** What a user (CLI, API, UI) can ask of a provider. */
-export type ProviderCommand = "connect" | "disconnect"
+/**
+ * What a user (CLI, API, UI) can ask of a provider — `connect`, `disconnect` — and `recheck`,
+ * sent by the provider's own requests when several in a row could not reach it.
+ */
+export type ProviderCommand = "connect" | "disconnect" | "recheck"
+
+/** Requests in a row that could not reach a connected provider before it is checked again (and shown in error meanwhile). */
+export const UNREACHABLE_IN_A_ROW = 3
 
 export interface ActorOptions {
   /** How often a connected provider's model list is refreshed. */
@@ -98,7 +104,7 @@ export const makeProviderActor = Effect.fnUntraced(function*(config: ProviderCon
 const runActor = Effect.fnUntraced(function*(
   config: ProviderConfig,
   snapshot: SubscriptionRef.SubscriptionRef<ActorSnapshot>,
-  commands: Queue.Dequeue<ProviderCommand>,
+  commands: Queue.Queue<ProviderCommand>,
   options: ActorOptions
 ) {
   const initial = (yield* SubscriptionRef.get(snapshot)).state
@@ -106,6 +112,18 @@ const runActor = Effect.fnUntraced(function*(
 
   const client = yield* HttpClient.HttpClient
   const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+  const name = `${config.id} (${config.host})`
+
+  /** Requests' word on the provider: after `UNREACHABLE_IN_A_ROW` failures in a row, it is checked again. */
+  let unreachableInARow = 0
+  const health: RequestHealth = {
+    reached: () => {
+      unreachableInARow = 0
+    },
+    unreachable: () => {
+      if (++unreachableInARow === UNREACHABLE_IN_A_ROW) Queue.offerUnsafe(commands, "recheck")
+    }
+  }
 
   /** Feeds the state machine; a refused signal is logged and changes nothing. */
   const fire = (signal: ProviderSignal, upstream?: Upstream) =>
@@ -160,8 +178,11 @@ const runActor = Effect.fnUntraced(function*(
   // Restarted after a defect mid-way: a fresh connection, announced.
   if (phase === "connect" && initial._tag !== "Connecting") yield* fire(ProviderSignal.Connect())
   for (;;) {
-    const nextCommand = Queue.take(commands)
     const current = phase as Phase
+    // `recheck` means something only to a connected provider; elsewhere it is dropped.
+    const nextCommand: Effect.Effect<ProviderCommand> = current === "connected"
+      ? Queue.take(commands)
+      : Effect.repeat(Queue.take(commands), { until: (command) => command !== "recheck" })
     switch (current) {
       case "disconnected": {
         yield* fire(ProviderSignal.Disconnect())
@@ -180,12 +201,14 @@ const runActor = Effect.fnUntraced(function*(
           if (phase === "connect") yield* fire(ProviderSignal.Connect())
         } else if (outcome._tag === "Success") {
           const at = yield* now
+          unreachableInARow = 0
           const upstream = HttpUpstream.make({
             format: config.format,
             baseUrl: baseUrl(config),
-            host: config.host,
+            name,
             timeoutSeconds: config.timeoutSeconds,
-            auth: outcome.success.auth
+            auth: outcome.success.auth,
+            health
           }, client, outcome.success.models)
           yield* fire(ProviderSignal.Discovered({ models: outcome.success.models.map((model) => model.id), at }), upstream)
           phase = "connected"
@@ -200,6 +223,14 @@ const runActor = Effect.fnUntraced(function*(
           Effect.as(Effect.sleep(options.refreshInterval), "refresh" as const),
           nextCommand
         )
+        if (wake === "recheck") {
+          // Requests keep failing while discovery said all was well: shown as an error at once
+          // (the card does not stay green), then checked again on the retry schedule.
+          yield* fire(ProviderSignal.Failed({ reason: `${UNREACHABLE_IN_A_ROW} requests in a row could not reach ${name}`, retrying: true, at: yield* now }))
+          yield* fire(ProviderSignal.Attempt())
+          phase = "refresh"
+          break
+        }
         phase = wake === "refresh" ? "refresh" : wake === "connect" ? "connect" : "disconnected"
         if (phase === "connect") yield* fire(ProviderSignal.Connect())
         break

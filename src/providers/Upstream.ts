@@ -22,12 +22,30 @@ export interface HttpEndpoint {
   readonly format: ApiFormat
   /** `scheme://host[:port]/basePath`, no trailing slash. */
   readonly baseUrl: string
-  /** The host named in error messages (`cannot reach api.openai.com: …`). */
-  readonly host: string
+  /**
+   * How error messages name the upstream: the provider and its host (`cannot reach openai
+   * (api.openai.com): …`), so a caller knows which provider failed.
+   */
+  readonly name: string
   /** Bounds the wait for the response headers and every gap between chunks. */
   readonly timeoutSeconds: number
   readonly auth: UpstreamAuth
+  /** Told whether requests reach the provider, so a provider every request fails on stops showing `connected`. */
+  readonly health: RequestHealth
 }
+
+/**
+ * What requests tell a provider's actor: an answer started (`reached`), or the provider could not
+ * be reached or stopped answering (`unreachable`: refused, reset, timed out). Plain functions, so
+ * the fast lane calls them with no Effect; the actor counts failures in a row.
+ */
+export interface RequestHealth {
+  readonly reached: () => void
+  readonly unreachable: () => void
+}
+
+/** For endpoints no actor watches (a child server of a local engine, tests). */
+export const untracked: RequestHealth = { reached: () => {}, unreachable: () => {} }
 
 /** What is known of one model beyond its id (from the provider's model list, or the engine). */
 export interface ModelInfo {

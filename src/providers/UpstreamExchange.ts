@@ -74,7 +74,7 @@ export const headOf = (
   if (canonical.stream && status < 400 && !contentType.startsWith("text/event-stream")) {
     return {
       _tag: "Refused",
-      error: badGateway(`${endpoint.host} answered a streaming request with ${contentType === "" ? "no content type" : contentType}, not an event stream`)
+      error: badGateway(`${endpoint.name} answered a streaming request with ${contentType === "" ? "no content type" : contentType}, not an event stream`)
     }
   }
   return status >= 400 || !canonical.stream ? { _tag: "ReadWhole", headers } : { _tag: "Stream", headers }
@@ -96,7 +96,7 @@ export const wholeAnswer = (
   try {
     json = JSON.parse(text)
   } catch {
-    return Result.fail(badGateway(`${endpoint.host} answered with a body that is not JSON`))
+    return Result.fail(badGateway(`${endpoint.name} answered with a body that is not JSON`))
   }
   return Result.mapError(provider.responseToCanonical(json), (error) => badGateway(error.message))
 }
@@ -129,7 +129,7 @@ export const streamDecoder = (endpoint: HttpEndpoint): StreamDecoder => {
     decode([asInboundEvent(provider, { kind, message: scrub(message, endpoint.auth.secrets) })], into)
     return close(into)
   }
-  const malformed = (into: Array<StreamEvent>) => failWith("server", `${endpoint.host} sent a malformed event stream`, into)
+  const malformed = (into: Array<StreamEvent>) => failWith("server", `${endpoint.name} sent a malformed event stream`, into)
 
   return {
     done: () => ended,

@@ -33,8 +33,9 @@ const expectHealthy = async (url: string) => {
   expect(outcome).toMatchObject({ _tag: "Answer", text: "You said: Say something." })
 }
 
-const TIMEOUT = /no answer from 127\.0\.0\.1 within 1 s/
-const CUT = /cannot reach 127\.0\.0\.1: connection reset/
+// Request failures name the provider and its host.
+const TIMEOUT = /no answer from bad \(127\.0\.0\.1\) within 1 s/
+const CUT = /cannot reach bad \(127\.0\.0\.1\): connection reset/
 
 /**
  * What the caller must get for a fault: a failure with this status (before any answer; `undefined`
@@ -180,7 +181,7 @@ describe.each([{ fastLane: true }, { fastLane: false }])("request faults (fast l
     for (const api of APIS) {
       for (const stream of [false, true]) {
         const outcome = await ask(switchboard.url, api, "bad/ok", { stream })
-        checkFailure(outcome, { status: 502, message: /cannot reach 127\.0\.0\.1: connection refused/ })
+        checkFailure(outcome, { status: 502, message: /cannot reach bad \(127\.0\.0\.1\): connection refused/ })
       }
     }
     await expectHealthy(switchboard.url)

@@ -129,7 +129,17 @@ describeEachLane("pass-through", ({ fastLane }) => {
     assert.strictEqual(response.status, 502)
     const body = await response.json() as { error: { message: string; code: string } }
     assert.strictEqual(body.error.code, "upstream_error")
-    assert.include(body.error.message, "cannot reach 127.0.0.1")
+    assert.include(body.error.message, "cannot reach doomed (127.0.0.1)")
+    // Two more failures in a row: the provider no longer shows `connected` (its rediscovery fails
+    // too, so it stays in error), and its models say why they are not served.
+    for (let i = 0; i < 2; i++) assert.strictEqual((await post(JSON.stringify({ model: "doomed/short-lived", messages: [{ role: "user", content: "hi" }] }))).status, 502)
+    await waitForProvider(url, "doomed", "error")
+    const again = await post(JSON.stringify({ model: "doomed/short-lived", messages: [{ role: "user", content: "hi" }] }))
+    assert.strictEqual(again.status, 503)
+    const unavailable = await again.json() as { error: { message: string; code: string } }
+    assert.strictEqual(unavailable.error.code, "provider_unavailable")
+    // In error, or retrying its discovery at that moment.
+    assert.match(unavailable.error.message, /provider doomed \([^)]*\) is (in error: |connecting)/)
   })
 })
 

@@ -9,14 +9,16 @@ import type { HttpServerResponse } from "effect/http"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "../../src/http/Formats.ts"
 import * as Exchange from "../../src/http/PassThroughExchange.ts"
 import type { HttpEndpoint } from "../../src/providers/Upstream.ts"
+import { untracked } from "../../src/providers/Upstream.ts"
 
 const SECRET = "sk-exchange-secret-0123456789"
 
 const endpoint = (format: HttpFormat): HttpEndpoint => ({
   format: format.api,
   baseUrl: "http://upstream.test/v1",
-  host: "upstream.test",
+  name: "upstream.test",
   timeoutSeconds: 7,
+  health: untracked,
   auth: { headers: Redacted.make({ authorization: `Bearer ${SECRET}`, "x-extra": "provider" }), secrets: Redacted.make([SECRET]) }
 })
 const exchangeOf = (format: HttpFormat): Exchange.Exchange => ({ route: { endpoint: endpoint(format), upstreamModel: "real-model" }, format })

@@ -99,6 +99,6 @@ describe("a pass-through stream that stalls mid-event", () => {
     }
     assert.deepStrictEqual(contents, ["Hi"])
     assert.instanceOf(error, APIError)
-    assert.include((error as APIError).message, "no answer from 127.0.0.1 within 1 s")
+    assert.include((error as APIError).message, "no answer from up (127.0.0.1) within 1 s")
   })
 })

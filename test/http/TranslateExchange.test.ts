@@ -9,14 +9,16 @@ import { describe, expect, it } from "vitest"
 import { anthropicMessages, formats, type HttpFormat, openAiChat, openResponses } from "../../src/http/Formats.ts"
 import { type Exchange, type Reply, start, type StreamHead, type TranslationTarget } from "../../src/http/TranslateExchange.ts"
 import { timeoutError, transportError } from "../../src/providers/UpstreamError.ts"
+import { untracked } from "../../src/providers/Upstream.ts"
 
 const SECRET = "sk-ant-secret-0123456789"
 
 const target = (format: HttpFormat = anthropicMessages): TranslationTarget => ({
   format: format.api,
   baseUrl: "http://127.0.0.1:9/v1",
-  host: "127.0.0.1:9",
+  name: "127.0.0.1:9",
   timeoutSeconds: 5,
+  health: untracked,
   auth: { headers: Redacted.make({ "x-api-key": SECRET, "anthropic-version": "2023-06-01" }), secrets: Redacted.make([SECRET]) },
   upstreamModel: "claude-up"
 })

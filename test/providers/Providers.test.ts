@@ -302,6 +302,36 @@ describe("provider actors", () => {
     }).pipe(Effect.provide(setup(upstream)))
   })
 
+  it.effect("requests that cannot reach a connected provider move it to error, and it recovers on its own", () => {
+    const upstream = makeUpstream()
+    return Effect.gen(function*() {
+      const providers = yield* Providers
+      yield* providers.apply(config([{ id: "alpha" }]))
+      yield* awaitState("alpha", is("connected"))
+      const health = (yield* providers.routingTable).byQualifiedId.get("alpha/m1")!.upstream.http!.health
+      // Two failures, then an answer: the count starts again.
+      health.unreachable()
+      health.unreachable()
+      health.reached()
+      health.unreachable()
+      health.unreachable()
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      assert.strictEqual(stateName((yield* providers.get("alpha")).state), "connected")
+      // The third in a row: shown as an error, then checked again; discovery answers, so it is back.
+      const changes: Array<string> = []
+      const fiber = yield* providers.changes.pipe(
+        Stream.runForEach((event) => Effect.sync(() => event._tag === "StateChanged" && changes.push(stateName(event.status.state)))),
+        Effect.forkChild
+      )
+      yield* Effect.yieldNow
+      health.unreachable()
+      yield* awaitState("alpha", is("connected"))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      assert.deepStrictEqual(changes, ["error", "connecting", "connected"])
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(setup(upstream)))
+  })
+
   it.effect("an actor that dies of a defect is logged, restarted on its schedule, and its provider comes back; the neighbour is untouched", () => {
     const upstream = makeUpstream()
     let defects = 2

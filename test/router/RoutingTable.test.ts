@@ -1,13 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import type { ProviderId } from "../../src/config/RemoteConfig.ts"
+import { untracked } from "../../src/providers/Upstream.ts"
 import { buildRoutingTable, type RoutableProvider, resolveModel } from "../../src/router/RoutingTable.ts"
 
 const provider = (id: string, models: Array<string>): RoutableProvider => ({
   id: id as ProviderId,
   name: id.toUpperCase(),
   upstream: {
-    http: { format: "openai", baseUrl: `http://127.0.0.1/${id}`, host: "127.0.0.1", timeoutSeconds: 60, auth: { headers: Redacted.make({}), secrets: Redacted.make([]) } },
+    http: { format: "openai", baseUrl: `http://127.0.0.1/${id}`, name: "127.0.0.1", timeoutSeconds: 60, health: untracked, auth: { headers: Redacted.make({}), secrets: Redacted.make([]) } },
     generate: () => Effect.die("not called"),
     info: () => undefined
   },
