@@ -158,6 +158,7 @@ export const make = (options: LlamaCppOptions = {}): LocalEngine => {
           const sequence = context.getSequence()
           return {
             generate: generate(source, model, sequence, lib),
+            contextTokens: context.contextSize,
             unload: Effect.promise(async () => {
               await context.dispose()
               await model.dispose()
