@@ -8,7 +8,7 @@ import { Duration, Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { Request } from "../../src/formats/Canonical.ts"
 import { collectResponse } from "../../src/local/CollectResponse.ts"
-import { ggufModelId } from "../../src/local/LlamaCppEngine.ts"
+import { answerRoom, ggufModelId } from "../../src/local/LlamaCppEngine.ts"
 import { type Piece, pieceEvents } from "../../src/local/LocalEngine.ts"
 import { outputLimit, stopReasonOf, toTurns } from "../../src/local/LocalRequest.ts"
 import { defaultRestartSchedule } from "../../src/local/MlxEngine.ts"
@@ -32,6 +32,20 @@ describe("outputLimit", () => {
   for (const [requested, configured, context, limit] of table) {
     it(`asked ${requested}, configured ${configured}, context ${context} → ${limit}`, () =>
       assert.strictEqual(outputLimit({ requested, configured, context }), limit))
+  }
+})
+
+describe("answerRoom (llama.cpp: the answer fits beside the prompt)", () => {
+  // [limit, context size, prompt tokens] → the limit llama.cpp is given
+  const table: ReadonlyArray<readonly [number | undefined, number, number, number | undefined]> = [
+    [2048, 2048, 28, 2020],
+    [12, 2048, 28, 12],
+    [undefined, 2048, 28, 2020],
+    [2048, 2048, 2048, 2048],
+    [2048, 2048, 5000, 2048]
+  ]
+  for (const [limit, context, prompt, room] of table) {
+    it(`limit ${limit}, context ${context}, prompt ${prompt} → ${room}`, () => assert.strictEqual(answerRoom(limit, context, prompt), room))
   }
 })
 
