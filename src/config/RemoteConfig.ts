@@ -71,6 +71,11 @@ export const LocalConfig = Schema.StructWithRest(
     idleUnloadSeconds: Schema.optionalKey(Schema.Number.pipe(Schema.check(Schema.isGreaterThan(0)))),
     /** Requests that may wait for a busy model; one more is answered 503. */
     maxQueue: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))),
+    /**
+     * The longest answer, in tokens, when the request gives no limit (default: the model's context
+     * size). A caller's own limit wins, capped at the context size.
+     */
+    maxOutputTokens: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))),
     /** `auto` picks what this machine can run; `none` turns local models off. */
     engine: Schema.optionalKey(Schema.Literals(["auto", "llama.cpp", "mlx", "none"]))
   }),

@@ -11,7 +11,7 @@
  * at a time, and every request starts from a cleared sequence, so token counts are the request's own.
  */
 import { Cause, Effect, Queue, Stream } from "effect"
-import type { ChatHistoryItem, Llama, LlamaContextSequence, LlamaModel } from "node-llama-cpp"
+import type { ChatHistoryItem, Llama, LlamaChat, LlamaContextSequence, LlamaModel } from "node-llama-cpp"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
 import {
   GenerationFailed,
@@ -68,6 +68,23 @@ const historyOf = (turns: ReadonlyArray<Turn>): Array<ChatHistoryItem> =>
     }
   })
 
+/** How many tokens the prompt of `history` takes, as the chat wrapper lays it out (with the answer's opening). */
+const promptTokens = (chat: LlamaChat, model: LlamaModel, history: ReadonlyArray<ChatHistoryItem>): number =>
+  chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: "model", response: [] }] }).contextText.tokenize(model.tokenizer).length
+
+/**
+ * The answer's limit within the context: what is left after the prompt. Past it llama.cpp would
+ * shift the context (drop the start of the conversation and evaluate the rest again) and go on,
+ * so the answer would lose sight of its question and the usage would count the prompt twice. A
+ * prompt that fills the context on its own is shortened by node-llama-cpp, and keeps the limit
+ * it was given (`LocalModels` bounds it by the context size).
+ */
+export const answerRoom = (limit: number | undefined, contextSize: number, prompt: number): number | undefined => {
+  const room = contextSize - prompt
+  if (room <= 0) return limit
+  return limit === undefined ? room : Math.min(limit, room)
+}
+
 export const make = (options: LlamaCppOptions = {}): LocalEngine => {
   const threads = options.threads ?? 1
   let module: Promise<NodeLlamaCpp> | undefined
@@ -99,10 +116,12 @@ export const make = (options: LlamaCppOptions = {}): LocalEngine => {
             const done = (async () => {
               await sequence.clearHistory()
               const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper })
+              const history = historyOf(turns)
               const before = sequence.tokenMeter.getState()
               try {
-                const result = await chat.generateResponse(historyOf(turns), {
-                  ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+                const maxTokens = answerRoom(request.maxTokens, sequence.contextSize, promptTokens(chat, model, history))
+                const result = await chat.generateResponse(history, {
+                  ...(maxTokens !== undefined ? { maxTokens } : {}),
                   ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
                   ...(request.topP !== undefined ? { topP: request.topP } : {}),
                   ...(request.topK !== undefined ? { topK: request.topK } : {}),
@@ -158,6 +177,7 @@ export const make = (options: LlamaCppOptions = {}): LocalEngine => {
           const sequence = context.getSequence()
           return {
             generate: generate(source, model, sequence, lib),
+            contextTokens: context.contextSize,
             unload: Effect.promise(async () => {
               await context.dispose()
               await model.dispose()

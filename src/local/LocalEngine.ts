@@ -44,6 +44,12 @@ export interface LoadedModel {
    * the next request in the queue never finds it busy.
    */
   readonly generate: (request: Request) => Stream.Stream<StreamEvent, GenerationFailed>
+  /**
+   * The model's context size in tokens, when the engine knows it: the longest answer it is asked
+   * for (`LocalRequest.outputLimit`), since llama.cpp would otherwise shift its context and go on
+   * generating for ever.
+   */
+  readonly contextTokens: number | undefined
   /** Frees the memory (or stops the server). */
   readonly unload: Effect.Effect<void>
 }

@@ -3,7 +3,8 @@
  * (`$SWITCHBOARD_HOME/models/` and the config's `local.modelPaths`), loads a model on its first
  * request with the engine that claims it (`LocalEngine`: llama.cpp, MLX), keeps it warm until it
  * has been idle for `idleUnloadSeconds`, and runs one generation per model at a time
- * (`GenerationQueue`). Every model's state (unloaded, loading, loaded, error and why) is data,
+ * (`GenerationQueue`), each answer bounded (`outputLimit`). The folders are watched
+ * (`ModelFolderWatch`) and looked at again every 30 seconds besides. Every model's state (unloaded, loading, loaded, error and why) is data,
  * published for the `local` provider (`Providers`) and shown on `/v1/models`.
  *
  * Engines come from the `LocalEngines` service (`LocalEngines.layerAuto`: the ones this machine can
@@ -14,6 +15,8 @@ import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import type { LocalConfig } from "../config/RemoteConfig.ts"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
 import * as GenerationQueue from "./GenerationQueue.ts"
+import { outputLimit } from "./LocalRequest.ts"
+import * as ModelFolderWatch from "./ModelFolderWatch.ts"
 import { LocalEngines } from "./LocalEngines.ts"
 import { type EngineName, GenerationFailed, type LoadedModel, type LocalEngine, ModelLoadFailed, type ModelSource } from "./LocalEngine.ts"
 
@@ -26,15 +29,18 @@ export interface LocalSettings {
   readonly idleUnloadSeconds: number
   readonly maxQueue: number
   readonly engine: "auto" | "llama.cpp" | "mlx" | "none"
+  /** The longest answer when the request gives no limit; undefined: the model's context size. */
+  readonly maxOutputTokens: number | undefined
 }
 
-export const defaultSettings: LocalSettings = { modelPaths: [], idleUnloadSeconds: 300, maxQueue: 8, engine: "auto" }
+export const defaultSettings: LocalSettings = { modelPaths: [], idleUnloadSeconds: 300, maxQueue: 8, engine: "auto", maxOutputTokens: undefined }
 
 export const settingsOf = (config: LocalConfig | undefined): LocalSettings => ({
   modelPaths: config?.modelPaths ?? defaultSettings.modelPaths,
   idleUnloadSeconds: config?.idleUnloadSeconds ?? defaultSettings.idleUnloadSeconds,
   maxQueue: config?.maxQueue ?? defaultSettings.maxQueue,
-  engine: config?.engine ?? defaultSettings.engine
+  engine: config?.engine ?? defaultSettings.engine,
+  maxOutputTokens: config?.maxOutputTokens ?? defaultSettings.maxOutputTokens
 })
 
 export type ModelState = "unloaded" | "loading" | "loaded" | "error"
@@ -119,8 +125,10 @@ export interface MakeOptions {
   readonly engines: ReadonlyArray<LocalEngine>
   /** Why an engine is missing (e.g. node-llama-cpp not installed), for the status. */
   readonly unavailable: ReadonlyArray<string>
-  /** How often the folders are looked at again for new or removed models. */
+  /** How often the folders are looked at again for new or removed models, besides watching them. */
   readonly rescanEvery?: Duration.Input
+  /** How long the folders must be quiet after a change before they are looked at again. */
+  readonly watchDebounce?: Duration.Input
 }
 
 interface Entry {
@@ -146,6 +154,9 @@ export const make = Effect.fnUntraced(function*(options: MakeOptions) {
   let since = Date.now()
   let dirExists = false
   const scanLock = yield* Semaphore.make(1)
+  // What the watchers look at, recomputed after every rescan (a folder may have appeared or gone).
+  const watchTargets = yield* SubscriptionRef.make<ReadonlyArray<ModelFolderWatch.WatchTarget>>([])
+  const files = Layer.mergeAll(Layer.succeed(FileSystem.FileSystem, fs), Layer.succeed(Path.Path, path))
   const idleTimers = yield* FiberMap.make<string>()
 
   const engines = () => {
@@ -262,6 +273,10 @@ export const make = Effect.fnUntraced(function*(options: MakeOptions) {
       yield* Effect.logInfo(`local models: ${entries.size === 0 ? "none" : Array.from(entries.keys()).join(", ")}`)
     }
     yield* publish
+    const targets = engines().length > 0
+      ? yield* ModelFolderWatch.targetsOf([modelsDir, ...settings.modelPaths.map((extra) => path.resolve(options.home, extra))]).pipe(Effect.provide(files))
+      : []
+    if (!ModelFolderWatch.sameTargets(targets, yield* SubscriptionRef.get(watchTargets))) yield* SubscriptionRef.set(watchTargets, targets)
   }))
 
   const unload = (entry: Entry) =>
@@ -338,11 +353,19 @@ export const make = Effect.fnUntraced(function*(options: MakeOptions) {
       // starts checks the queue only when it fires.
       yield* Effect.addFinalizer(() => scheduleIdleUnload(entry))
       const loaded = yield* ensureLoaded(entry)
-      return loaded.generate(request)
+      const maxTokens = outputLimit({ requested: request.maxTokens, configured: settings.maxOutputTokens, context: loaded.contextTokens })
+      return loaded.generate({ ...request, maxTokens })
     }))
 
   yield* rescan
   yield* rescan.pipe(Effect.repeat(Schedule.spaced(options.rescanEvery ?? Duration.seconds(30))), Effect.forkScoped)
+  // New watchers whenever the targets change; a rescan after every burst of changes.
+  yield* SubscriptionRef.changes(watchTargets).pipe(
+    Stream.switchMap((targets) => ModelFolderWatch.changes(targets, options.watchDebounce ?? Duration.millis(200))),
+    Stream.runForEach(() => rescan),
+    Effect.provide(files),
+    Effect.forkScoped
+  )
   // Closing the gateway frees every model (and stops MLX servers).
   yield* Effect.addFinalizer(() => Effect.forEach(Array.from(entries.values()), unload, { discard: true }))
 

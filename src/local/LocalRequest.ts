@@ -86,3 +86,21 @@ export const stopReasonOf = (reason: string): StopReason => {
       return "other"
   }
 }
+
+/**
+ * The longest answer a local model is asked for: the caller's own limit, or else the config's
+ * `local.maxOutputTokens`, or else the context size — and never more than the context size. A
+ * local model without a limit may never stop (a base model rarely emits its end token, and
+ * llama.cpp shifts a full context to make room), holding its queue for good; the answer then ends
+ * with the format's own length stop (`finish_reason: "length"`, `stop_reason: "max_tokens"`,
+ * `incomplete_details.reason: "max_output_tokens"`). Without a known context size (MLX) the
+ * engine's own default applies when neither the caller nor the config gives one.
+ */
+export const outputLimit = (limits: {
+  readonly requested: number | undefined
+  readonly configured: number | undefined
+  readonly context: number | undefined
+}): number | undefined => {
+  const wanted = limits.requested ?? limits.configured ?? limits.context
+  return wanted !== undefined && limits.context !== undefined ? Math.min(wanted, limits.context) : wanted
+}

@@ -162,7 +162,8 @@ export const make = Effect.fnUntraced(function*(options: MlxOptions = {}) {
           // The server names the model by its path; callers know it by its id.
           return answer.events.pipe(Stream.map((event): StreamEvent => event._tag === "Start" ? { ...event, model: source.id } : event))
         }))
-      return { generate, unload: Fiber.interrupt(fiber) } satisfies LoadedModel
+      // The server applies its own default limit (`--max-tokens`) to a request without one.
+      return { generate, contextTokens: undefined, unload: Fiber.interrupt(fiber) } satisfies LoadedModel
     })
 
   return {

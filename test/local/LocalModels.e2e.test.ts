@@ -35,7 +35,8 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     symlinkSync(MODEL, join(home, "models", "stories260K.gguf"))
     // Garbage named like a model: discovered, and its load fails with a clear reason.
     writeFileSync(join(home, "models", "x.gguf"), garbageModel())
-    writeRemoteConfig(home, { version: 1, providers: [], local: { maxQueue: 1, modelPaths: [join(home, "elsewhere", "missing.gguf")] } })
+    // A small default limit keeps the answers without one short (see "ends every answer…").
+    writeRemoteConfig(home, { version: 1, providers: [], local: { maxQueue: 1, maxOutputTokens: 12, modelPaths: [join(home, "elsewhere", "missing.gguf")] } })
     switchboard = await startSwitchboard({ home })
     await waitForProvider(switchboard.url, "local", "connected")
     openai = new OpenAI({ baseURL: `${switchboard.url}/v1`, apiKey: "unused", maxRetries: 0 })
@@ -112,6 +113,55 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     expect(response.status).toBe("incomplete")
   })
 
+  it("ends an answer without a limit at local.maxOutputTokens with each format's length stop, streaming and not", async () => {
+    const messages = [{ role: "user" as const, content: "Once upon a time" }]
+    const completion = await openai.chat.completions.create({ model: "local/stories260K", messages, temperature: 0 })
+    expect(completion.choices[0]!.finish_reason).toBe("length")
+    expect(completion.usage!.completion_tokens).toBe(12)
+
+    const chunks = await openai.chat.completions.create({ model: "local/stories260K", messages, temperature: 0, stream: true, stream_options: { include_usage: true } })
+    const finishes: Array<string> = []
+    let usage: OpenAI.CompletionUsage | undefined | null
+    for await (const chunk of chunks) {
+      const finish = chunk.choices[0]?.finish_reason
+      if (finish) finishes.push(finish)
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(finishes).toEqual(["length"])
+    expect(usage?.completion_tokens).toBe(12)
+
+    const response = await openai.responses.create({ model: "local/stories260K", input: "Once upon a time", temperature: 0 })
+    expect(response.status).toBe("incomplete")
+    expect(response.incomplete_details?.reason).toBe("max_output_tokens")
+    expect(response.usage?.output_tokens).toBe(12)
+
+    const events = await openai.responses.create({ model: "local/stories260K", input: "Once upon a time", temperature: 0, stream: true })
+    let last: OpenAI.Responses.ResponseStreamEvent | undefined
+    for await (const event of events) last = event
+    expect(last?.type).toBe("response.incomplete")
+    const incomplete = (last as OpenAI.Responses.ResponseIncompleteEvent).response
+    expect(incomplete.incomplete_details?.reason).toBe("max_output_tokens")
+    expect(incomplete.usage?.output_tokens).toBe(12)
+  }, 60_000)
+
+  // Anthropic's API always carries max_tokens (its length stop, from a small limit, is checked
+  // above); clients send large ones (16k, 32k, 64k), which a small local model's context cannot
+  // hold: the answer ends at the context size. Streamed only: one context's worth of tokens takes
+  // seconds on CPU.
+  it("caps a caller's limit beyond the context at the context size, with Anthropic's max_tokens stop", async () => {
+    const anthropic = new Anthropic({ baseURL: switchboard.url, apiKey: "unused", maxRetries: 0 })
+    const message = await anthropic.messages.stream({
+      model: "local/stories260K",
+      max_tokens: 16_000,
+      temperature: 0,
+      messages: [{ role: "user", content: "Once upon a time" }]
+    }).finalMessage()
+    expect(message.stop_reason).toBe("max_tokens")
+    // The caller's limit wins over the config's default (12), bounded by the context (≤ 4,096).
+    expect(message.usage.output_tokens).toBeGreaterThan(12)
+    expect(message.usage.output_tokens).toBeLessThanOrEqual(4096)
+  }, 120_000)
+
   it("refuses what a local model cannot do with a 400 naming the field", async () => {
     const error = await openai.chat.completions.create({
       model: "local/stories260K",
@@ -182,6 +232,56 @@ describe.skipIf(skipReason !== undefined)("local models (llama.cpp, stories260K 
     const entry = (await models()).find((model) => model.id === "local/missing")
     expect(entry?.state).toMatchObject({ state: "error" })
   })
+})
+
+describe.skipIf(skipReason !== undefined)("local models: the default limit, and a models folder watched", () => {
+  let switchboard: SwitchboardProcess
+  let home: string
+
+  beforeAll(async () => {
+    // No models folder and no config: no `local` provider until the folder appears.
+    home = mkdtempSync(join(tmpdir(), "switchboard-local-watch-"))
+    switchboard = await startSwitchboard({ home })
+  }, 60_000)
+
+  afterAll(async () => {
+    await switchboard?.stop()
+    if (home) rmSync(home, { recursive: true, force: true })
+  })
+
+  const localModels = async () =>
+    ((await (await fetch(`${switchboard.url}/v1/models`)).json()) as { data: Array<ModelJson> }).data
+      .filter((model) => model.owned_by === "Local").map((model) => model.id).join()
+
+  /** Polls `/v1/models` until the local models are `ids`; the brief's promise is 2 s. */
+  const listed = async (ids: string) => {
+    const deadline = Date.now() + 2_000
+    while ((await localModels()) !== ids) {
+      if (Date.now() > deadline) throw new Error(`local models were not [${ids}] within 2 s: [${await localModels()}]`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  it("lists a model dropped into a models folder created after start, answers it without a limit, and drops it when removed", async () => {
+    expect(await localModels()).toBe("")
+    mkdirSync(join(home, "models"))
+    symlinkSync(MODEL, join(home, "models", "stories260K.gguf"))
+    await listed("local/stories260K")
+
+    // No limit anywhere: the answer still ends, at the latest at the context size.
+    const response = await fetch(`${switchboard.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "local/stories260K", messages: [{ role: "user", content: "Once upon a time" }], temperature: 0 })
+    })
+    expect(response.status).toBe(200)
+    const completion = (await response.json()) as OpenAI.ChatCompletion
+    expect(["length", "stop"]).toContain(completion.choices[0]!.finish_reason)
+    expect(completion.usage!.completion_tokens).toBeLessThanOrEqual(4096)
+
+    rmSync(join(home, "models", "stories260K.gguf"))
+    await listed("")
+  }, 120_000)
 })
 
 /** Polls `GET /v1/local` until `model` has `waiting` requests in its queue. */

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { Deferred, Duration, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as GenerationQueue from "../../src/local/GenerationQueue.ts"
@@ -17,9 +17,11 @@ import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
 const request = canonicalRequest({ model: "a", messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }], maxTokens: 4, stream: true })
 
-/** A fake engine serving `*.fake` files; each generation waits for the gate of its turn. */
+/** A fake engine serving `*.fake` files (a context of 100 tokens); each generation waits for the gate of its turn. */
 const makeFake = () => {
   const counts = { loads: 0, unloads: 0, generations: 0 }
+  /** The `maxTokens` of every generation, as the engine was asked. */
+  const limits: Array<number | undefined> = []
   const gates: Array<Deferred.Deferred<void>> = []
   const engine: LocalEngine = {
     name: "llama.cpp",
@@ -30,9 +32,11 @@ const makeFake = () => {
         : Effect.sync(() => {
           counts.loads++
           return {
-            generate: () =>
+            contextTokens: 100,
+            generate: (asked) =>
               Stream.unwrap(Effect.gen(function*() {
                 counts.generations++
+                limits.push(asked.maxTokens)
                 const gate = yield* Deferred.make<void>()
                 gates.push(gate)
                 return Stream.fromEffect(Effect.as(Deferred.await(gate), { _tag: "Text" as const, text: "hello" })).pipe(
@@ -48,7 +52,7 @@ const makeFake = () => {
           }
         })
   }
-  return { engine, counts, gates }
+  return { engine, counts, gates, limits }
 }
 
 const homeWith = (...files: ReadonlyArray<string>) => {
@@ -58,8 +62,8 @@ const homeWith = (...files: ReadonlyArray<string>) => {
   return home
 }
 
-const layerFor = (home: string, engine: LocalEngine) =>
-  Layer.effect(LocalModels, make({ home, engines: [engine], unavailable: [] })).pipe(
+const layerFor = (home: string, engine: LocalEngine, options: { readonly rescanEvery?: Duration.Input } = {}) =>
+  Layer.effect(LocalModels, make({ home, engines: [engine], unavailable: [], ...options })).pipe(
     Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))
   )
 
@@ -132,6 +136,25 @@ describe("LocalModels", () => {
     }).pipe(Effect.provide(layerFor(homeWith("a.fake"), fake.engine)))
   })
 
+  it.effect("bounds every answer: the caller's limit, else the config's maxOutputTokens, else the context, never past the context", () => {
+    const fake = makeFake()
+    return Effect.gen(function*() {
+      const local = yield* LocalModels
+      const answer = (maxTokens: number | undefined) =>
+        Effect.gen(function*() {
+          const fiber = yield* local.generate("a", { ...request, maxTokens }).pipe(Stream.runDrain, Effect.forkChild)
+          const gates = fake.gates.length
+          yield* until(Effect.sync(() => fake.gates.length === gates + 1))
+          yield* Deferred.succeed(fake.gates[gates]!, undefined)
+          yield* Fiber.join(fiber)
+        })
+      for (const maxTokens of [undefined, 1000, 4]) yield* answer(maxTokens)
+      yield* local.configure({ maxOutputTokens: 10 })
+      for (const maxTokens of [undefined, 1000, 4]) yield* answer(maxTokens)
+      assert.deepStrictEqual(fake.limits, [100, 100, 4, 10, 100, 4])
+    }).pipe(Effect.provide(layerFor(homeWith("a.fake"), fake.engine)))
+  })
+
   it.effect("a model that fails to load is in error, with the reason, and says so to every request", () => {
     const fake = makeFake()
     return Effect.gen(function*() {
@@ -178,6 +201,50 @@ describe("LocalModels without a models folder", () => {
       const found = yield* local.status
       assert.deepStrictEqual([found.active, found.models.map((m) => m.id)], [true, ["a"]])
     }).pipe(Effect.provide(layerFor(home, fake.engine)))
+  })
+})
+
+describe("LocalModels watching the folders", () => {
+  /** Polls (real time, bounded) until the model ids are `ids`. */
+  const listed = (ids: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const local = yield* LocalModels
+      for (let i = 0; i < 500; i++) {
+        const status = yield* local.status
+        if (status.models.map((m) => m.id).join() === ids.join()) return status
+        yield* Effect.sleep(Duration.millis(20))
+      }
+      assert.fail(`models never were ${ids.join()}: ${(yield* local.status).models.map((m) => m.id).join()}`)
+    })
+
+  // No periodic rescan in reach (an hour): only the watchers can make these models appear.
+  it.live("lists a model dropped into a models folder created after start, and a configured file, and drops them when removed", () => {
+    const fake = makeFake()
+    const home = mkdtempSync(join(tmpdir(), "switchboard-local-watch-"))
+    const elsewhere = join(home, "elsewhere")
+    mkdirSync(elsewhere)
+    return Effect.gen(function*() {
+      const local = yield* LocalModels
+      yield* local.configure({ modelPaths: [join(elsewhere, "c.fake")] })
+      yield* listed(["c.fake"])
+      mkdirSync(join(home, "models"))
+      writeFileSync(join(home, "models", "a.fake"), "")
+      assert.isTrue((yield* listed(["a", "c.fake"])).active)
+      writeFileSync(join(home, "models", "b.fake"), "")
+      yield* listed(["a", "b", "c.fake"])
+      rmSync(join(home, "models", "a.fake"))
+      yield* listed(["b", "c.fake"])
+      writeFileSync(join(elsewhere, "c.fake"), "")
+      const found = yield* listed(["b", "c"])
+      assert.deepStrictEqual(found.models.map((m) => m.state), ["unloaded", "unloaded"])
+      rmSync(join(home, "models"), { recursive: true })
+      yield* listed(["c"])
+      rmSync(join(elsewhere, "c.fake"))
+      yield* listed(["c.fake"])
+    }).pipe(
+      Effect.provide(layerFor(home, fake.engine, { rescanEvery: Duration.hours(1) })),
+      Effect.ensuring(Effect.sync(() => rmSync(home, { recursive: true, force: true })))
+    )
   })
 })
 

@@ -1,6 +1,6 @@
 /**
  * The small pure pieces of the local models, as tables: model ids of GGUF files, stop reasons,
- * what a local model may be asked, text pieces as canonical events, events folded into a
+ * what a local model may be asked, how long its answer may be, text pieces as canonical events, events folded into a
  * response, and the MLX restart backoff in virtual time.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -8,13 +8,46 @@ import { Duration, Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { Request } from "../../src/formats/Canonical.ts"
 import { collectResponse } from "../../src/local/CollectResponse.ts"
-import { ggufModelId } from "../../src/local/LlamaCppEngine.ts"
+import { answerRoom, ggufModelId } from "../../src/local/LlamaCppEngine.ts"
 import { type Piece, pieceEvents } from "../../src/local/LocalEngine.ts"
-import { stopReasonOf, toTurns } from "../../src/local/LocalRequest.ts"
+import { outputLimit, stopReasonOf, toTurns } from "../../src/local/LocalRequest.ts"
 import { defaultRestartSchedule } from "../../src/local/MlxEngine.ts"
 import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
 const base = canonicalRequest({ model: "m", messages: [], stream: false })
+
+describe("outputLimit", () => {
+  // [caller's limit, config's maxOutputTokens, context size] → the limit the engine is given
+  const table: ReadonlyArray<readonly [number | undefined, number | undefined, number | undefined, number | undefined]> = [
+    [undefined, undefined, 2048, 2048],
+    [undefined, 256, 2048, 256],
+    [undefined, 4096, 2048, 2048],
+    [16, 256, 2048, 16],
+    [1000, 256, 2048, 1000],
+    [100_000, undefined, 2048, 2048],
+    [undefined, undefined, undefined, undefined],
+    [undefined, 256, undefined, 256],
+    [100_000, 256, undefined, 100_000]
+  ]
+  for (const [requested, configured, context, limit] of table) {
+    it(`asked ${requested}, configured ${configured}, context ${context} → ${limit}`, () =>
+      assert.strictEqual(outputLimit({ requested, configured, context }), limit))
+  }
+})
+
+describe("answerRoom (llama.cpp: the answer fits beside the prompt)", () => {
+  // [limit, context size, prompt tokens] → the limit llama.cpp is given
+  const table: ReadonlyArray<readonly [number | undefined, number, number, number | undefined]> = [
+    [2048, 2048, 28, 2020],
+    [12, 2048, 28, 12],
+    [undefined, 2048, 28, 2020],
+    [2048, 2048, 2048, 2048],
+    [2048, 2048, 5000, 2048]
+  ]
+  for (const [limit, context, prompt, room] of table) {
+    it(`limit ${limit}, context ${context}, prompt ${prompt} → ${room}`, () => assert.strictEqual(answerRoom(limit, context, prompt), room))
+  }
+})
 
 describe("ggufModelId", () => {
   const table: ReadonlyArray<readonly [string, string | undefined]> = [
