@@ -152,24 +152,24 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
   }, 60_000)
 
   it("keeps conversations in the browser: listed, reopened after a reload, renamed and deleted", async () => {
-    expect(await titles()).toEqual(["Show me some Markdown"])
+    await expect.poll(titles).toEqual(["Show me some Markdown"])
     await conversations().getByRole("button", { name: "New chat" }).click()
-    expect(await page.locator(".turn").count()).toBe(0)
+    await expect.poll(() => page.locator(".turn").count()).toBe(0)
     // A new chat keeps the model and the settings.
-    expect(await picker().inputValue()).toBe("alpha/alpha-echo")
+    await expect.poll(() => picker().inputValue()).toBe("alpha/alpha-echo")
     await message().fill("A second conversation")
     await message().press("Enter")
     await lastAnswer().getByText("You said: A second conversation").waitFor()
-    expect(await titles()).toEqual(["A second conversation", "Show me some Markdown"])
+    await expect.poll(titles).toEqual(["A second conversation", "Show me some Markdown"])
 
     await conversations().getByRole("button", { name: "Rename Show me some Markdown" }).click()
     await conversations().getByLabel("Conversation name").fill("Markdown demo")
     await conversations().getByLabel("Conversation name").press("Enter")
-    expect(await titles()).toEqual(["A second conversation", "Markdown demo"])
+    await expect.poll(titles).toEqual(["A second conversation", "Markdown demo"])
 
     await page.reload()
     await waitUntil("the stored conversations", async () => (await titles()).length === 2 ? true : undefined)
-    expect(await titles()).toEqual(["A second conversation", "Markdown demo"])
+    await expect.poll(titles).toEqual(["A second conversation", "Markdown demo"])
     await conversations().getByRole("button", { name: "Markdown demo", exact: true }).click()
     await page.locator(".turn.assistant .code-block").first().waitFor()
     expect(await page.locator(".turn").count()).toBe(10)
@@ -177,10 +177,10 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
 
     await conversations().getByRole("button", { name: "Delete A second conversation" }).click()
     await conversations().getByRole("alertdialog", { name: "Delete A second conversation?" }).getByRole("button", { name: "Delete" }).click()
-    expect(await titles()).toEqual(["Markdown demo"])
+    await expect.poll(titles).toEqual(["Markdown demo"])
     await page.reload()
     await waitUntil("the stored conversations", async () => (await titles()).length > 0 ? true : undefined)
-    expect(await titles()).toEqual(["Markdown demo"])
+    await expect.poll(titles).toEqual(["Markdown demo"])
   }, 60_000)
 
   it("never sends to a model the picker no longer shows", async () => {
@@ -193,7 +193,7 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
 
     await adminClient(switchboard.port).call("POST", "/admin/providers/beta/disable")
     await waitUntil("Beta's model to leave the picker", async () => (await picker().locator("option[value='beta/beta-echo']").count()) === 0 ? true : undefined)
-    expect(await picker().inputValue()).toBe("")
+    await expect.poll(() => picker().inputValue()).toBe("")
     const before = beta.requests.length
     await message().fill("Still there?")
     await message().press("Enter")

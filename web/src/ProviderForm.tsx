@@ -7,7 +7,7 @@
  * Secrets are write-only: editing shows whether one is stored, and an empty field keeps it.
  */
 import { Schema } from "effect"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import {
   type CreateProvider,
   type EditProvider,
@@ -166,6 +166,11 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
   const [confirmMove, setConfirmMove] = useState(false)
   // Whether "Advanced" is open; undefined: as the preset suggests (open for custom).
   const [advancedOpen, setAdvancedOpen] = useState<boolean | undefined>()
+  const moveQuestion = useRef<HTMLDivElement>(null)
+  // The question shows below the fold of a long form: bring it, with its buttons, into view.
+  useEffect(() => {
+    if (confirmMove) moveQuestion.current?.scrollIntoView({ block: "nearest" })
+  }, [confirmMove])
 
   useEffect(() => {
     admin((api) => api.presets.list()).then((list) => {
@@ -310,19 +315,19 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
               </select>
             )}
           </Field>
-          <Field label="Timeout (s)" class="narrow">
-            {(id) => (
-              <input id={id} value={form.timeoutSeconds} inputMode="numeric" placeholder="default" onInput={(e) => update({ timeoutSeconds: e.currentTarget.value })} />
-            )}
-          </Field>
         </div>
         <div class="row">
-          <Field label="Authentication">
+          <Field label="Authentication" class="wide">
             {(id) => (
               <select id={id} value={form.auth} onChange={(e) => isAuth(e.currentTarget.value) && update({ auth: e.currentTarget.value })}>
                 <option value="none">None</option>
                 <option value="apiKey">API key</option>
               </select>
+            )}
+          </Field>
+          <Field label="Timeout (s)" class="narrow">
+            {(id) => (
+              <input id={id} value={form.timeoutSeconds} inputMode="numeric" placeholder="default" onInput={(e) => update({ timeoutSeconds: e.currentTarget.value })} />
             )}
           </Field>
         </div>
@@ -369,7 +374,7 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
         </fieldset>
       </details>
       {confirmMove && editing !== undefined && (
-        <div role="alert" class="confirm">
+        <div role="alert" class="confirm" ref={moveQuestion}>
           <p>
             You changed the address from {addressOf(editing.settings.protocol, editing.settings.host, editing.settings.port === null ? "" : String(editing.settings.port))}{" "}
             to {addressOf(form.protocol, form.host, form.port)}. Saving as it is would send {listed(keptSecrets(form, editing)) || "the stored secrets"}{" "}
