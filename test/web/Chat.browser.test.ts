@@ -101,6 +101,10 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
     expect(await answer.locator(".who").textContent()).toBe("alpha/alpha-md")
     expect(await answer.locator(".stats").textContent()).toMatch(/^\d+ tokens \(\d+ in, \d+ out\) · first token [\d.]+ s · total [\d.]+ s$/)
     await shot("12-chat-markdown")
+    // The code colors follow the system's dark mode too.
+    await page.emulateMedia({ colorScheme: "dark" })
+    await shot("12b-chat-markdown-dark")
+    await page.emulateMedia({ colorScheme: "light" })
   }, 60_000)
 
   it("sends the conversation's system prompt, max tokens and temperature, and asks for usage in the stream", async () => {
@@ -149,6 +153,11 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
     })
     expect(log.scroll).toBeGreaterThan(log.client)
     await shot("14-chat-full-height")
+    // A narrow window stacks the panels; the chat keeps most of the window's height.
+    await page.setViewportSize({ width: 760, height: 800 })
+    await page.locator("section.chat").scrollIntoViewIfNeeded()
+    await shot("14b-chat-narrow")
+    await page.setViewportSize({ width: 1280, height: 800 })
   }, 60_000)
 
   it("keeps conversations in the browser: listed, reopened after a reload, renamed and deleted", async () => {
