@@ -5,24 +5,38 @@
  */
 import { useState } from "preact/hooks"
 import type { ChatSettings } from "./Conversations.ts"
+import { MAX_TOKENS, parseSetting, type Range, TEMPERATURE } from "./ChatSettingRanges.ts"
 import { Field } from "./Field.tsx"
 
-/** `""` → `null` (the model's default); a number within [min, max] → it; anything else → undefined (not yet valid). */
-export const parseSetting = (text: string, min: number, max: number, integer: boolean): number | null | undefined => {
-  if (text.trim() === "") return null
-  const value = Number(text)
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) return undefined
-  return value
+/** A number field that passes on each valid value (or `null` when emptied) and says what is wrong with the others. */
+function NumberSetting(props: { readonly label: string; readonly value: number | null; readonly range: Range; readonly onValue: (value: number | null) => void }) {
+  const [text, setText] = useState(props.value === null ? "" : String(props.value))
+  const invalid = parseSetting(text, props.range) === undefined
+  return (
+    <Field label={props.label}>
+      {(id) => (
+        <>
+          <input
+            id={id}
+            inputMode={props.range.integer ? "numeric" : "decimal"}
+            value={text}
+            placeholder="model default"
+            aria-invalid={invalid}
+            onInput={(e) => {
+              setText(e.currentTarget.value)
+              const value = parseSetting(e.currentTarget.value, props.range)
+              if (value !== undefined) props.onValue(value)
+            }}
+          />
+          {invalid && <p class="bad note" role="alert">{props.range.rule}</p>}
+        </>
+      )}
+    </Field>
+  )
 }
-
-const show = (value: number | null): string => value === null ? "" : String(value)
 
 export function ChatSettingsForm(props: { readonly settings: ChatSettings; readonly onChange: (settings: ChatSettings) => void }) {
   const { settings } = props
-  const [maxTokens, setMaxTokens] = useState(show(settings.maxTokens))
-  const [temperature, setTemperature] = useState(show(settings.temperature))
-  const maxTokensValue = parseSetting(maxTokens, 1, 10_000_000, true)
-  const temperatureValue = parseSetting(temperature, 0, 2, false)
   return (
     <div class="chat-settings">
       <Field label="System prompt">
@@ -37,47 +51,9 @@ export function ChatSettingsForm(props: { readonly settings: ChatSettings; reado
         )}
       </Field>
       <div class="row">
-        <Field label="Max tokens">
-          {(id) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              value={maxTokens}
-              placeholder="model default"
-              aria-invalid={maxTokensValue === undefined}
-              onInput={(e) => {
-                const text = e.currentTarget.value
-                setMaxTokens(text)
-                const value = parseSetting(text, 1, 10_000_000, true)
-                if (value !== undefined) props.onChange({ ...settings, maxTokens: value })
-              }}
-            />
-          )}
-        </Field>
-        <Field label="Temperature">
-          {(id) => (
-            <input
-              id={id}
-              inputMode="decimal"
-              value={temperature}
-              placeholder="model default"
-              aria-invalid={temperatureValue === undefined}
-              onInput={(e) => {
-                const text = e.currentTarget.value
-                setTemperature(text)
-                const value = parseSetting(text, 0, 2, false)
-                if (value !== undefined) props.onChange({ ...settings, temperature: value })
-              }}
-            />
-          )}
-        </Field>
+        <NumberSetting label="Max tokens" value={settings.maxTokens} range={MAX_TOKENS} onValue={(maxTokens) => props.onChange({ ...settings, maxTokens })} />
+        <NumberSetting label="Temperature" value={settings.temperature} range={TEMPERATURE} onValue={(temperature) => props.onChange({ ...settings, temperature })} />
       </div>
-      {(maxTokensValue === undefined || temperatureValue === undefined) && (
-        <p class="bad note" role="alert">
-          {maxTokensValue === undefined ? "Max tokens must be a whole number from 1. " : ""}
-          {temperatureValue === undefined ? "Temperature must be a number from 0 to 2." : ""}
-        </p>
-      )}
     </div>
   )
 }
