@@ -148,10 +148,12 @@ describe.skipIf(browserSkip !== undefined)("the chat in a browser", () => {
     const chat = (await page.locator("section.chat").boundingBox())!
     expect(chat.y + chat.height).toBeGreaterThan(sizes.window - 40)
     const log = await page.getByRole("list", { name: "Conversation" }).evaluate((el) => {
-      const box = el as unknown as { scrollHeight: number; clientHeight: number }
-      return { scroll: box.scrollHeight, client: box.clientHeight }
+      const box = el as unknown as { scrollHeight: number; clientHeight: number; scrollTop: number }
+      return { scroll: box.scrollHeight, client: box.clientHeight, top: box.scrollTop }
     })
     expect(log.scroll).toBeGreaterThan(log.client)
+    // It follows the answers to the end.
+    expect(log.top + log.client).toBeGreaterThan(log.scroll - 48)
     await shot("14-chat-full-height")
     // A narrow window stacks the panels; the chat keeps most of the window's height.
     await page.setViewportSize({ width: 760, height: 800 })

@@ -111,9 +111,15 @@ export function Chat(props: { readonly providersRevision: number }) {
       saveConversation(c).then(() => setStorageError(undefined), (e: unknown) => setStorageError(messageOf(e)))
     }
   }, [conversations])
+  // The conversation follows a streaming answer while the user is at its end; scrolled up to read,
+  // it stays put. Only the list scrolls, never the page around it.
+  const following = useRef(true)
   useEffect(() => {
-    log.current?.lastElementChild?.scrollIntoView({ block: "end" })
+    if (log.current !== null && following.current) log.current.scrollTop = log.current.scrollHeight
   }, [current?.turns])
+  useEffect(() => {
+    following.current = true
+  }, [currentId])
 
   const patch = (id: string, change: (c: Conversation) => Conversation) =>
     setConversations((list) => list.map((c) => c.id === id ? change(c) : c))
@@ -140,6 +146,7 @@ export function Chat(props: { readonly providersRevision: number }) {
       updated: Date.now()
     }))
     setDraft("")
+    following.current = true
     const abort = new AbortController()
     controller.current = abort
     const started = performance.now()
@@ -222,7 +229,16 @@ export function Chat(props: { readonly providersRevision: number }) {
               <ChatSettingsForm key={current.id} settings={current.settings} onChange={(settings) => patch(current.id, (c) => ({ ...c, settings }))} />
             </div>
           )}
-          <ol class="conversation" ref={log} aria-label="Conversation" aria-live="polite">
+          <ol
+            class="conversation"
+            ref={log}
+            aria-label="Conversation"
+            aria-live="polite"
+            onScroll={(e) => {
+              const list = e.currentTarget
+              following.current = list.scrollHeight - list.scrollTop - list.clientHeight < 48
+            }}
+          >
             {current?.turns.length === 0 && <li class="muted empty">Pick a model and say something.</li>}
             {current?.turns.map((t) => <TurnView key={t.id} turn={t} />)}
           </ol>
