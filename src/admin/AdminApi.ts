@@ -36,7 +36,7 @@ export const Settings = Schema.Struct({
 })
 export type Settings = typeof Settings.Type
 
-/** `POST /admin/providers` and `POST /admin/providers/test`. */
+/** `POST /admin/providers`, `POST /admin/providers/test` and `POST /admin/providers/{id}/test`. */
 export const CreateProvider = Schema.Struct({
   preset: Schema.optionalKey(PresetId),
   name: Schema.optionalKey(Schema.String),
@@ -240,6 +240,17 @@ export const ProvidersGroup = HttpApiGroup.make("providers").add(
     error: [...bodyFailures, Conflict]
   }),
   HttpApiEndpoint.post("test", "/admin/providers/test", { payload: CreateProvider, success: TestOutcome, error: bodyFailures }),
+  /**
+   * Test an edit before saving it: the secrets left out of the body are the provider's stored ones,
+   * sent only while protocol, host and port stay those it has (as for saving, secrets never follow
+   * a changed endpoint unasked).
+   */
+  HttpApiEndpoint.post("testStored", "/admin/providers/:id/test", {
+    params: id,
+    payload: CreateProvider,
+    success: TestOutcome,
+    error: [...bodyFailures, NotFound]
+  }),
   HttpApiEndpoint.get("get", "/admin/providers/:id", { params: id, success: Provider, error: byIdFailures }),
   HttpApiEndpoint.patch("edit", "/admin/providers/:id", {
     params: id,

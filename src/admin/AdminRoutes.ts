@@ -1,7 +1,7 @@
 /**
  * The server side of the management API under `/admin`: handlers for the endpoints of its
  * definition (AdminApi.ts: presets, providers list, get, create, edit, delete, enable, disable,
- * reconnect, test connection), plus the routes outside it: the live event stream, the OpenAPI
+ * reconnect, test connection of new settings or of an edit), plus the routes outside it: the live event stream, the OpenAPI
  * document and a 404 for unknown admin paths. Every route passes `AdminGuard` first (loopback
  * Host, own Origin).
  *
@@ -9,11 +9,11 @@
  * applied to the running providers at once, so the answer already shows the new state; the
  * ConfigSync watcher sees the same file a moment later and finds nothing left to change.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, OpenApi } from "effect/http-api"
 import { ConfigStore } from "../config/ConfigStore.ts"
-import { checkSecrets, ProviderCatalog, providerEntry, UnknownProvider } from "../config/ProviderCatalog.ts"
+import { checkSecrets, endpointOf, ProviderCatalog, providerEntry, UnknownProvider } from "../config/ProviderCatalog.ts"
 import { presets } from "../config/Presets.ts"
 import { emptyConfig, type ProviderConfig } from "../config/RemoteConfig.ts"
 import { openAiError } from "../http/OpenAiError.ts"
@@ -22,7 +22,7 @@ import { providerStatusJson } from "../http/StatusRoutes.ts"
 import { Providers } from "../providers/Providers.ts"
 import { resolveAuth, scrub } from "../providers/UpstreamAuth.ts"
 import * as MemorySecretStore from "../secrets/MemorySecretStore.ts"
-import { accountFor, apiKey, header } from "../secrets/SecretStore.ts"
+import { accountFor, apiKey, header, type SecretName, SecretStore } from "../secrets/SecretStore.ts"
 import { AdminApi, CreateProvider, EditProvider, type PresetList } from "./AdminApi.ts"
 import { type AdminError, toApiError } from "./AdminErrors.ts"
 import { eventsResponse } from "./AdminEvents.ts"
@@ -95,36 +95,59 @@ const reconnectProvider = (id: string) =>
 
 /**
  * Test connection: one model discovery with settings that are not saved, with the secrets given
- * in the request only (held in a throw-away memory store, never the real one). The upstream's own
- * error text is reported, scrubbed of those secrets.
+ * in the request (held in a throw-away memory store, never the real one). Testing an edit of a
+ * saved provider (`storedId`), a secret left out is the stored one, but only while the endpoint
+ * stays the same: as for saving, a stored secret never follows a changed host unasked. The
+ * upstream's own error text is reported, scrubbed of every secret sent.
  */
-const testProvider = Effect.gen(function*() {
-  const body = yield* readBody(CreateProvider)
-  const input = toNewProvider(body)
-  const entry = yield* providerEntry(input, emptyConfig)
-  // Sent as header values, if only once: refused as `add` would refuse them, not sent broken.
-  yield* checkSecrets(input)
-  const given = secretValues(body)
-  const seeded: Array<readonly [string, Redacted.Redacted<string>]> = [
-    ...(input.apiKey === undefined ? [] : [[accountFor(entry.id, apiKey), input.apiKey] as const]),
-    ...Object.entries(input.secretHeaders ?? {}).map(([name, value]) => [accountFor(entry.id, header(name)), value] as const)
-  ]
-  const outcome = yield* resolveAuth(entry).pipe(
-    Effect.mapError((error) =>
-      error._tag === "MissingSecret"
-        ? entry.auth === "apiKey" && input.apiKey === undefined
+const testProvider = (storedId?: string) =>
+  Effect.gen(function*() {
+    const body = yield* readBody(CreateProvider)
+    const input = toNewProvider(body)
+    const entry = yield* providerEntry(input, emptyConfig)
+    // Sent as header values, if only once: refused as `add` would refuse them, not sent broken.
+    yield* checkSecrets(input)
+    const stored = storedId === undefined ? undefined : yield* entryFor(storedId)
+    const sameEndpoint = stored !== undefined && endpointOf(stored) === endpointOf(entry)
+    const typed: Array<readonly [SecretName, Redacted.Redacted<string>]> = [
+      ...(input.apiKey === undefined ? [] : [[apiKey, input.apiKey] as const]),
+      ...Object.entries(input.secretHeaders ?? {}).map(([name, value]) => [header(name), value] as const)
+    ]
+    const kept = stored === undefined || !sameEndpoint ? [] : yield* storedSecrets(stored, entry, typed.map(([name]) => accountFor("", name)))
+    const seeded = [...typed, ...kept].map(([name, value]) => [accountFor(entry.id, name), value] as const)
+    const outcome = yield* resolveAuth(entry).pipe(
+      Effect.mapError((error) =>
+        error._tag !== "MissingSecret"
+          ? error.message
+          : stored !== undefined && !sameEndpoint
+          ? "the stored secrets are not sent to a changed protocol, host or port: type them here to test"
+          : entry.auth === "apiKey" && input.apiKey === undefined
           ? "no apiKey given: this provider authenticates with an API key"
           : `no value given for a secret header (${entry.secretHeaders.join(", ")}): add it to secretHeaders`
-        : error.message
-    ),
-    Effect.flatMap((auth) => Effect.mapError(discoverModels(entry, auth), (error) => error.message)),
-    Effect.provide(MemorySecretStore.layer(seeded)),
-    Effect.result
-  )
-  return outcome._tag === "Success"
-    ? { ok: true, models: outcome.success, error: null }
-    : { ok: false, models: [], error: scrub(outcome.failure, Redacted.make(given)) }
-})
+      ),
+      Effect.flatMap((auth) => Effect.mapError(discoverModels(entry, auth), (error) => error.message)),
+      Effect.provide(MemorySecretStore.layer(seeded)),
+      Effect.result
+    )
+    const sent = [...secretValues(body), ...kept.map(([, value]) => Redacted.value(value))]
+    return outcome._tag === "Success"
+      ? { ok: true, models: outcome.success, error: null }
+      : { ok: false, models: [], error: scrub(outcome.failure, Redacted.make(sent)) }
+  })
+
+/** The stored secrets of `stored` that the tested `entry` uses and the request did not type. */
+const storedSecrets = (stored: ProviderConfig, entry: ProviderConfig, typed: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const secrets = yield* SecretStore
+    const wanted: Array<SecretName> = [...(entry.auth === "apiKey" ? [apiKey] : []), ...entry.secretHeaders.map(header)]
+    const found: Array<readonly [SecretName, Redacted.Redacted<string>]> = []
+    for (const name of wanted) {
+      if (typed.includes(accountFor("", name))) continue
+      const value = yield* secrets.get(stored.id, name)
+      if (Option.isSome(value)) found.push([name, value.value])
+    }
+    return found
+  })
 
 const presetList: typeof PresetList.Type = {
   object: "list",
@@ -141,7 +164,8 @@ const ProvidersHandlers = HttpApiBuilder.group(AdminApi, "providers", (handlers)
   handlers
     .handle("list", () => answer(Effect.map(listJson, (data) => ({ object: "list" as const, data }))))
     .handleRaw("create", () => answer(createProvider))
-    .handleRaw("test", () => answer(testProvider))
+    .handleRaw("test", () => answer(testProvider()))
+    .handleRaw("testStored", ({ params }) => answer(testProvider(params.id)))
     .handle("get", ({ params }) => answer(Effect.flatMap(entryFor(params.id), providerJson)))
     .handleRaw("edit", ({ params }) => answer(editProvider(params.id)))
     .handle("remove", ({ params }) => answer(deleteProvider(params.id)))

@@ -222,7 +222,7 @@ export interface SecretPresence {
 }
 
 /** Where a provider's requests go: protocol, host and the port actually used. */
-const endpointOf = (p: ProviderConfig) => `${p.protocol}://${p.host}:${p.port ?? (p.protocol === "https" ? 443 : 80)}`
+export const endpointOf = (p: ProviderConfig) => `${p.protocol}://${p.host}:${p.port ?? (p.protocol === "https" ? 443 : 80)}`
 
 type CatalogError = ConfigError | SecretStoreError
 

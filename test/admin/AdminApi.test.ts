@@ -207,6 +207,25 @@ describe("admin API", () => {
     expect((await admin.call<{ data: Array<Provider> }>("GET", "/admin/providers")).json.data.map((p) => p.id)).toEqual(["alpha"])
   })
 
+  it("tests an edit of a saved provider with its stored secrets, but never sends them to a changed endpoint", async () => {
+    const settings = { protocol: "http", host: "127.0.0.1", port: keyed.port, auth: "apiKey" }
+    const stored = await admin.call<{ ok: boolean; models: Array<string>; error: string | null }>("POST", "/admin/providers/alpha/test", { body: { name: "Alpha", settings } })
+    expect(stored.json).toEqual({ ok: true, models: ["keyed-model"], error: null })
+    // A key typed in the form wins over the stored one; the report is scrubbed of it.
+    const typed = await admin.call<{ ok: boolean; error: string }>("POST", "/admin/providers/alpha/test", { body: { name: "Alpha", settings, apiKey: WRONG_KEY } })
+    expect(typed.json.ok).toBe(false)
+    expect(typed.text).not.toContain(WRONG_KEY)
+    // Another port is another endpoint: the stored key stays home.
+    const before = open.requests.length
+    const moved = await admin.call<{ ok: boolean; error: string }>("POST", "/admin/providers/alpha/test", {
+      body: { name: "Alpha", settings: { ...settings, port: open.port } }
+    })
+    expect(moved.json).toMatchObject({ ok: false, error: expect.stringContaining("not sent to a changed protocol, host or port") })
+    expect(open.requests.slice(before).some((r) => String(r.headers.authorization).includes(KEY_ALPHA))).toBe(false)
+    expect(moved.text).not.toContain(KEY_ALPHA)
+    expect((await admin.call<AdminErrorBody>("POST", "/admin/providers/nobody/test", { body: { settings } })).status).toBe(404)
+  })
+
   describe("protection", () => {
     it("refuses a Host that is not a loopback name (DNS rebinding), on every admin route", async () => {
       for (const [method, path] of [["GET", "/admin/providers"], ["GET", "/admin/presets"], ["POST", "/admin/providers"], ["DELETE", "/admin/providers/alpha"], ["GET", "/admin/events"], ["GET", "/admin/nowhere"]] as const) {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { chromium } from "playwright-core"
+import { type Browser, chromium } from "playwright-core"
 
 export const CHROMIUM = "/usr/bin/chromium"
 
@@ -23,3 +23,21 @@ export const launchChromium = () =>
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
   })
+
+/** A page in a fresh context (a fresh profile: no storage from earlier tests), what it logged as errors, and its screenshots. */
+export const openPage = async (browser: Browser, options: { readonly width?: number; readonly height?: number; readonly permissions?: ReadonlyArray<string> } = {}) => {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } })
+  if (options.permissions !== undefined) await context.grantPermissions([...options.permissions])
+  const page = await context.newPage()
+  const errors: Array<string> = []
+  page.on("pageerror", (error) => errors.push(error.message))
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text())
+  })
+  return {
+    page,
+    errors,
+    /** A screenshot of the window as the user sees it, kept in test-artifacts/web/. */
+    shot: (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) })
+  }
+}

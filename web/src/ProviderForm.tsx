@@ -1,11 +1,13 @@
 /**
- * Add or edit a provider: a preset fills the settings, which stay editable; headers can be marked
- * secret (their values go to the keychain and are never shown again). "Test connection" tries the
- * form's settings without saving them. Secrets are write-only: editing shows whether one is
- * stored, and an empty field keeps it.
+ * Add or edit a provider: a preset fills the settings, so the form asks only for a name and, when
+ * the preset needs one, a key; the address, format, authentication and headers stay editable under
+ * "Advanced" (open from the start for the custom preset, which has no address). Headers can be
+ * marked secret (their values go to the keychain and are never shown again). "Test connection"
+ * tries the form's settings without saving them; editing, a secret left empty is the stored one.
+ * Secrets are write-only: editing shows whether one is stored, and an empty field keeps it.
  */
 import { Schema } from "effect"
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import {
   type CreateProvider,
   type EditProvider,
@@ -135,6 +137,18 @@ const editBody = (form: FormState, before: ProviderJson, confirmKeepSecrets: boo
 
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
 
+const addressOf = (protocol: string, host: string, port: string): string => `${protocol}://${host.trim()}${port.trim() === "" ? "" : `:${port.trim()}`}`
+
+/** The stored secrets an edit keeps (not typed anew nor removed), in words: "the API key", "the X-Token header". */
+const keptSecrets = (form: FormState, before: ProviderJson): ReadonlyArray<string> => [
+  ...(before.apiKeySet && form.auth === "apiKey" && form.apiKey === "" && !form.removeApiKey ? ["the API key"] : []),
+  ...form.headers.filter((h) => h.secret && h.stored && h.value === "" && h.name.trim() !== "").map((h) => `the ${h.name.trim()} header`)
+]
+
+/** "a", "a and b", "a, b and c". */
+const listed = (items: ReadonlyArray<string>): string =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`
+
 export interface ProviderFormProps {
   /** The provider to edit; absent to add one. */
   readonly editing?: ProviderJson
@@ -148,7 +162,15 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
   const [test, setTest] = useState<{ readonly running: boolean; readonly outcome?: TestOutcome; readonly error?: string }>({ running: false })
   const [saving, setSaving] = useState(false)
   const [error, setError] = useState<string | undefined>()
-  const [confirmMove, setConfirmMove] = useState<string | undefined>()
+  // The server refused to send the stored secrets to a changed address until confirmed (409).
+  const [confirmMove, setConfirmMove] = useState(false)
+  // Whether "Advanced" is open; undefined: as the preset suggests (open for custom).
+  const [advancedOpen, setAdvancedOpen] = useState<boolean | undefined>()
+  const moveQuestion = useRef<HTMLDivElement>(null)
+  // The question shows below the fold of a long form: bring it, with its buttons, into view.
+  useEffect(() => {
+    if (confirmMove) moveQuestion.current?.scrollIntoView({ block: "nearest" })
+  }, [confirmMove])
 
   useEffect(() => {
     admin((api) => api.presets.list()).then((list) => {
@@ -163,6 +185,7 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
   const update = (patch: Partial<FormState>) => {
     setForm({ ...form, ...patch })
     setTest({ running: false })
+    setConfirmMove(false)
   }
   const updateHeader = (key: number, patch: Partial<HeaderRow>) =>
     update({ headers: form.headers.map((h) => h.key === key ? { ...h, ...patch } : h) })
@@ -171,12 +194,17 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
     if (preset === undefined) return
     const keepName = form.name !== "" && !presets.some((p) => p.label === form.name)
     update({ ...fromPreset(preset, keepName ? form.name : preset.id === "custom" ? "" : preset.label), headers: form.headers })
+    setAdvancedOpen(undefined)
   }
 
   const runTest = async () => {
     setTest({ running: true })
     try {
-      setTest({ running: false, outcome: await admin((api) => api.providers.test({ payload: createBody(form) })) })
+      const payload = createBody(form)
+      const outcome = await admin((api) =>
+        editing === undefined ? api.providers.test({ payload }) : api.providers.testStored({ params: { id: editing.id }, payload })
+      )
+      setTest({ running: false, outcome })
     } catch (e) {
       setTest({ running: false, error: messageOf(e) })
     }
@@ -189,10 +217,10 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
       const saved = editing === undefined
         ? await admin((api) => api.providers.create({ payload: createBody(form) }))
         : await admin((api) => api.providers.edit({ params: { id: editing.id }, payload: editBody(form, editing, confirmKeepSecrets) }))
-      setConfirmMove(undefined)
+      setConfirmMove(false)
       onSaved(saved)
     } catch (e) {
-      if (e instanceof ApiError && e.code === "secrets_would_move") setConfirmMove(e.message)
+      if (e instanceof ApiError && e.code === "secrets_would_move") setConfirmMove(true)
       else setError(messageOf(e))
     } finally {
       setSaving(false)
@@ -224,118 +252,138 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
           <input id={id} value={form.name} required placeholder="e.g. My server" onInput={(e) => update({ name: e.currentTarget.value })} />
         )}
       </Field>
-      <div class="row">
-        <Field label="Protocol" class="narrow">
+      {form.auth === "apiKey" && (
+        <Field label="API key" class="grow">
           {(id) => (
-            <select id={id} value={form.protocol} onChange={(e) => update({ protocol: e.currentTarget.value === "http" ? "http" : "https" })}>
-              <option value="https">https</option>
-              <option value="http">http</option>
-            </select>
+            <input
+              id={id}
+              type="password"
+              autocomplete="off"
+              value={form.apiKey}
+              placeholder={editing?.apiKeySet ? "stored — leave empty to keep it" : "sk-…"}
+              onInput={(e) => update({ apiKey: e.currentTarget.value })}
+            />
           )}
         </Field>
-        <Field label="Host" class="grow">
-          {(id) => (
-            <input id={id} value={form.host} required placeholder="api.example.com" onInput={(e) => update({ host: e.currentTarget.value })} />
-          )}
-        </Field>
-        <Field label="Port" class="narrow">
-          {(id) => (
-            <input id={id} value={form.port} inputMode="numeric" placeholder="default" onInput={(e) => update({ port: e.currentTarget.value })} />
-          )}
-        </Field>
-      </div>
-      <div class="row">
-        <Field label="Base path" class="grow">
-          {(id) => (
-            <input id={id} value={form.basePath} onInput={(e) => update({ basePath: e.currentTarget.value })} />
-          )}
-        </Field>
-        <Field label="Format" class="wide">
-          {(id) => (
-            <select id={id} value={form.format} onChange={(e) => isFormat(e.currentTarget.value) && update({ format: e.currentTarget.value })}>
-              <option value="openai">OpenAI Chat</option>
-              <option value="anthropic">Anthropic Messages</option>
-              <option value="responses">OpenAI Responses</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Timeout (s)" class="narrow">
-          {(id) => (
-            <input id={id} value={form.timeoutSeconds} inputMode="numeric" placeholder="default" onInput={(e) => update({ timeoutSeconds: e.currentTarget.value })} />
-          )}
-        </Field>
-      </div>
-      <div class="row">
-        <Field label="Authentication">
-          {(id) => (
-            <select id={id} value={form.auth} onChange={(e) => isAuth(e.currentTarget.value) && update({ auth: e.currentTarget.value })}>
-              <option value="none">None</option>
-              <option value="apiKey">API key</option>
-            </select>
-          )}
-        </Field>
-        {form.auth === "apiKey" && (
-          <Field label="API key" class="grow">
-            {(id) => (
-              <input
-                id={id}
-                type="password"
-                autocomplete="off"
-                value={form.apiKey}
-                placeholder={editing?.apiKeySet ? "stored — leave empty to keep it" : "sk-…"}
-                onInput={(e) => update({ apiKey: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-        )}
-      </div>
+      )}
       {editing?.apiKeySet && form.auth === "apiKey" && (
         <label class="check">
           <input type="checkbox" checked={form.removeApiKey} onChange={(e) => update({ removeApiKey: e.currentTarget.checked })} />
           Remove the stored API key
         </label>
       )}
-      <Field label="Extra model ids (comma-separated)">
-        {(id) => <input id={id} value={form.models} placeholder="e.g. my-model, other-model" onInput={(e) => update({ models: e.currentTarget.value })} />}
-      </Field>
-      <fieldset>
-        <legend>Headers</legend>
-        {form.headers.length === 0 && <p class="muted">No extra headers.</p>}
-        {form.headers.map((h, i) => (
-          <div class="row header-row" key={h.key}>
-            <Field label={`Header ${i + 1} name`} class="grow">
-              {(id) => (
-                <input id={id} value={h.name} placeholder="X-Header" onInput={(e) => updateHeader(h.key, { name: e.currentTarget.value })} />
-              )}
-            </Field>
-            <Field label={`Header ${i + 1} value`} class="grow">
-              {(id) =>
-                h.secret
-                  ? (
-                    <input
-                      id={id}
-                      type="password"
-                      autocomplete="off"
-                      value={h.value}
-                      placeholder={h.stored ? "stored — leave empty to keep it" : ""}
-                      onInput={(e) => updateHeader(h.key, { value: e.currentTarget.value })}
-                    />
-                  )
-                  : <input id={id} value={h.value} onInput={(e) => updateHeader(h.key, { value: e.currentTarget.value })} />}
-            </Field>
-            <label class="check">
-              <input type="checkbox" checked={h.secret} disabled={h.stored} onChange={(e) => updateHeader(h.key, { secret: e.currentTarget.checked })} />
-              Secret
-            </label>
-            <button type="button" class="icon" aria-label={`Remove header ${i + 1}`} title="Remove header" onClick={() => update({ headers: form.headers.filter((x) => x.key !== h.key) })}>
-              <TrashIcon />
-            </button>
-          </div>
-        ))}
-        <button type="button" onClick={() => update({ headers: [...form.headers, { key: ++rowKeys, name: "", value: "", secret: false, stored: false }] })}>
-          Add header
-        </button>
-      </fieldset>
+      <details
+        class="advanced"
+        open={advancedOpen ?? form.preset === "custom"}
+        onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}
+      >
+        <summary>
+          Advanced <span class="muted">{addressOf(form.protocol, form.host, form.port)}{form.basePath}</span>
+        </summary>
+        <div class="row">
+          <Field label="Protocol" class="narrow">
+            {(id) => (
+              <select id={id} value={form.protocol} onChange={(e) => update({ protocol: e.currentTarget.value === "http" ? "http" : "https" })}>
+                <option value="https">https</option>
+                <option value="http">http</option>
+              </select>
+            )}
+          </Field>
+          <Field label="Host" class="grow">
+            {(id) => (
+              <input id={id} value={form.host} required placeholder="api.example.com" onInput={(e) => update({ host: e.currentTarget.value })} />
+            )}
+          </Field>
+          <Field label="Port" class="narrow">
+            {(id) => (
+              <input id={id} value={form.port} inputMode="numeric" placeholder="default" onInput={(e) => update({ port: e.currentTarget.value })} />
+            )}
+          </Field>
+        </div>
+        <div class="row">
+          <Field label="Base path" class="grow">
+            {(id) => (
+              <input id={id} value={form.basePath} onInput={(e) => update({ basePath: e.currentTarget.value })} />
+            )}
+          </Field>
+          <Field label="Format" class="wide">
+            {(id) => (
+              <select id={id} value={form.format} onChange={(e) => isFormat(e.currentTarget.value) && update({ format: e.currentTarget.value })}>
+                <option value="openai">OpenAI Chat</option>
+                <option value="anthropic">Anthropic Messages</option>
+                <option value="responses">OpenAI Responses</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <div class="row">
+          <Field label="Authentication" class="wide">
+            {(id) => (
+              <select id={id} value={form.auth} onChange={(e) => isAuth(e.currentTarget.value) && update({ auth: e.currentTarget.value })}>
+                <option value="none">None</option>
+                <option value="apiKey">API key</option>
+              </select>
+            )}
+          </Field>
+          <Field label="Timeout (s)" class="narrow">
+            {(id) => (
+              <input id={id} value={form.timeoutSeconds} inputMode="numeric" placeholder="default" onInput={(e) => update({ timeoutSeconds: e.currentTarget.value })} />
+            )}
+          </Field>
+        </div>
+        <Field label="Extra model ids (comma-separated)">
+          {(id) => <input id={id} value={form.models} placeholder="e.g. my-model, other-model" onInput={(e) => update({ models: e.currentTarget.value })} />}
+        </Field>
+        <fieldset>
+          <legend>Headers</legend>
+          {form.headers.length === 0 && <p class="muted">No extra headers.</p>}
+          {form.headers.map((h, i) => (
+            <div class="row header-row" key={h.key}>
+              <Field label={`Header ${i + 1} name`} class="grow">
+                {(id) => (
+                  <input id={id} value={h.name} placeholder="X-Header" onInput={(e) => updateHeader(h.key, { name: e.currentTarget.value })} />
+                )}
+              </Field>
+              <Field label={`Header ${i + 1} value`} class="grow">
+                {(id) =>
+                  h.secret
+                    ? (
+                      <input
+                        id={id}
+                        type="password"
+                        autocomplete="off"
+                        value={h.value}
+                        placeholder={h.stored ? "stored — leave empty to keep it" : ""}
+                        onInput={(e) => updateHeader(h.key, { value: e.currentTarget.value })}
+                      />
+                    )
+                    : <input id={id} value={h.value} onInput={(e) => updateHeader(h.key, { value: e.currentTarget.value })} />}
+              </Field>
+              <label class="check">
+                <input type="checkbox" checked={h.secret} disabled={h.stored} onChange={(e) => updateHeader(h.key, { secret: e.currentTarget.checked })} />
+                Secret
+              </label>
+              <button type="button" class="icon" aria-label={`Remove header ${i + 1}`} title="Remove header" onClick={() => update({ headers: form.headers.filter((x) => x.key !== h.key) })}>
+                <TrashIcon />
+              </button>
+            </div>
+          ))}
+          <button type="button" onClick={() => update({ headers: [...form.headers, { key: ++rowKeys, name: "", value: "", secret: false, stored: false }] })}>
+            Add header
+          </button>
+        </fieldset>
+      </details>
+      {confirmMove && editing !== undefined && (
+        <div role="alert" class="confirm" ref={moveQuestion}>
+          <p>
+            You changed the address from {addressOf(editing.settings.protocol, editing.settings.host, editing.settings.port === null ? "" : String(editing.settings.port))}{" "}
+            to {addressOf(form.protocol, form.host, form.port)}. Saving as it is would send {listed(keptSecrets(form, editing)) || "the stored secrets"}{" "}
+            stored for the old address to the new one. Type new values above, or keep the stored ones if the new address is yours too.
+          </p>
+          <button type="button" class="danger" onClick={() => void save(true)}>Keep the stored secrets and save</button>
+          <button type="button" onClick={() => setConfirmMove(false)}>Go back</button>
+        </div>
+      )}
       <div class="actions">
         <button type="button" onClick={() => void runTest()} disabled={test.running}>
           {test.running ? "Testing…" : "Test connection"}
@@ -353,18 +401,8 @@ export function ProviderForm({ editing, onSaved, onCancel }: ProviderFormProps) 
         )}
         {test.outcome?.ok === false && <p class="bad">Connection failed: {test.outcome.error}</p>}
         {test.error !== undefined && <p class="bad">Could not test: {test.error}</p>}
-        {editing !== undefined && test.outcome === undefined && test.error === undefined && (editing.apiKeySet || editing.secretHeaders.length > 0) && (
-          <p class="muted">Testing uses only the secrets typed in this form.</p>
-        )}
       </div>
       {error !== undefined && <p role="alert" class="bad">{error}</p>}
-      {confirmMove !== undefined && (
-        <div role="alert" class="confirm">
-          <p>{confirmMove}</p>
-          <button type="button" class="danger" onClick={() => void save(true)}>Keep the stored secrets and save</button>
-          <button type="button" onClick={() => setConfirmMove(undefined)}>Go back</button>
-        </div>
-      )}
     </form>
   )
 }

@@ -16,6 +16,13 @@ export type Model = typeof Model.Type
 
 export const ModelList = Schema.Struct({ data: Schema.Array(Model) })
 
+export const Usage = Schema.Struct({
+  prompt_tokens: Schema.Number,
+  completion_tokens: Schema.Number,
+  total_tokens: Schema.Number
+})
+export type Usage = typeof Usage.Type
+
 const OptionalText = Schema.optionalKey(Schema.NullOr(Schema.String))
 
 /**
@@ -32,6 +39,8 @@ export const ChatChunk = Schema.Struct({
     })),
     finish_reason: OptionalText
   }))),
+  /** The last chunk's, when `stream_options.include_usage` asked for it (`null` on the others). */
+  usage: Schema.optionalKey(Schema.NullOr(Usage)),
   error: Schema.optionalKey(Schema.Struct({ message: Schema.String }))
 })
 export type ChatChunk = typeof ChatChunk.Type
