@@ -29,8 +29,12 @@ const makeUpstream = () => {
 
 const secrets = new Map<string, string>([[accountFor("alpha", { _tag: "ApiKey" }), "sk-alpha-secret"]])
 const SecretsTest = Layer.succeed(SecretStore, SecretStore.of({
+  kind: "memory",
   backend: "test",
   unavailable: null,
+  notice: null,
+  writable: true,
+  howToSet: () => "store it",
   get: (id, name) => Effect.sync(() => Option.map(Option.fromNullishOr(secrets.get(accountFor(id, name))), Redacted.make)),
   set: (id, name, value) => Effect.sync(() => void secrets.set(accountFor(id, name), Redacted.value(value))),
   delete: (id, name) => Effect.sync(() => void secrets.delete(accountFor(id, name)))
