@@ -175,15 +175,16 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
 }
 
 /**
- * What to do to give provider `id` an API key, in the terms of the store in use: the variable to
- * set (env), the command (keychain, file), or why the keychain cannot take one.
+ * What to tell the user who added provider `id` with key authentication but gave no key, in the
+ * terms of the store in use: the variable it is read from (env), why the keychain cannot take one,
+ * or the command that stores one (keychain, file).
  */
-export const apiKeyAdvice = (store: SecretStoreStatus, id: string): string =>
-  store.problem !== null
-    ? `${store.backend} cannot store it: ${store.problem}`
-    : store.kind === "env"
-    ? `set ${variableFor(id, apiKey)} where Switchboard starts`
-    : `set one with \`switchboard providers edit ${id} --api-key-stdin\``
+export const noKeyGiven = (store: SecretStoreStatus, id: string): string =>
+  store.kind === "env"
+    ? `${id} sends the API key from ${variableFor(id, apiKey)}: set it where Switchboard starts`
+    : store.problem !== null
+    ? `no API key stored for ${id}: ${store.problem}`
+    : `no API key given for ${id}: set one with \`switchboard providers edit ${id} --api-key-stdin\``
 
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
   operation(Effect.gen(function*() {
@@ -220,7 +221,7 @@ const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
       ...secretHeadersOf(secrets.headers)
     }
     const id = yield* backend.add(input)
-    if (needsKey && secrets.apiKey === undefined) yield* Console.error(`no API key given for ${id}: ${apiKeyAdvice(store, id)}`)
+    if (needsKey && secrets.apiKey === undefined) yield* Console.error(noKeyGiven(store, id))
     yield* Console.log(id)
   }))).pipe(
     Command.withDescription(
@@ -285,7 +286,7 @@ const edit = Command.make("edit", {
     if (Option.contains(flags.auth, "apiKey") && secrets.apiKey === undefined) {
       const store = yield* backend.secretStore
       // Env mode: the one thing left to do is outside Switchboard, so say exactly what it is.
-      if (store.kind === "env") yield* Console.error(`${flags.providerId} sends the API key in ${variableFor(flags.providerId, apiKey)}: set it where Switchboard starts`)
+      if (store.kind === "env") yield* Console.error(noKeyGiven(store, flags.providerId))
     }
   }))).pipe(
     Command.withDescription(
