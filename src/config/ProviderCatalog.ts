@@ -339,11 +339,15 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
               // Secrets that stay in the store and would be sent to the new endpoint.
               if (endpointOf(next) !== endpointOf(existing) && input.confirmKeepSecrets !== true) {
                 const kept: Array<string> = []
+                // A store that cannot be read (no keychain) must not block moving a provider that uses
+                // no secret: an unknown secret counts as kept only where the provider would send it.
+                const mayBeKept = (name: SecretName, used: boolean) => Effect.map(presence(id, name), (set) => set ?? used)
                 // Whatever `auth` now says: a stored key left behind would reach the new endpoint the
                 // moment auth is switched back on.
-                if (input.apiKey === undefined && (yield* isStored(id, apiKey))) kept.push("its API key")
+                const keyUsed = existing.auth === "apiKey" || next.auth === "apiKey"
+                if (input.apiKey === undefined && (yield* mayBeKept(apiKey, keyUsed))) kept.push("its API key")
                 for (const name of next.secretHeaders) {
-                  if (input.secretHeaders?.[name] === undefined && (yield* isStored(id, header(name)))) kept.push(`secret header ${name}`)
+                  if (input.secretHeaders?.[name] === undefined && (yield* mayBeKept(header(name), true))) kept.push(`secret header ${name}`)
                 }
                 if (kept.length > 0) {
                   return yield* new SecretsWouldMove({

@@ -98,6 +98,22 @@ describe("a secret store that cannot be reached", () => {
         assert.strictEqual(fileText(home), before)
       })))
 
+  it.effect("moves a provider that sends no secret to another host; one that sends a key needs confirmation", () =>
+    withCatalog(unreachable, (home) =>
+      Effect.gen(function*() {
+        const catalog = yield* ProviderCatalog
+        const plain = yield* catalog.add(custom("Mover"))
+        const { entry } = yield* catalog.edit(plain.id, { settings: { host: "llm2.example" } })
+        assert.strictEqual(entry.host, "llm2.example")
+        assert.include(fileText(home), "llm2.example")
+        // Its key cannot be read, so it may be there: it must not silently follow to a new host.
+        const keyed = yield* catalog.add({ ...custom("Keyed Mover"), settings: { host: "llm.example", auth: "apiKey" } })
+        const refused = yield* Effect.flip(catalog.edit(keyed.id, { settings: { host: "elsewhere.example" } }))
+        assert.strictEqual(refused._tag, "SecretsWouldMove")
+        yield* catalog.edit(keyed.id, { settings: { host: "elsewhere.example" }, confirmKeepSecrets: true })
+        assert.include(fileText(home), "elsewhere.example")
+      })))
+
   it.effect("removes a provider that has no secrets, without touching the store", () =>
     withCatalog(unreachable, (home) =>
       Effect.gen(function*() {
