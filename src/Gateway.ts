@@ -126,6 +126,8 @@ const logStartup = (options: GatewayOptions) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const secrets = yield* SecretStore
     if (secrets.unavailable !== null) yield* Effect.logError(secrets.unavailable)
+    // What a store chosen on purpose means (env: read-only; file: plain text), said once.
+    if (secrets.notice !== null) yield* Effect.logWarning(secrets.notice)
     yield* HttpServer.addressFormattedWith((address) =>
       Effect.logInfo(`Switchboard listening on ${address}/v1 (config ${options.home}/providers/remote.json, secrets in ${secrets.backend})`)
     )

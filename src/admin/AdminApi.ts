@@ -129,12 +129,18 @@ export const ProviderSettings = Schema.Struct({
 })
 export type ProviderSettings = typeof ProviderSettings.Type
 
+/**
+ * Whether a secret has a value: `true`, `false`, or `null` when the secret store cannot be read
+ * (no keychain): unknown, which never keeps a provider from being listed.
+ */
+export const SecretSet = Schema.NullOr(Schema.Boolean)
+
 /** A provider as the admin API shows it: status, settings, and only whether each secret is set. */
 export const Provider = Schema.Struct({
   ...ProviderStatus.fields,
   settings: ProviderSettings,
-  apiKeySet: Schema.Boolean,
-  secretHeaders: Schema.Array(Schema.Struct({ name: Schema.String, set: Schema.Boolean }))
+  apiKeySet: SecretSet,
+  secretHeaders: Schema.Array(Schema.Struct({ name: Schema.String, set: SecretSet }))
 })
 export type Provider = typeof Provider.Type
 
@@ -163,6 +169,21 @@ export const TestOutcome = Schema.Struct({
 export type TestOutcome = typeof TestOutcome.Type
 
 export const Deleted = Schema.Struct({ id: Schema.String, deleted: Schema.Literal(true) })
+
+/** `GET /admin/secrets`: the secret store in use and what its user should know (never a secret). */
+export const SecretStoreStatus = Schema.Struct({
+  /** `keychain`, `env` or `file` (`SWITCHBOARD_SECRETS`), or `memory` (tests, embedding programs). */
+  kind: Schema.Literals(["keychain", "env", "file", "memory"]),
+  /** Its name, e.g. "OS keychain (Secret Service)". */
+  backend: Schema.String,
+  /** Whether secrets can be stored through Switchboard (the environment is read-only). */
+  writable: Schema.Boolean,
+  /** Why it cannot be used, with the ways out; `null` when it works. */
+  problem: Schema.NullOr(Schema.String),
+  /** What its user should know although it works (where env secrets come from, plain-text file), or `null`. */
+  notice: Schema.NullOr(Schema.String)
+})
+export type SecretStoreStatus = typeof SecretStoreStatus.Type
 
 // --- Errors --------------------------------------------------------------------------------------
 // Every error has the OpenAI shape `{ error: { message, type, param, code } }`, one class per
@@ -264,8 +285,13 @@ export const ProvidersGroup = HttpApiGroup.make("providers").add(
   HttpApiEndpoint.post("reconnect", "/admin/providers/:id/reconnect", { params: id, success: Provider, error: byIdFailures })
 )
 
+export const SecretsGroup = HttpApiGroup.make("secrets").add(
+  HttpApiEndpoint.get("status", "/admin/secrets", { success: SecretStoreStatus })
+)
+
 export const AdminApi = HttpApi.make("switchboard-admin")
   .add(PresetsGroup)
+  .add(SecretsGroup)
   .add(ProvidersGroup)
   .middleware(AdminGuard)
   .annotate(OpenApi.Title, "Switchboard admin API")

@@ -1,7 +1,7 @@
 /**
  * The server side of the management API under `/admin`: handlers for the endpoints of its
  * definition (AdminApi.ts: presets, providers list, get, create, edit, delete, enable, disable,
- * reconnect, test connection of new settings or of an edit), plus the routes outside it: the live event stream, the OpenAPI
+ * reconnect, test connection of new settings or of an edit; the secret store's status), plus the routes outside it: the live event stream, the OpenAPI
  * document and a 404 for unknown admin paths. Every route passes `AdminGuard` first (loopback
  * Host, own Origin).
  *
@@ -22,7 +22,7 @@ import { providerStatusJson } from "../http/StatusRoutes.ts"
 import { Providers } from "../providers/Providers.ts"
 import { resolveAuth, scrub } from "../providers/UpstreamAuth.ts"
 import * as MemorySecretStore from "../secrets/MemorySecretStore.ts"
-import { accountFor, apiKey, header, type SecretName, SecretStore } from "../secrets/SecretStore.ts"
+import { accountFor, apiKey, header, type SecretName, SecretStore, statusOf } from "../secrets/SecretStore.ts"
 import { AdminApi, CreateProvider, EditProvider, type PresetList } from "./AdminApi.ts"
 import { type AdminError, toApiError } from "./AdminErrors.ts"
 import { eventsResponse } from "./AdminEvents.ts"
@@ -159,6 +159,10 @@ const answer = <A, R>(handler: Effect.Effect<A, AdminError, R>) => Effect.mapErr
 
 const PresetsHandlers = HttpApiBuilder.group(AdminApi, "presets", (handlers) => handlers.handle("list", () => Effect.succeed(presetList)))
 
+/** The secret store in use, for the page's banner and the CLI's advice; read from the store itself, no secret touched. */
+const SecretsHandlers = HttpApiBuilder.group(AdminApi, "secrets", (handlers) =>
+  handlers.handle("status", () => Effect.map(SecretStore, statusOf)))
+
 /** `create`, `test` and `edit` read their body themselves (`readBody`), hence `handleRaw`. */
 const ProvidersHandlers = HttpApiBuilder.group(AdminApi, "providers", (handlers) =>
   handlers
@@ -200,6 +204,6 @@ const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
 
 /** Every admin route; each passes `AdminGuard` first. */
 export const AdminRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, ProvidersHandlers]), Layer.provide(AdminGuard.layer)),
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers]), Layer.provide(AdminGuard.layer)),
   PlainRoutes
 )

@@ -153,5 +153,6 @@ export const remoteBackend = (client: AdminClient): ProviderBackend => ({
   edit: (id, edit) => client.api((api) => Effect.asVoid(api.providers.edit({ params: { id }, payload: editBody(edit) }))),
   setEnabled: (id, enabled) => client.api((api) => Effect.asVoid((enabled ? api.providers.enable : api.providers.disable)({ params: { id } }))),
   remove: (id) => client.api((api) => Effect.asVoid(api.providers.remove({ params: { id } }))),
-  test: (id) => testRemote(client, id)
+  test: (id) => testRemote(client, id),
+  secretStore: client.api((api) => api.secrets.status())
 })

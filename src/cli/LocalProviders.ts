@@ -11,7 +11,7 @@ import { baseUrl, type ProviderConfig } from "../config/RemoteConfig.ts"
 import * as Gateway from "../Gateway.ts"
 import { discoverModels } from "../providers/ModelDiscovery.ts"
 import { resolveAuth } from "../providers/UpstreamAuth.ts"
-import { SecretStore } from "../secrets/SecretStore.ts"
+import { SecretStore, statusOf } from "../secrets/SecretStore.ts"
 import { CliFailure } from "./Operation.ts"
 import type { ProviderBackend, ProviderRow, TestOutcome } from "./ProviderBackend.ts"
 
@@ -63,6 +63,7 @@ export const localBackend = (url: string) =>
       edit: (id, edit) => Effect.asVoid(catalog.edit(id, edit)).pipe(Effect.mapError(toFailure)),
       setEnabled: (id, enabled) => Effect.asVoid(enabled ? catalog.enable(id) : catalog.disable(id)).pipe(Effect.mapError(toFailure)),
       remove: (id) => catalog.remove(id).pipe(Effect.mapError(toFailure)),
-      test
+      test,
+      secretStore: Effect.succeed(statusOf(secrets))
     } satisfies ProviderBackend
   })

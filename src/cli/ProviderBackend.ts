@@ -6,6 +6,7 @@
  */
 import { Effect, Option } from "effect"
 import { Flag } from "effect/cli"
+import type { SecretStoreStatus } from "../admin/AdminApi.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { defaultUrl, probe, remoteBackend } from "./AdminClient.ts"
 import { localBackend } from "./LocalProviders.ts"
@@ -49,6 +50,8 @@ export interface ProviderBackend {
   readonly remove: (id: string) => Effect.Effect<void, CliFailure>
   /** One model discovery with the saved settings and secrets. */
   readonly test: (id: string) => Effect.Effect<TestOutcome, CliFailure>
+  /** The secret store the operations use (the server's, when one runs): what to tell the user about keys. */
+  readonly secretStore: Effect.Effect<SecretStoreStatus, CliFailure>
 }
 
 /**

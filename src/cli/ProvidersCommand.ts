@@ -7,7 +7,10 @@ import { Console, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { presetFor } from "../config/Presets.ts"
-import { PresetId } from "../config/RemoteConfig.ts"
+import { AuthKind, PresetId } from "../config/RemoteConfig.ts"
+import type { SecretStoreStatus } from "../admin/AdminApi.ts"
+import { variableFor } from "../secrets/EnvSecretStore.ts"
+import { apiKey } from "../secrets/SecretStore.ts"
 import { CliFailure, operation } from "./Operation.ts"
 import { choose, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { readSecrets } from "./SecretInput.ts"
@@ -43,6 +46,13 @@ const settingsFlags = {
     Flag.withDescription(
       "Model ids set by hand, comma-separated (a,b,c): served besides the discovered ones, or alone when the upstream has no " +
         "GET /models. On edit they replace the previous manual list"
+    ),
+    Flag.optional
+  ),
+  auth: Flag.Literals("auth", AuthKind.literals).pipe(
+    Flag.withDescription(
+      "apiKey: send the provider's API key (from the secret store; with SWITCHBOARD_SECRETS=env, from SWITCHBOARD_KEY_<ID>); " +
+        "none: send none (default: the preset's, apiKey when --api-key-stdin is given)"
     ),
     Flag.optional
   ),
@@ -118,7 +128,8 @@ const plainSettings = (flags: SettingsFlags) => ({
   ...optional("protocol", flags.protocol),
   ...optional("basePath", flags.basePath),
   ...optional("format", flags.format),
-  ...optional("timeoutSeconds", flags.timeout)
+  ...optional("timeoutSeconds", flags.timeout),
+  ...optional("auth", flags.auth)
 })
 
 const secretHeadersOf = (values: Readonly<Record<string, Redacted.Redacted<string>>>) =>
@@ -163,20 +174,43 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
   return table + empty + note
 }
 
+/**
+ * What to tell the user who added provider `id` with key authentication but gave no key, in the
+ * terms of the store in use: the variable it is read from (env), why the keychain cannot take one,
+ * or the command that stores one (keychain, file).
+ */
+export const noKeyGiven = (store: SecretStoreStatus, id: string): string =>
+  store.kind === "env"
+    ? `${id} sends the API key from ${variableFor(id, apiKey)}: set it where Switchboard starts`
+    : store.problem !== null
+    ? `no API key stored for ${id}: ${store.problem}`
+    : `no API key given for ${id}: set one with \`switchboard providers edit ${id} --api-key-stdin\``
+
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
   operation(Effect.gen(function*() {
     const backend = yield* choose(url)
     yield* Console.log(providersTable(backend, yield* backend.list, yield* colourEnabled))
+    // Listing never reads secrets, so it works without a keychain; but the user should know.
+    const store = yield* backend.secretStore
+    if (store.problem !== null) yield* Console.error(`secrets: ${store.problem}`)
   }))).pipe(Command.withDescription("List providers with their state, model count and base URL"))
+
+const contradictoryAuth = (flags: { readonly auth: Option.Option<AuthKind>; readonly apiKeyStdin: boolean }) =>
+  flags.apiKeyStdin && Option.contains(flags.auth, "none")
+    ? Effect.fail(new CliFailure({ message: "--auth none and --api-key-stdin contradict each other: give one" }))
+    : Effect.void
 
 const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
   operation(Effect.gen(function*() {
+    yield* contradictoryAuth(flags)
     const backend = yield* choose(flags.url)
+    const store = yield* backend.secretStore
     const headers = Object.fromEntries(yield* parseHeaders(flags.header))
     const label = Option.getOrElse(flags.name, () => presetFor(flags.preset).label)
-    const needsKey = presetFor(flags.preset).auth === "apiKey"
+    const needsKey = Option.getOrElse(flags.auth, () => presetFor(flags.preset).auth) === "apiKey"
     const secrets = yield* readSecrets({
-      apiKey: flags.apiKeyStdin ? "required" : needsKey ? "optional" : "no",
+      // A prompt for a key the store cannot keep would only lead to a failure.
+      apiKey: flags.apiKeyStdin ? "required" : needsKey && store.writable ? "optional" : "no",
       headers: flags.secretHeader
     }, label)
     const input: NewProvider = {
@@ -187,14 +221,13 @@ const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
       ...secretHeadersOf(secrets.headers)
     }
     const id = yield* backend.add(input)
-    if (needsKey && secrets.apiKey === undefined) {
-      yield* Console.error(`no API key given for ${id}: set one with \`switchboard providers edit ${id} --api-key-stdin\``)
-    }
+    if (needsKey && secrets.apiKey === undefined) yield* Console.error(noKeyGiven(store, id))
     yield* Console.log(id)
   }))).pipe(
     Command.withDescription(
       "Add a provider from a preset and print its new id. The API key is read from a hidden prompt, " +
-        "or from stdin with --api-key-stdin (never from a flag value)"
+        "or from stdin with --api-key-stdin (never from a flag value); with SWITCHBOARD_SECRETS=env, give --auth apiKey " +
+        "and set SWITCHBOARD_KEY_<ID> where Switchboard starts"
     )
   )
 
@@ -225,6 +258,10 @@ const edit = Command.make("edit", {
     if (flags.clearModels && Option.isSome(flags.models)) {
       return yield* new CliFailure({ message: "--clear-models and --models contradict each other: give one" })
     }
+    if (flags.removeApiKey && Option.contains(flags.auth, "apiKey")) {
+      return yield* new CliFailure({ message: "--remove-api-key and --auth apiKey contradict each other: give one" })
+    }
+    yield* contradictoryAuth(flags)
     const backend = yield* choose(flags.url)
     const pairs = yield* parseHeaders(flags.header)
     const { headerChanges, removedSecretHeaders } = pairs.length > 0 || flags.removeHeader.length > 0
@@ -246,6 +283,11 @@ const edit = Command.make("edit", {
     }
     yield* backend.edit(flags.providerId, change)
     yield* Console.log(`updated provider ${flags.providerId}`)
+    if (Option.contains(flags.auth, "apiKey") && secrets.apiKey === undefined) {
+      const store = yield* backend.secretStore
+      // Env mode: the one thing left to do is outside Switchboard, so say exactly what it is.
+      if (store.kind === "env") yield* Console.error(noKeyGiven(store, flags.providerId))
+    }
   }))).pipe(
     Command.withDescription(
       "Change a provider's settings, name or secrets (--api-key-stdin: a new key, --remove-api-key: none; --secret-header: a new value, " +

@@ -38,6 +38,6 @@ const remove = Command.make("delete", { providerId, header: headerName }, ({ pro
   }))).pipe(Command.withDescription("Delete a provider's API key or secret header value"))
 
 export const SecretsCommand = Command.make("secrets").pipe(
-  Command.withDescription("Manage provider secrets in the OS keychain"),
+  Command.withDescription("Manage provider secrets in the chosen secret store (SWITCHBOARD_SECRETS: keychain, env or file)"),
   Command.withSubcommands([set, remove])
 )

@@ -215,11 +215,17 @@ export const providerEntry = (input: NewProvider, config: RemoteConfig) => {
   )
 }
 
-/** Which secrets of a provider are stored: never their values. */
+/**
+ * Which secrets of a provider are stored: never their values. `null`: unknown, because the secret
+ * store cannot be read (no keychain) — listing providers never depends on reading secrets.
+ */
 export interface SecretPresence {
-  readonly apiKey: boolean
-  readonly headers: ReadonlyArray<{ readonly name: string; readonly set: boolean }>
+  readonly apiKey: boolean | null
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly set: boolean | null }>
 }
+
+/** One secret to store (a value) or delete (`null`). */
+type SecretChange = readonly [SecretName, Redacted.Redacted<string> | null]
 
 /** Where a provider's requests go: protocol, host and the port actually used. */
 export const endpointOf = (p: ProviderConfig) => `${p.protocol}://${p.host}:${p.port ?? (p.protocol === "https" ? 443 : 80)}`
@@ -227,7 +233,7 @@ export const endpointOf = (p: ProviderConfig) => `${p.protocol}://${p.host}:${p.
 type CatalogError = ConfigError | SecretStoreError
 
 export class ProviderCatalog extends Context.Service<ProviderCatalog, {
-  /** Stores the secrets, then adds the entry; returns the entry (with its new id). */
+  /** Stores the secrets, then adds the entry; returns the entry (with its new id). On failure nothing is stored or written. */
   readonly add: (input: NewProvider) => Effect.Effect<ProviderConfig, InvalidProvider | DuplicateName | CatalogError>
   /**
    * Changes settings, name (the id stays) and secrets. Moving a provider that keeps a stored
@@ -240,10 +246,10 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
   >
   readonly enable: (id: string) => Effect.Effect<ProviderConfig, UnknownProvider | ConfigError>
   readonly disable: (id: string) => Effect.Effect<ProviderConfig, UnknownProvider | ConfigError>
-  /** Removes the entry, then every secret it had (API key and secret headers). */
+  /** Removes every secret the entry had (API key and secret headers), then the entry; on failure, the entry stays. */
   readonly remove: (id: string) => Effect.Effect<void, UnknownProvider | CatalogError>
-  /** Whether the API key and each secret header of a provider have a stored value. */
-  readonly secretPresence: (entry: ProviderConfig) => Effect.Effect<SecretPresence, SecretStoreError>
+  /** Whether the API key and each secret header of a provider have a stored value; never fails (unknown is `null`). */
+  readonly secretPresence: (entry: ProviderConfig) => Effect.Effect<SecretPresence>
 }>()("switchboard/ProviderCatalog") {
   static readonly layer = Layer.effect(
     ProviderCatalog,
@@ -253,19 +259,46 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
 
       const isStored = (id: string, name: SecretName) => Effect.map(secrets.get(id, name), Option.isSome)
 
+      /**
+       * Stores and deletes `changes`, all or none: what each secret held before is read first and
+       * put back when a later change fails. Returns the effect that puts them all back, for when the
+       * config write that follows fails — an operation that reports failure has changed nothing.
+       */
+      const writeSecrets = (id: string, changes: ReadonlyArray<SecretChange>) =>
+        Effect.gen(function*() {
+          const done: Array<readonly [SecretName, Option.Option<Redacted.Redacted<string>>]> = []
+          const undo = Effect.suspend(() =>
+            Effect.forEach(done.toReversed(), ([name, before]) =>
+              Effect.ignore(Option.match(before, { onNone: () => secrets.delete(id, name), onSome: (value) => secrets.set(id, name, value) })), { discard: true })
+          )
+          for (const [name, value] of changes) {
+            const before = yield* Effect.tapError(secrets.get(id, name), () => undo)
+            yield* Effect.tapError(value === null ? secrets.delete(id, name) : secrets.set(id, name, value), () => undo)
+            done.push([name, before])
+          }
+          return undo
+        })
+
+      /** `update`, with the secrets it wrote put back if the config write fails after them. */
+      const updateWithSecrets = <E>(f: (config: RemoteConfig, written: (undo: Effect.Effect<void>) => void) => Effect.Effect<RemoteConfig, E>) =>
+        Effect.suspend(() => {
+          let undo: Effect.Effect<void> = Effect.void
+          return store.update((config) => f(config, (written) => void (undo = written))).pipe(Effect.onError(() => undo))
+        })
+
       // The id is chosen and the secrets stored inside the config lock, so two concurrent adds
       // never pick the same id; a bad entry fails before any secret is stored.
       const add = (input: NewProvider) =>
         Effect.map(
-          store.update((config) =>
+          updateWithSecrets((config, written) =>
             Effect.gen(function*() {
               const entry = yield* providerEntry(input, config)
               if (config.providers.some((p) => sameName(p.name, entry.name))) return yield* new DuplicateName({ name: entry.name })
               yield* checkSecrets(input)
-              if (input.apiKey !== undefined) yield* secrets.set(entry.id, apiKey, input.apiKey)
-              for (const [name, value] of Object.entries(input.secretHeaders ?? {})) {
-                yield* secrets.set(entry.id, header(name), value)
-              }
+              written(yield* writeSecrets(entry.id, [
+                ...(input.apiKey === undefined ? [] : [[apiKey, input.apiKey] as const]),
+                ...Object.entries(input.secretHeaders ?? {}).map(([name, value]) => [header(name), value] as const)
+              ]))
               return { ...config, providers: [...config.providers, entry] }
             })
           ),
@@ -275,7 +308,7 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
       const edit = (id: string, input: ProviderEdit) =>
         Effect.gen(function*() {
           let result: { entry: ProviderConfig; secretsChanged: boolean } | undefined
-          yield* store.update((config) =>
+          yield* updateWithSecrets((config, written) =>
             Effect.gen(function*() {
               const existing = config.providers.find((p) => p.id === id)
               if (existing === undefined) return yield* new UnknownProvider({ id })
@@ -306,11 +339,15 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
               // Secrets that stay in the store and would be sent to the new endpoint.
               if (endpointOf(next) !== endpointOf(existing) && input.confirmKeepSecrets !== true) {
                 const kept: Array<string> = []
+                // A store that cannot be read (no keychain) must not block moving a provider that uses
+                // no secret: an unknown secret counts as kept only where the provider would send it.
+                const mayBeKept = (name: SecretName, used: boolean) => Effect.map(presence(id, name), (set) => set ?? used)
                 // Whatever `auth` now says: a stored key left behind would reach the new endpoint the
                 // moment auth is switched back on.
-                if (input.apiKey === undefined && (yield* isStored(id, apiKey))) kept.push("its API key")
+                const keyUsed = existing.auth === "apiKey" || next.auth === "apiKey"
+                if (input.apiKey === undefined && (yield* mayBeKept(apiKey, keyUsed))) kept.push("its API key")
                 for (const name of next.secretHeaders) {
-                  if (input.secretHeaders?.[name] === undefined && (yield* isStored(id, header(name)))) kept.push(`secret header ${name}`)
+                  if (input.secretHeaders?.[name] === undefined && (yield* mayBeKept(header(name), true))) kept.push(`secret header ${name}`)
                 }
                 if (kept.length > 0) {
                   return yield* new SecretsWouldMove({
@@ -320,26 +357,16 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
                 }
               }
 
-              let secretsChanged = false
-              if (input.apiKey === null) {
-                yield* secrets.delete(id, apiKey)
-                secretsChanged = true
-              } else if (input.apiKey !== undefined) {
-                yield* secrets.set(id, apiKey, input.apiKey)
-                secretsChanged = true
-              }
-              for (const [name, value] of headerEdits) {
-                yield* value === null ? secrets.delete(id, header(name)) : secrets.set(id, header(name), value)
-                secretsChanged = true
-              }
-              // Secret headers dropped from the list by `settings.secretHeaders` lose their values too.
-              for (const name of existing.secretHeaders) {
-                if (!names.has(name) && input.secretHeaders?.[name] === undefined) {
-                  yield* secrets.delete(id, header(name))
-                  secretsChanged = true
-                }
-              }
-              result = { entry: next, secretsChanged }
+              const changes: Array<SecretChange> = [
+                ...(input.apiKey === undefined ? [] : [[apiKey, input.apiKey] as const]),
+                ...headerEdits.map(([name, value]) => [header(name), value] as const),
+                // Secret headers dropped from the list by `settings.secretHeaders` lose their values too.
+                ...existing.secretHeaders
+                  .filter((name) => !names.has(name) && input.secretHeaders?.[name] === undefined)
+                  .map((name) => [header(name), null] as const)
+              ]
+              written(yield* writeSecrets(id, changes))
+              result = { entry: next, secretsChanged: changes.length > 0 }
               return { ...config, providers: config.providers.map((p) => p.id === id ? next : p) }
             })
           )
@@ -358,19 +385,32 @@ export class ProviderCatalog extends Context.Service<ProviderCatalog, {
           return entry!
         })
 
-      const remove = Effect.fnUntraced(function*(id: string) {
-        const existing = (yield* store.load).providers.find((p) => p.id === id)
-        if (existing === undefined) return yield* new UnknownProvider({ id })
-        yield* store.update((config) => ({ ...config, providers: config.providers.filter((p) => p.id !== id) }))
-        yield* secrets.delete(id, apiKey)
-        for (const name of existing.secretHeaders) yield* secrets.delete(id, header(name))
-      })
+      // The secrets go first, inside the lock: when they cannot be deleted the entry stays, so the
+      // failure reported is the whole truth. Two cases delete nothing: environment variables belong
+      // to whoever starts the process, and a store that cannot be reached holds nothing a provider
+      // without secrets (auth none, no secret headers) would miss.
+      const remove = (id: string) =>
+        Effect.asVoid(store.update((config) =>
+          Effect.gen(function*() {
+            const existing = config.providers.find((p) => p.id === id)
+            if (existing === undefined) return yield* new UnknownProvider({ id })
+            const usesSecrets = existing.auth === "apiKey" || existing.secretHeaders.length > 0
+            if (secrets.writable || (secrets.unavailable !== null && usesSecrets)) {
+              yield* secrets.delete(id, apiKey)
+              for (const name of existing.secretHeaders) yield* secrets.delete(id, header(name))
+            }
+            return { ...config, providers: config.providers.filter((p) => p.id !== id) }
+          })
+        ))
+
+      const presence = (id: string, name: SecretName): Effect.Effect<boolean | null> =>
+        secrets.unavailable !== null ? Effect.succeed(null) : isStored(id, name).pipe(Effect.orElseSucceed(() => null))
 
       const secretPresence = (entry: ProviderConfig) =>
         Effect.gen(function*() {
-          const key = yield* isStored(entry.id, apiKey)
-          const headers: Array<{ name: string; set: boolean }> = []
-          for (const name of entry.secretHeaders) headers.push({ name, set: yield* isStored(entry.id, header(name)) })
+          const key = yield* presence(entry.id, apiKey)
+          const headers: Array<{ name: string; set: boolean | null }> = []
+          for (const name of entry.secretHeaders) headers.push({ name, set: yield* presence(entry.id, header(name)) })
           return { apiKey: key, headers }
         })
 

@@ -80,10 +80,10 @@ export const home = variable("SWITCHBOARD_HOME", Config.String, {
   meaning: "The configuration folder."
 })
 
-export const secrets = variable("SWITCHBOARD_SECRETS", (name) => Config.Literals(["keychain", "env"], name), {
+export const secrets = variable<"keychain" | "env" | "file">("SWITCHBOARD_SECRETS", (name) => Config.Literals(["keychain", "env", "file"], name), {
   default: "keychain",
   shown: "keychain",
-  meaning: "Where secrets live: `keychain`, or `env` (the variables below, read-only)."
+  meaning: "Where secrets live: `keychain`, `env` (the variables below, read-only) or `file` (`secrets.json` in the configuration folder, plain text, mode 0600)."
 })
 
 export const gatewayKeys = variable("SWITCHBOARD_GATEWAY_KEYS", commaList, {

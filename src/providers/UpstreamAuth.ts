@@ -41,7 +41,7 @@ export const resolveAuth = Effect.fnUntraced(function*(provider: ProviderConfig)
     const value = yield* store.get(provider.id, header(name))
     if (Option.isNone(value)) {
       return yield* new MissingSecret({
-        message: `no value stored for secret header ${name} of provider ${provider.id}: run \`switchboard secrets set ${provider.id} --header ${name}\``
+        message: `no value for secret header ${name} of provider ${provider.id} in ${store.backend}: ${store.howToSet(provider.id, header(name))}`
       })
     }
     headers[name.toLowerCase()] = Redacted.value(value.value)
@@ -51,7 +51,7 @@ export const resolveAuth = Effect.fnUntraced(function*(provider: ProviderConfig)
     const key = yield* store.get(provider.id, apiKey)
     if (Option.isNone(key)) {
       return yield* new MissingSecret({
-        message: `no API key stored for provider ${provider.id}: run \`switchboard secrets set ${provider.id}\``
+        message: `no API key for provider ${provider.id} in ${store.backend}: ${store.howToSet(provider.id, apiKey)}`
       })
     }
     Object.assign(headers, authHeaders(provider.format, Redacted.value(key.value)))

@@ -23,6 +23,9 @@ const configFor = (providerId: string, name: SecretName) =>
 
 const BACKEND = "environment variables (SWITCHBOARD_SECRETS=env)"
 
+const NOTICE = "Secrets come from environment variables set where Switchboard starts (SWITCHBOARD_KEY_<ID>, " +
+  "SWITCHBOARD_HEADER_<ID>_<NAME>): they cannot be stored from here."
+
 export const layer = Layer.effect(SecretStore, Effect.gen(function*() {
   const provider = yield* ConfigProvider.ConfigProvider
   const read = (providerId: string, name: SecretName) =>
@@ -31,8 +34,12 @@ export const layer = Layer.effect(SecretStore, Effect.gen(function*() {
       Effect.mapError(() => new SecretStoreError({ backend: BACKEND, message: `cannot read ${variableFor(providerId, name)}` }))
     )
   return SecretStore.of({
+    kind: "env",
     backend: BACKEND,
     unavailable: null,
+    notice: NOTICE,
+    writable: false,
+    howToSet: (providerId, name) => `set ${variableFor(providerId, name)} where Switchboard starts`,
     get: read,
     set: (providerId, name) =>
       Effect.fail(new SecretStoreError({

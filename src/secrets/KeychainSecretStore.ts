@@ -11,7 +11,7 @@
  */
 import { AsyncEntry, type EntryOptions } from "@napi-rs/keyring"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { accountFor, SecretStore, SecretStoreError } from "./SecretStore.ts"
+import { accountFor, SecretStore, SecretStoreError, setCommand } from "./SecretStore.ts"
 
 export const SERVICE = "switchboard"
 
@@ -33,7 +33,8 @@ export const unreachableMessage = (cause: unknown) =>
   (process.platform === "linux"
     ? "Start a Secret Service (gnome-keyring-daemon or KeePassXC, in a D-Bus session) or, on a headless machine, "
     : "") +
-  "choose SWITCHBOARD_SECRETS=env to read secrets from SWITCHBOARD_KEY_<ID> / SWITCHBOARD_HEADER_<ID>_<NAME> instead."
+  "choose SWITCHBOARD_SECRETS=env to read secrets from SWITCHBOARD_KEY_<ID> / SWITCHBOARD_HEADER_<ID>_<NAME> instead, " +
+  "or SWITCHBOARD_SECRETS=file to keep them in a plain-text file protected only by its permissions."
 
 /** One keychain operation on an account; a failure is the error's text (the constructor throws too, when the store is gone). */
 const rawCall = <A>(account: string, f: (entry: AsyncEntry) => Promise<A>) =>
@@ -53,8 +54,12 @@ export const probe: Effect.Effect<void, SecretStoreError> = Effect.gen(function*
 }).pipe(Effect.mapError((cause) => new SecretStoreError({ backend: BACKEND, message: unreachableMessage(cause) })))
 
 const make = SecretStore.of({
+  kind: "keychain",
   backend: BACKEND,
   unavailable: null,
+  notice: null,
+  writable: true,
+  howToSet: setCommand,
   get: (providerId, name) =>
     call(accountFor(providerId, name), "read", (e) => e.getPassword()).pipe(
       Effect.map((value) => value === null || value === undefined ? Option.none() : Option.some(Redacted.make(value)))
@@ -64,7 +69,17 @@ const make = SecretStore.of({
 })
 
 const unreachable = (error: SecretStoreError) =>
-  SecretStore.of({ backend: BACKEND, unavailable: error.message, get: () => Effect.fail(error), set: () => Effect.fail(error), delete: () => Effect.fail(error) })
+  SecretStore.of({
+    kind: "keychain",
+    backend: BACKEND,
+    unavailable: error.message,
+    notice: null,
+    writable: false,
+    howToSet: () => "make the keychain reachable, or choose SWITCHBOARD_SECRETS=env or file",
+    get: () => Effect.fail(error),
+    set: () => Effect.fail(error),
+    delete: () => Effect.fail(error)
+  })
 
 /** The keychain, probed once; an unreachable keychain shows in `unavailable` and fails every call. */
 export const layer = Layer.effect(

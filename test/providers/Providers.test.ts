@@ -10,7 +10,7 @@ import { RemoteConfig } from "../../src/config/RemoteConfig.ts"
 import { defaultActorOptions } from "../../src/providers/ProviderActor.ts"
 import { Providers } from "../../src/providers/Providers.ts"
 import { type ProviderState, stateName } from "../../src/providers/ProviderState.ts"
-import { accountFor, SecretStore } from "../../src/secrets/SecretStore.ts"
+import { accountFor, SecretStore, setCommand } from "../../src/secrets/SecretStore.ts"
 
 type Upstream = (url: URL, headers: Readonly<Record<string, string>>) => Response
 
@@ -29,8 +29,12 @@ const makeUpstream = () => {
 
 const secrets = new Map<string, string>([[accountFor("alpha", { _tag: "ApiKey" }), "sk-alpha-secret"]])
 const SecretsTest = Layer.succeed(SecretStore, SecretStore.of({
+  kind: "memory",
   backend: "test",
   unavailable: null,
+  notice: null,
+  writable: true,
+  howToSet: setCommand,
   get: (id, name) => Effect.sync(() => Option.map(Option.fromNullishOr(secrets.get(accountFor(id, name))), Redacted.make)),
   set: (id, name, value) => Effect.sync(() => void secrets.set(accountFor(id, name), Redacted.value(value))),
   delete: (id, name) => Effect.sync(() => void secrets.delete(accountFor(id, name)))

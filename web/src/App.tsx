@@ -7,6 +7,7 @@ import { type KeyProblem, onGatewayKeyNeeded } from "./Api.ts"
 import { Chat } from "./Chat.tsx"
 import { GatewayKeyForm } from "./GatewayKeyForm.tsx"
 import { Providers } from "./Providers.tsx"
+import { SecretStoreBanner } from "./SecretStoreBanner.tsx"
 
 export function App() {
   const [keyProblem, setKeyProblem] = useState<KeyProblem | undefined>()
@@ -23,6 +24,7 @@ export function App() {
         <h1>Switchboard</h1>
         <p class="muted">One URL for every model: <code>{location.origin}/v1</code></p>
       </header>
+      <SecretStoreBanner key={session} />
       {keyProblem !== undefined
         ? (
           <main>

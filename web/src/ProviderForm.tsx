@@ -80,7 +80,7 @@ const fromProvider = (provider: ProviderJson): FormState => ({
   models: (provider.settings.models ?? []).join(", "),
   headers: [
     ...Object.entries(provider.settings.headers).map(([name, value]) => ({ key: ++rowKeys, name, value, secret: false, stored: false })),
-    ...provider.secretHeaders.map((h) => ({ key: ++rowKeys, name: h.name, value: "", secret: true, stored: h.set }))
+    ...provider.secretHeaders.map((h) => ({ key: ++rowKeys, name: h.name, value: "", secret: true, stored: h.set === true }))
   ]
 })
 

@@ -19,6 +19,9 @@ const upsert = (list: ReadonlyArray<ProviderJson>, provider: ProviderJson): Read
 const withStatus = (list: ReadonlyArray<ProviderJson>, status: ProviderStatus): ReadonlyArray<ProviderJson> =>
   list.map((p) => p.id === status.id ? { ...p, ...status } : p)
 
+/** A secret's badge text; `null` is a store that cannot be read (the banner says why). */
+const secretState = (set: boolean | null): string => set === null ? "unknown" : set ? "stored" : "missing"
+
 function ProviderCard(props: {
   readonly provider: ProviderJson
   readonly onEdit: () => void
@@ -80,8 +83,8 @@ function ProviderCard(props: {
       {provider.state === "error" && provider.error !== null && <p class="bad error-text">{provider.error}</p>}
       <p class="models">
         {provider.model_count} model{provider.model_count === 1 ? "" : "s"}
-        {provider.apiKeySet && <span class="badge">API key stored</span>}
-        {provider.secretHeaders.map((h) => <span class="badge" key={h.name}>{h.name}{h.set ? " stored" : " missing"}</span>)}
+        {provider.settings.auth === "apiKey" && <span class="badge">API key {secretState(provider.apiKeySet)}</span>}
+        {provider.secretHeaders.map((h) => <span class="badge" key={h.name}>{h.name} {secretState(h.set)}</span>)}
       </p>
       <div class="card-actions">
         <label class="switch">
