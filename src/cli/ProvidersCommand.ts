@@ -146,6 +146,10 @@ const modelsCell = (backend: ProviderBackend, row: ProviderRow) =>
 
 /** The providers table; without a server, a line says the states are not live. */
 export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<ProviderRow>, colour: boolean): string => {
+  // Nothing to tabulate: one line, not a header row over nothing.
+  if (rows.length === 0) {
+    return `no providers configured${backend.running ? "" : " in remote.json (Switchboard is not running)"}: add one with \`switchboard providers add <preset>\``
+  }
   const table = renderTable(
     ["ID", "NAME", "STATE", "MODELS", "BASE URL", "ERROR"],
     rows.map((row) => [
@@ -158,9 +162,8 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
     ]),
     colour
   )
-  const empty = rows.length === 0 ? "\nno providers configured: add one with `switchboard providers add <preset>`" : ""
   const note = backend.running ? "" : `\nSwitchboard is not running (no server at ${backend.url}): settings from remote.json, no live state`
-  return table + empty + note
+  return table + note
 }
 
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
