@@ -9,7 +9,7 @@ import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { presetFor } from "../config/Presets.ts"
 import { PresetId } from "../config/RemoteConfig.ts"
 import { CliFailure, operation } from "./Operation.ts"
-import { choose, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
+import { choose, type ConfigNotes, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { readSecrets } from "./SecretInput.ts"
 import { type Colour, colourEnabled, renderTable } from "./Table.ts"
 
@@ -166,10 +166,26 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
   return table + note
 }
 
+/** What is wrong with remote.json, under the table (on stderr): its error and what the table shows instead, then its warnings. */
+export const configNoteLines = (backend: ProviderBackend, notes: ConfigNotes, shown: number): ReadonlyArray<string> => [
+  ...(notes.error === null ? [] : [
+    `switchboard: ${notes.path}: ${notes.error}`,
+    backend.running
+      ? "the server keeps running its last good configuration (shown above) until the file is fixed"
+      : `${shown === 0 ? "no provider entry could be read from it" : "shown above: the provider entries that could be read"}; ` +
+        "commands that change providers refuse to write until the file is fixed"
+  ]),
+  ...notes.warnings.map((warning) => `warning: ${notes.path}: ${warning}`)
+]
+
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
   operation(Effect.gen(function*() {
     const backend = yield* choose(url)
-    yield* Console.log(providersTable(backend, yield* backend.list, yield* colourEnabled))
+    const rows = yield* backend.list
+    const notes = yield* backend.configNotes
+    // A broken file with nothing readable in it is not "no providers configured".
+    if (rows.length > 0 || notes.error === null) yield* Console.log(providersTable(backend, rows, yield* colourEnabled))
+    for (const line of configNoteLines(backend, notes, rows.length)) yield* Console.error(line)
   }))).pipe(Command.withDescription("List providers with their state, model count and base URL"))
 
 const add = Command.make("add", { preset, ...settingsFlags }, (flags) =>
