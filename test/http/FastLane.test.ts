@@ -5,15 +5,13 @@
  */
 import { afterAll, assert, beforeAll, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as Gateway from "../../src/Gateway.ts"
 import { sha256 } from "../../src/gateway-keys/GatewayKey.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { endless, type FakeOpenAiUpstream, providerEntry, reply, stall, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
 import { describeEachLane } from "../support/Lanes.ts"
 import { freePort, waitForProvider, waitUntil, writeRemoteConfig } from "../support/SwitchboardProcess.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const KEY = "sk-fast-lane-secret-0123456789"
 
@@ -30,7 +28,7 @@ describeEachLane("pass-through", ({ fastLane }) => {
       models: { "gpt-4o-mini": reply("Hello there"), "endless": endless(5), "stall": stall }
     })
     doomed = await startFakeOpenAiUpstream({ models: { "short-lived": reply() } })
-    const home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-"))
+    const home = tempDir("switchboard-fastlane-")
     writeRemoteConfig(home, {
       version: 1,
       providers: [
@@ -144,7 +142,7 @@ describeEachLane("a non-loopback listener with gateway keys", (lane) => {
 
   beforeAll(async () => {
     upstream = await startFakeOpenAiUpstream({ apiKey: KEY, models: { "gpt-4o-mini": reply("Hello there") } })
-    const home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-keys-"))
+    const home = tempDir("switchboard-fastlane-keys-")
     writeRemoteConfig(home, { version: 1, providers: [providerEntry(upstream, "up", { auth: "apiKey" })] })
     const port = await freePort()
     // 0.0.0.0 is not a loopback address: keys are required; the test reaches it through 127.0.0.1.
