@@ -7,7 +7,7 @@
  */
 import { Config, Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as Settings from "../config/Settings.ts"
-import { FetchHttpClient, HttpClient, HttpClientResponse } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
 import type { CreateProvider, EditProvider } from "../admin/AdminApi.ts"
 import { type AdminApiClient, type AdminCallError, callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../admin/AdminApiClient.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
@@ -46,7 +46,9 @@ const authorization: Effect.Effect<Readonly<Record<string, string>>, CliFailure>
 const failure = (url: string, error: AdminCallError): CliFailure => {
   const { message, code, unreachable } = callFailure(error)
   if (unreachable) return new CliFailure({ message: `cannot reach Switchboard at ${url}: ${message}` })
-  const hint = code !== null && GATEWAY_KEY_CODES.has(code) ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)` : ""
+  // A plain 401 too: the status endpoints outside the admin API answer a missing key without a code.
+  const keyRefused = (code !== null && GATEWAY_KEY_CODES.has(code)) || (HttpClientError.isHttpClientError(error) && error.response?.status === 401)
+  const hint = keyRefused ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)` : ""
   return new CliFailure({ message: message + hint })
 }
 

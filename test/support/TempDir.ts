@@ -1,7 +1,7 @@
 /**
  * A fresh folder under the system's temporary directory, removed when the current test finishes
- * (passed or failed) — or, made outside a test (a `beforeAll`), when the test process exits — so
- * a run leaves no `/tmp/switchboard-*` folders behind.
+ * (passed or failed), so a run leaves no `/tmp/switchboard-*` folders behind. Call it inside a
+ * test (vitest refuses the hook elsewhere); a folder made in `beforeAll` is removed in `afterAll`.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -10,12 +10,6 @@ import { onTestFinished } from "vitest"
 
 export const tempDir = (prefix: string): string => {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  const remove = () => rmSync(dir, { recursive: true, force: true })
-  try {
-    onTestFinished(remove)
-  } catch {
-    // Not inside a test: vitest refuses the hook, and the folder lives as long as the file's tests.
-    process.once("exit", remove)
-  }
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
