@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     include: ["test/faults/**/*.test.ts"],
     testTimeout: 60_000,
-    hookTimeout: 60_000
+    hookTimeout: 60_000,
+    // A passing test prints nothing: server logs (in-process gateways, the local engines) and
+    // expected warnings are shown only for the tests that fail, where they explain the failure.
+    silent: "passed-only"
   }
 })

@@ -7,12 +7,23 @@
 // is listed with every other one in src/config/Settings.ts).
 //
 // The compile cache keeps compiled modules on disk, which makes every start after the first faster still.
-import { readdirSync, statSync } from "node:fs"
-import { enableCompileCache } from "node:module"
-
-enableCompileCache?.()
+//
+// An older Node fails on the first line it does not know (a missing export, a type annotation) with
+// a SyntaxError that names neither Node nor a version: so the version `engines` asks for in
+// package.json is checked first, and only names this file imports on every Node are imported statically.
+import { readFileSync, readdirSync, statSync } from "node:fs"
+import * as nodeModule from "node:module"
 
 const root = new URL("../", import.meta.url)
+
+const needed = /(\d+)\.(\d+)/.exec(JSON.parse(readFileSync(new URL("package.json", root), "utf8")).engines?.node ?? "")
+const [major, minor] = process.versions.node.split(".").map(Number)
+if (needed !== null && (major < Number(needed[1]) || (major === Number(needed[1]) && minor < Number(needed[2])))) {
+  console.error(`switchboard: needs Node ${needed[1]}.${needed[2]} or newer; this is Node ${process.versions.node} (${process.execPath})`)
+  process.exit(1)
+}
+
+nodeModule.enableCompileCache?.()
 const bundle = new URL("dist/server/switchboard.mjs", root)
 
 const newestSource = () => {

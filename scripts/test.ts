@@ -4,10 +4,11 @@
  * for the run, so the tests never touch the user's own keychain. Without them the keychain tests
  * are skipped with the reason printed — except in CI, where they are required.
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { createInterface } from "node:readline"
 
 const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0
 // Vitest's own summary is for people; a JSON report as well gives the plain closing line
@@ -33,10 +34,16 @@ if (canKeyring) {
   // our password, and never opens (or prompts for) the user's own keyrings.
   const keyringHome = mkdtempSync(join(tmpdir(), "switchboard-keyring-"))
   const inner = `echo -n switchboard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec npx ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")}`
-  status = spawnSync("dbus-run-session", ["--", "sh", "-c", inner], {
-    stdio: "inherit",
+  // The private bus daemon complains on stderr about things that do not matter here (e.g. that it
+  // may not raise its file limit): its lines are dropped, everything else on stderr is passed on.
+  const child = spawn("dbus-run-session", ["--", "sh", "-c", inner], {
+    stdio: ["inherit", "inherit", "pipe"],
     env: { ...process.env, XDG_DATA_HOME: keyringHome, SWITCHBOARD_TEST_KEYCHAIN: "1" }
-  }).status
+  })
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    if (!line.startsWith("dbus-daemon[")) process.stderr.write(line + "\n")
+  })
+  status = await new Promise<number | null>((resolve) => child.once("close", resolve))
   rmSync(keyringHome, { recursive: true, force: true })
 } else {
   const reason = process.platform === "linux"

@@ -7,12 +7,10 @@ import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer, Redacted } from "effect"
 import OpenAI from "openai"
 import { createServer, type IncomingHttpHeaders } from "node:http"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as Gateway from "../src/Gateway.ts"
 import * as MemorySecretStore from "../src/secrets/MemorySecretStore.ts"
 import { freePort, waitForProvider, writeRemoteConfig } from "./support/SwitchboardProcess.ts"
+import { tempDir } from "./support/TempDir.ts"
 
 /** A minimal upstream that lists one model and remembers the headers it was sent. */
 const upstream = Effect.acquireRelease(
@@ -37,7 +35,7 @@ describe("Gateway.layer", () => {
   it.live("serves the configured providers inside another Effect program", () =>
     Effect.gen(function*() {
       const up = yield* upstream
-      const home = mkdtempSync(join(tmpdir(), "switchboard-embed-"))
+      const home = tempDir("switchboard-embed-")
       writeRemoteConfig(home, {
         version: 1,
         providers: [{ id: "up", name: "Upstream", protocol: "http", host: "127.0.0.1", port: up.port, auth: "apiKey" }]

@@ -5,10 +5,10 @@
  * states. An admin error becomes the one-line failure the user sees. Secrets leave `Redacted` only
  * to be written into a request body.
  */
-import { Config, Duration, Effect, Option, Redacted, type Schema } from "effect"
+import { Config, Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as Settings from "../config/Settings.ts"
-import { FetchHttpClient, HttpClient, HttpClientResponse } from "effect/http"
-import type { CreateProvider, EditProvider, Provider } from "../admin/AdminApi.ts"
+import { FetchHttpClient, HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import type { CreateProvider, EditProvider } from "../admin/AdminApi.ts"
 import { type AdminApiClient, type AdminCallError, callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../admin/AdminApiClient.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { CliFailure } from "./Operation.ts"
@@ -46,7 +46,9 @@ const authorization: Effect.Effect<Readonly<Record<string, string>>, CliFailure>
 const failure = (url: string, error: AdminCallError): CliFailure => {
   const { message, code, unreachable } = callFailure(error)
   if (unreachable) return new CliFailure({ message: `cannot reach Switchboard at ${url}: ${message}` })
-  const hint = code !== null && GATEWAY_KEY_CODES.has(code) ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)` : ""
+  // A plain 401 too: the status endpoints outside the admin API answer a missing key without a code.
+  const keyRefused = (code !== null && GATEWAY_KEY_CODES.has(code)) || (HttpClientError.isHttpClientError(error) && error.response?.status === 401)
+  const hint = keyRefused ? ` (the CLI sends the key in $SWITCHBOARD_GATEWAY_KEY)` : ""
   return new CliFailure({ message: message + hint })
 }
 
@@ -86,15 +88,6 @@ export const probe = (url: string): Effect.Effect<Option.Option<AdminClient>> =>
     Effect.provide(FetchHttpClient.layer)
   )
 }
-
-const row = (view: Provider): ProviderRow => ({
-  id: view.id,
-  name: view.name,
-  state: view.state,
-  error: view.error,
-  models: view.models,
-  baseUrl: view.base_url
-})
 
 const secretHeadersBody = <V, O extends string | null>(values: Readonly<Record<string, V>> | undefined, reveal: (value: V) => O) =>
   values === undefined ? {} : { secretHeaders: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, reveal(value)])) }
@@ -144,10 +137,40 @@ const testRemote = (client: AdminClient, id: string) =>
     }
   })
 
+/** `GET /v1/providers` (src/http/StatusRoutes.ts), the fields a listing shows. */
+const RunningProviders = Schema.Struct({
+  data: Schema.Array(Schema.Struct({
+    id: Schema.String,
+    name: Schema.String,
+    state: Schema.String,
+    error: Schema.NullOr(Schema.String),
+    models: Schema.Array(Schema.String),
+    base_url: Schema.String,
+    built_in: Schema.Boolean
+  }))
+})
+
+const runningRow = (p: typeof RunningProviders.Type["data"][number]): ProviderRow => ({
+  id: p.id,
+  name: p.name,
+  state: p.state,
+  error: p.error,
+  models: p.models,
+  baseUrl: p.base_url
+})
+
+/** The `config` block of `GET /health` (src/http/StatusRoutes.ts); `warnings` is absent from older servers. */
+const HealthConfig = Schema.Struct({
+  config: Schema.Struct({ path: Schema.String, error: Schema.NullOr(Schema.String), warnings: Schema.optionalKey(Schema.Array(Schema.String)) })
+})
+
 export const remoteBackend = (client: AdminClient): ProviderBackend => ({
   running: true,
   url: client.url,
-  list: client.api((api) => Effect.map(api.providers.list(), (list) => list.data.map(row))),
+  // The running providers (`GET /v1/providers`), not the admin list, which reads remote.json: so the
+  // listing works while the file is broken, showing the last good configuration the server runs.
+  list: Effect.map(client.call("GET", "/v1/providers", RunningProviders), ({ data }) => data.filter((p) => !p.built_in).map(runningRow)),
+  configNotes: Effect.map(client.call("GET", "/health", HealthConfig), ({ config }) => ({ ...config, warnings: config.warnings ?? [] })),
   headersOf: (id) => client.api((api) => Effect.map(api.providers.get({ params: { id } }), (view) => view.settings)),
   add: (input) => client.api((api) => Effect.map(api.providers.create({ payload: createBody(input) }), (view) => view.id)),
   edit: (id, edit) => client.api((api) => Effect.asVoid(api.providers.edit({ params: { id }, payload: editBody(edit) }))),

@@ -3,7 +3,9 @@
  * command group. Secrets are read from stdin or a hidden prompt — never from a flag, where they
  * would land in the shell history and the process list.
  */
+import { Effect } from "effect"
 import { Command } from "effect/cli"
+import * as HelpOutput from "./HelpOutput.ts"
 import { KeysCommand } from "./KeysCommand.ts"
 import { ModelsCommand } from "./ModelsCommand.ts"
 import { ProvidersCommand } from "./ProvidersCommand.ts"
@@ -15,4 +17,4 @@ export const switchboard = Command.make("switchboard").pipe(
   Command.withSubcommands([ServeCommand, ProvidersCommand, ModelsCommand, SecretsCommand, KeysCommand])
 )
 
-export const run = Command.run(switchboard, { version: "0.1.0" })
+export const run = Command.run(switchboard, { version: "0.1.0" }).pipe(Effect.provide(HelpOutput.layer))

@@ -57,7 +57,8 @@ export const localBackend = (url: string) =>
     return {
       running: false,
       url,
-      list: Effect.map(store.load, (config) => config.providers.map(row)).pipe(Effect.mapError(toFailure)),
+      list: Effect.map(store.inspect, (report) => report.config.providers.map(row)),
+      configNotes: Effect.map(store.inspect, (report) => ({ path: store.path, error: report.error?.message ?? null, warnings: report.warnings })),
       headersOf: (id) => Effect.map(entryFor(id), (entry) => ({ headers: entry.headers, secretHeaders: entry.secretHeaders })),
       add: (input) => Effect.map(catalog.add(input), (entry) => entry.id).pipe(Effect.mapError(toFailure)),
       edit: (id, edit) => Effect.asVoid(catalog.edit(id, edit)).pipe(Effect.mapError(toFailure)),

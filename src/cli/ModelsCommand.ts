@@ -23,12 +23,15 @@ export const ModelsCommand = Command.make("models", { url: urlFlag }, ({ url }) 
     const backend = yield* choose(url)
     const rows = yield* backend.list
     const colour = yield* colourEnabled
+    const shown = backend.running ? rows : rows.filter((row) => row.models.length > 0)
+    if (!backend.running && shown.length === 0) {
+      return yield* Console.log(`no models to show: Switchboard is not running (no server at ${backend.url}) and remote.json lists no models by hand`)
+    }
     const lines: Array<string> = []
     if (!backend.running) {
       lines.push(`Switchboard is not running (no server at ${backend.url}): showing only models configured by hand in remote.json`)
     }
-    const shown = backend.running ? rows : rows.filter((row) => row.models.length > 0)
-    if (shown.length === 0) lines.push(backend.running ? "no providers configured" : "no manual models configured")
+    if (shown.length === 0) lines.push("no providers configured")
     for (const row of shown) lines.push(group(row, backend.running, colour))
     if (backend.running) lines.push(...(yield* localGroupLines(backend.url, colour)))
     yield* Console.log(lines.join("\n"))

@@ -35,12 +35,22 @@ export type TestOutcome =
   | { readonly ok: true; readonly models: ReadonlyArray<string> }
   | { readonly ok: false; readonly error: string }
 
+/** The state of remote.json as the backend sees it: its error (a server keeps its last good configuration) and warnings. */
+export interface ConfigNotes {
+  readonly path: string
+  readonly error: string | null
+  readonly warnings: ReadonlyArray<string>
+}
+
 export interface ProviderBackend {
   /** Whether a server answers: states and discovered models are live. */
   readonly running: boolean
   /** The server's URL (probed even when none answers, to say where none was found). */
   readonly url: string
+  /** Works while remote.json is broken: the server's last good configuration, or the entries that can be read. */
   readonly list: Effect.Effect<ReadonlyArray<ProviderRow>, CliFailure>
+  /** What is wrong with remote.json, to print beside a listing. */
+  readonly configNotes: Effect.Effect<ConfigNotes, CliFailure>
   /** The headers of a provider, so `edit --header` / `--remove-header` can change one and keep the others. */
   readonly headersOf: (id: string) => Effect.Effect<ProviderHeaders, CliFailure>
   /** Returns the new provider's id. */

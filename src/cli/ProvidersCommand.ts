@@ -12,7 +12,7 @@ import type { SecretStoreStatus } from "../admin/AdminApi.ts"
 import { variableFor } from "../secrets/EnvSecretStore.ts"
 import { apiKey } from "../secrets/SecretStore.ts"
 import { CliFailure, operation } from "./Operation.ts"
-import { choose, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
+import { choose, type ConfigNotes, type ProviderBackend, type ProviderHeaders, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { readSecrets } from "./SecretInput.ts"
 import { type Colour, colourEnabled, renderTable } from "./Table.ts"
 
@@ -157,6 +157,10 @@ const modelsCell = (backend: ProviderBackend, row: ProviderRow) =>
 
 /** The providers table; without a server, a line says the states are not live. */
 export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<ProviderRow>, colour: boolean): string => {
+  // Nothing to tabulate: one line, not a header row over nothing.
+  if (rows.length === 0) {
+    return `no providers configured${backend.running ? "" : " in remote.json (Switchboard is not running)"}: add one with \`switchboard providers add <preset>\``
+  }
   const table = renderTable(
     ["ID", "NAME", "STATE", "MODELS", "BASE URL", "ERROR"],
     rows.map((row) => [
@@ -169,9 +173,8 @@ export const providersTable = (backend: ProviderBackend, rows: ReadonlyArray<Pro
     ]),
     colour
   )
-  const empty = rows.length === 0 ? "\nno providers configured: add one with `switchboard providers add <preset>`" : ""
   const note = backend.running ? "" : `\nSwitchboard is not running (no server at ${backend.url}): settings from remote.json, no live state`
-  return table + empty + note
+  return table + note
 }
 
 /**
@@ -186,10 +189,26 @@ export const noKeyGiven = (store: SecretStoreStatus, id: string): string =>
     ? `no API key stored for ${id}: ${store.problem}`
     : `no API key given for ${id}: set one with \`switchboard providers edit ${id} --api-key-stdin\``
 
+/** What is wrong with remote.json, under the table (on stderr): its error and what the table shows instead, then its warnings. */
+export const configNoteLines = (backend: ProviderBackend, notes: ConfigNotes, shown: number): ReadonlyArray<string> => [
+  ...(notes.error === null ? [] : [
+    `switchboard: ${notes.path}: ${notes.error}`,
+    backend.running
+      ? "the server keeps running its last good configuration (shown above) until the file is fixed"
+      : `${shown === 0 ? "no provider entry could be read from it" : "shown above: the provider entries that could be read"}; ` +
+        "commands that change providers refuse to write until the file is fixed"
+  ]),
+  ...notes.warnings.map((warning) => `warning: ${notes.path}: ${warning}`)
+]
+
 const list = Command.make("list", { url: urlFlag }, ({ url }) =>
   operation(Effect.gen(function*() {
     const backend = yield* choose(url)
-    yield* Console.log(providersTable(backend, yield* backend.list, yield* colourEnabled))
+    const rows = yield* backend.list
+    const notes = yield* backend.configNotes
+    // A broken file with nothing readable in it is not "no providers configured".
+    if (rows.length > 0 || notes.error === null) yield* Console.log(providersTable(backend, rows, yield* colourEnabled))
+    for (const line of configNoteLines(backend, notes, rows.length)) yield* Console.error(line)
     // Listing never reads secrets, so it works without a keychain; but the user should know.
     const store = yield* backend.secretStore
     if (store.problem !== null) yield* Console.error(`secrets: ${store.problem}`)

@@ -4,6 +4,7 @@
  */
 import { Console, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { ConfigStore } from "../config/ConfigStore.ts"
 import { apiKey, header, SecretStore, type SecretName } from "../secrets/SecretStore.ts"
 import { CliFailure, operation } from "./Operation.ts"
 import { readSecret } from "./SecretInput.ts"
@@ -33,6 +34,17 @@ const remove = Command.make("delete", { providerId, header: headerName }, ({ pro
   operation(Effect.gen(function*() {
     const name = secretName(header)
     const store = yield* SecretStore
+    // A typo in the id must not look like success: a provider neither configured nor holding
+    // this secret is an error. (A broken remote.json still lets a stored secret be deleted.)
+    const configured = yield* Effect.map((yield* ConfigStore).load, (config) => config.providers.some((p) => p.id === providerId)).pipe(
+      Effect.orElseSucceed(() => false)
+    )
+    if (!configured && Option.isNone(yield* store.get(providerId, name))) {
+      return yield* new CliFailure({
+        message: `unknown provider ${providerId}: it is not in remote.json and ${describe(providerId, name)} is not stored ` +
+          "(`switchboard providers list` shows the providers)"
+      })
+    }
     yield* store.delete(providerId, name)
     yield* Console.log(`deleted ${describe(providerId, name)} from ${store.backend}`)
   }))).pipe(Command.withDescription("Delete a provider's API key or secret header value"))

@@ -4,7 +4,8 @@ import { Command, Flag } from "effect/cli"
 import * as Settings from "../config/Settings.ts"
 import * as Gateway from "../Gateway.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
-import { home } from "./Operation.ts"
+import { checkListen, listenProblem } from "./ListenCheck.ts"
+import { CliFailure, home, reportFailure } from "./Operation.ts"
 
 // A flag wins over its environment variable, which wins over the default (src/config/Settings.ts).
 const host = Flag.String("host").pipe(
@@ -26,13 +27,23 @@ const logFormat = Flag.Literals("log-format", ["text", "json"]).pipe(
   Flag.withFallbackConfig(Settings.logFormat.config)
 )
 
+/** A `listen` failure of the server itself (the port taken between the check and the server's own bind). */
+const serveFailure = (error: { readonly cause: unknown }, host: string, port: number) => {
+  const cause = error.cause instanceof Error ? error.cause as NodeJS.ErrnoException : new Error(String(error.cause))
+  return new CliFailure({ message: listenProblem(cause, host, port) })
+}
+
 export const ServeCommand = Command.make("serve", { host, port, logFormat }, ({ host, port, logFormat }) =>
-  Effect.gen(function*() {
+  reportFailure(Effect.gen(function*() {
+    // Before anything is built: a port in use is one line, not a stack trace after the providers started.
+    yield* checkListen(host, port)
     const dir = yield* home
     // The pass-through fast lane (`src/http/FastLane.ts`) is on unless turned off, to tell the
     // two lanes apart when chasing a problem.
     const fastLane = yield* Settings.fastLane.config
     const maxBodyBytes = yield* Settings.maxBodyBytes.config
     const gateway = Gateway.layer({ host, port, home: dir, fastLane, maxBodyBytes }).pipe(Layer.provide(SecretStoreLive.layer))
-    return yield* Layer.launch(logFormat === "json" ? gateway.pipe(Layer.provide(Logger.layer([Logger.consoleJson]))) : gateway)
-  })).pipe(Command.withDescription("Run the gateway"))
+    return yield* Layer.launch(logFormat === "json" ? gateway.pipe(Layer.provide(Logger.layer([Logger.consoleJson]))) : gateway).pipe(
+      Effect.catchTag("ServeError", (error) => Effect.fail(serveFailure(error, host, port)))
+    )
+  }))).pipe(Command.withDescription("Run the gateway"))

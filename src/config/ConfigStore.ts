@@ -2,9 +2,10 @@
  * `$SWITCHBOARD_HOME/providers/remote.json` on disk: read, written and watched.
  *
  * - A missing file means no providers.
- * - A file that does not parse or does not match the schema is reported (path and reason) and is
- *   never overwritten: every write reads the file first and refuses to replace a broken one, so a
- *   hand edit with a typo is never lost.
+ * - A file that does not parse or does not match the schema is reported (path and reason: the line
+ *   and column of a JSON syntax error, the path of a schema mismatch) and is never overwritten:
+ *   every write reads the file first and refuses to replace a broken one, so a hand edit with a
+ *   typo is never lost. `inspect` still shows what can be read from it (the providers that decode).
  * - Writes are atomic: a temporary file in the same folder, then a rename, so a crash mid-write
  *   leaves the old file or the new one, never half of one (test/faults/ConfigCrash.test.ts kills
  *   writers at random moments). The temporary file a killed writer leaves is removed at the next start.
@@ -14,9 +15,10 @@
  * - Unknown fields survive a rewrite (the schema keeps them), and the file never holds a secret
  *   (the schema has no field for one).
  */
-import { Context, Duration, Effect, FileSystem, Layer, Path, Schema, Semaphore, Stream } from "effect"
+import { Context, Duration, Effect, FileSystem, Layer, Path, Result, Schema, Semaphore, Stream } from "effect"
+import { parse as parseTolerant, type ParseError, printParseErrorCode } from "jsonc-parser"
 import * as FileLock from "./FileLock.ts"
-import { emptyConfig, RemoteConfig } from "./RemoteConfig.ts"
+import { emptyConfig, ProviderConfig, RemoteConfig, unknownKeys } from "./RemoteConfig.ts"
 
 /** remote.json could not be read, parsed or written. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
@@ -29,7 +31,52 @@ export type ConfigChange =
   | { readonly _tag: "Loaded"; readonly config: RemoteConfig }
   | { readonly _tag: "Invalid"; readonly error: ConfigError }
 
-const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(RemoteConfig))
+/** What remote.json holds for a reader who wants to show it, broken or not (`ConfigStore.inspect`). */
+export interface ConfigReport {
+  /** The configuration; for a broken file, the providers that decode on their own (none for a syntax error). */
+  readonly config: RemoteConfig
+  /** Why the file cannot be used, or null. */
+  readonly error: ConfigError | null
+  /** Keys the schema does not know, e.g. a misspelt `"protocl"` (see `unknownKeys`). */
+  readonly warnings: ReadonlyArray<string>
+}
+
+const decode = Schema.decodeUnknownEffect(RemoteConfig)
+const decodeProvider = Schema.decodeUnknownResult(ProviderConfig)
+
+/**
+ * Where JSON text stops being JSON: `line L, column C: <what was expected>`. \`JSON.parse\` says
+ * whether the text is JSON; jsonc-parser (strict mode) says where it is not, as an offset and a
+ * code, so no error message is taken apart. Undefined when they disagree.
+ */
+export const syntaxErrorAt = (text: string): string | undefined => {
+  const errors: Array<ParseError> = []
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  const first = errors[0]
+  if (first === undefined) return undefined
+  const before = text.slice(0, first.offset).split("\n")
+  const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}: ${what}`
+}
+
+/** JSON text to a value, or the line and column where it is not JSON. */
+const parseJson = (text: string): Result.Result<unknown, string> => {
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch (error) {
+    return Result.fail(`not valid JSON at ${syntaxErrorAt(text) ?? String(error)}`)
+  }
+}
+
+/** From a file that does not match the schema: the provider entries that do, to show something. */
+const salvage = (json: unknown): RemoteConfig => {
+  const entries = typeof json === "object" && json !== null && "providers" in json && Array.isArray(json.providers) ? json.providers : []
+  return {
+    version: 1,
+    providers: entries.flatMap((entry: unknown) => Result.match(decodeProvider(entry), { onSuccess: (p) => [p], onFailure: () => [] }))
+  }
+}
+
 const encode = Schema.encodeEffect(RemoteConfig)
 
 /** `remote.json.<pid>.<time>.tmp`: a write in progress, or the leftover of a writer that was killed. */
@@ -46,6 +93,8 @@ export class ConfigStore extends Context.Service<ConfigStore, {
   readonly path: string
   /** The configuration on disk now (empty when the file does not exist). */
   readonly load: Effect.Effect<RemoteConfig, ConfigError>
+  /** What can be shown of the file now, with its error and warnings: for listings that must work while it is broken. */
+  readonly inspect: Effect.Effect<ConfigReport>
   /**
    * Read-modify-write under a lock (in this process, and a lock file shared with other
    * processes), so concurrent edits never lose each other. Fails, writing nothing, when the file
@@ -76,12 +125,25 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
       error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(fail(`cannot read: ${error.message}`)))
   )
 
-  const parse = (text: string | undefined) =>
-    text === undefined
-      ? Effect.succeed(emptyConfig)
-      : decode(text, { errors: "all" }).pipe(Effect.mapError((error) => fail(`not a valid configuration: ${error.message}`)))
+  const parse = (text: string | undefined) => {
+    if (text === undefined) return Effect.succeed(emptyConfig)
+    const json = parseJson(text)
+    if (Result.isFailure(json)) return Effect.fail(fail(json.failure))
+    return decode(json.success, { errors: "all" }).pipe(Effect.mapError((error) => fail(`not a valid configuration: ${error.message}`)))
+  }
 
   const load = Effect.flatMap(readText, parse)
+
+  const inspect: Effect.Effect<ConfigReport> = Effect.flatMap(Effect.result(readText), (read) => {
+    if (Result.isFailure(read)) return Effect.succeed({ config: emptyConfig, error: read.failure, warnings: [] })
+    return parse(read.success).pipe(Effect.match({
+      onSuccess: (config): ConfigReport => ({ config, error: null, warnings: unknownKeys(config) }),
+      onFailure: (error): ConfigReport => {
+        const json = read.success === undefined ? undefined : parseJson(read.success)
+        return { config: json !== undefined && Result.isSuccess(json) ? salvage(json.success) : emptyConfig, error, warnings: [] }
+      }
+    }))
+  })
 
   // A process killed between writing its temporary file and the rename leaves that file behind
   // (remote.json itself is whole). Removed at every start, unless its writer (the pid in its
@@ -148,5 +210,5 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
     )
   }))
 
-  return ConfigStore.of({ path: file, load, update, changes })
+  return ConfigStore.of({ path: file, load, inspect, update, changes })
 })

@@ -103,3 +103,38 @@ export const baseUrl = (p: ProviderConfig): string => {
   const path = p.basePath === "" || p.basePath === "/" ? "" : "/" + p.basePath.replace(/^\/+|\/+$/g, "")
   return `${p.protocol}://${p.host}${port === defaultPort ? "" : `:${port}`}${path}`
 }
+
+/** Edit distance, for "did you mean": a typo of one or two letters in a key names the known one. */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = row
+  }
+  return previous[b.length]!
+}
+
+/** The known key `key` most likely misspells (at most two edits away), if any. */
+export const closestKey = (key: string, known: ReadonlyArray<string>): string | undefined => {
+  const [best] = known.map((name) => [distance(key.toLowerCase(), name.toLowerCase()), name] as const)
+    .filter(([d]) => d <= 2)
+    .sort(([a], [b]) => a - b)
+  return best?.[1]
+}
+
+const unknownIn = (where: string, value: object, known: ReadonlyArray<string>): ReadonlyArray<string> =>
+  Object.keys(value).filter((key) => !known.includes(key)).map((key) => {
+    const suggestion = closestKey(key, known)
+    return `unknown key "${key}" in ${where}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}: kept in the file, but it has no effect`
+  })
+
+/**
+ * Warnings about keys this version does not know. They are kept (a newer Switchboard may have
+ * written them), but a misspelt known key (`"protocl"`) would otherwise be silently ignored.
+ */
+export const unknownKeys = (config: RemoteConfig): ReadonlyArray<string> => [
+  ...unknownIn("remote.json", config, Object.keys(RemoteConfig.schema.fields)),
+  ...config.providers.flatMap((provider) => unknownIn(`provider ${provider.id}`, provider, Object.keys(ProviderFields.fields))),
+  ...(config.local === undefined ? [] : unknownIn(`"local"`, config.local, Object.keys(LocalConfig.schema.fields)))
+]

@@ -43,7 +43,7 @@ const health = Effect.gen(function*() {
   const load = yield* Effect.serviceOption(ServerLoad)
   return HttpServerResponse.jsonUnsafe({
     status: "ok",
-    config: { path: config.path, error: config.error },
+    config: { path: config.path, error: config.error, warnings: config.warnings },
     secrets: { backend: secrets.backend, error: secrets.unavailable },
     providers: providers.map(({ models: _models, ...summary }) => summary),
     // Leak checks: both fall back to their resting values when traffic stops (null: not Switchboard's own server).

@@ -4,13 +4,13 @@
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Schema, Stream } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type ConfigChange, ConfigStore } from "../../src/config/ConfigStore.ts"
 import { ProviderConfig } from "../../src/config/RemoteConfig.ts"
+import { tempDir } from "../support/TempDir.ts"
 
-const freshHome = () => mkdtempSync(join(tmpdir(), "switchboard-config-"))
+const freshHome = () => tempDir("switchboard-config-")
 const fileIn = (home: string) => join(home, "providers", "remote.json")
 const writeRaw = (home: string, text: string) => {
   mkdirSync(join(home, "providers"), { recursive: true })
@@ -69,7 +69,7 @@ describe("ConfigStore", () => {
   })
 
   it.effect.each([
-    ["not JSON", "{ \"version\": 1, providers: [", "not a valid configuration"],
+    ["not JSON", "{ \"version\": 1, providers: [", "not valid JSON at line 1, column 17"],
     ["a wrong version", JSON.stringify({ version: 2, providers: [] }), "version"],
     ["a bad provider id", JSON.stringify({ version: 1, providers: [{ ...provider, id: "Has Spaces" }] }), "providers"],
     ["a port out of range", JSON.stringify({ version: 1, providers: [{ ...provider, port: 70000 }] }), "port"]

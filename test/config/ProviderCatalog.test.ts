@@ -5,13 +5,13 @@
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { ConfigStore } from "../../src/config/ConfigStore.ts"
 import { applyHeaderChanges, ProviderCatalog, slugFor } from "../../src/config/ProviderCatalog.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { apiKey, header, SecretStore } from "../../src/secrets/SecretStore.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const setup = (home: string) =>
   ProviderCatalog.layer.pipe(
@@ -47,7 +47,7 @@ describe("applyHeaderChanges", () => {
 
 describe("ProviderCatalog", () => {
   it.effect("adds from a preset: preset defaults, derived id, secrets in the store and not in the file", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const catalog = yield* ProviderCatalog
       const secrets = yield* SecretStore
@@ -73,7 +73,7 @@ describe("ProviderCatalog", () => {
   })
 
   it.effect("a provider named Local gets another id: `local` is the models of this machine", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const entry = yield* (yield* ProviderCatalog).add({ preset: "custom", name: "Local", settings: { host: "127.0.0.1" } })
       assert.strictEqual(entry.id, "local-2")
@@ -81,7 +81,7 @@ describe("ProviderCatalog", () => {
   })
 
   it.effect("an invalid entry is refused before any secret is stored", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const catalog = yield* ProviderCatalog
       const error = yield* Effect.flip(catalog.add({ preset: "custom", name: "Nowhere", apiKey: Redacted.make("sk-x") }))
@@ -92,7 +92,7 @@ describe("ProviderCatalog", () => {
   })
 
   it.effect("removing a provider deletes all its secrets", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const catalog = yield* ProviderCatalog
       const secrets = yield* SecretStore
@@ -112,7 +112,7 @@ describe("ProviderCatalog", () => {
   })
 
   it.effect("refuses duplicate names, invalid hosts, base paths and header names, naming the field", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const catalog = yield* ProviderCatalog
       yield* catalog.add({ preset: "openai" })
@@ -140,7 +140,7 @@ describe("ProviderCatalog", () => {
   })
 
   it.effect("edits settings and secrets; renaming keeps the id; an endpoint change keeping a stored key needs confirmation", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-catalog-"))
+    const home = tempDir("switchboard-catalog-")
     return Effect.gen(function*() {
       const catalog = yield* ProviderCatalog
       const secrets = yield* SecretStore

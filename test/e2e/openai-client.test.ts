@@ -486,7 +486,7 @@ describeEachLane("the OpenAI SDK against Switchboard", (lane) => {
     it("/health shows liveness, the config and each provider's state", async () => {
       const health = await getJson<{ status: string; config: { path: string; error: string | null }; providers: Array<ProviderStatusJson> }>("/health")
       expect(health.status).toBe("ok")
-      expect(health.config).toEqual({ path: join(switchboard.home, "providers", "remote.json"), error: null })
+      expect(health.config).toEqual({ path: join(switchboard.home, "providers", "remote.json"), error: null, warnings: [] })
       expect(health.providers.map((p) => p.id)).toEqual(["alpha", "beta", "sleepy", "badkey", "down", "leaky"])
       expect(health.providers.find((p) => p.id === "alpha")).toMatchObject({ name: "Alpha Cloud", state: "connected", error: null, model_count: 6 })
       expect(health.providers.find((p) => p.id === "beta")).toMatchObject({ state: "connected", model_count: 2 })

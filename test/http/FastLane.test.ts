@@ -5,7 +5,7 @@
  */
 import { afterAll, assert, beforeAll, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Gateway from "../../src/Gateway.ts"
@@ -21,6 +21,7 @@ describeEachLane("pass-through", ({ fastLane }) => {
   let upstream: FakeOpenAiUpstream
   let doomed: FakeOpenAiUpstream
   let url: string
+  let home: string
   const scope = Effect.runSync(Scope.make())
 
   beforeAll(async () => {
@@ -30,7 +31,7 @@ describeEachLane("pass-through", ({ fastLane }) => {
       models: { "gpt-4o-mini": reply("Hello there"), "endless": endless(5), "stall": stall }
     })
     doomed = await startFakeOpenAiUpstream({ models: { "short-lived": reply() } })
-    const home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-"))
+    home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-"))
     writeRemoteConfig(home, {
       version: 1,
       providers: [
@@ -54,6 +55,7 @@ describeEachLane("pass-through", ({ fastLane }) => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await upstream.close()
     await doomed.close().catch(() => undefined)
+    rmSync(home, { recursive: true, force: true })
   })
 
   const post = (body: string, headers: Record<string, string> = {}, signal?: AbortSignal) =>
@@ -150,11 +152,12 @@ const gatewayKeysEntry = JSON.stringify([{ id: "k1", name: "test", created: new 
 describeEachLane("a non-loopback listener with gateway keys", (lane) => {
   let upstream: FakeOpenAiUpstream
   let url: string
+  let home: string
   const scope = Effect.runSync(Scope.make())
 
   beforeAll(async () => {
     upstream = await startFakeOpenAiUpstream({ apiKey: KEY, models: { "gpt-4o-mini": reply("Hello there") } })
-    const home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-keys-"))
+    home = mkdtempSync(join(tmpdir(), "switchboard-fastlane-keys-"))
     writeRemoteConfig(home, { version: 1, providers: [providerEntry(upstream, "up", { auth: "apiKey" })] })
     const port = await freePort()
     // 0.0.0.0 is not a loopback address: keys are required; the test reaches it through 127.0.0.1.
@@ -180,6 +183,7 @@ describeEachLane("a non-loopback listener with gateway keys", (lane) => {
   afterAll(async () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await upstream.close()
+    rmSync(home, { recursive: true, force: true })
   })
 
   const post = (path: string, headers: Record<string, string>) =>

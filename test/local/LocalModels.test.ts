@@ -14,6 +14,7 @@ import * as GenerationQueue from "../../src/local/GenerationQueue.ts"
 import { type LocalEngine, ModelLoadFailed, pieceEvents } from "../../src/local/LocalEngine.ts"
 import { LocalModels, make } from "../../src/local/LocalModels.ts"
 import { canonicalRequest } from "../support/CanonicalRequest.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const request = canonicalRequest({ model: "a", messages: [{ role: "user", content: [{ _tag: "Text", text: "hi" }] }], maxTokens: 4, stream: true })
 
@@ -56,7 +57,7 @@ const makeFake = () => {
 }
 
 const homeWith = (...files: ReadonlyArray<string>) => {
-  const home = mkdtempSync(join(tmpdir(), "switchboard-local-unit-"))
+  const home = tempDir("switchboard-local-unit-")
   mkdirSync(join(home, "models"))
   for (const file of files) writeFileSync(join(home, "models", file), "")
   return home
@@ -190,7 +191,7 @@ describe("LocalModels", () => {
 describe("LocalModels without a models folder", () => {
   it.effect("is inactive (no `local` provider) until a folder or a path exists", () => {
     const fake = makeFake()
-    const home = mkdtempSync(join(tmpdir(), "switchboard-local-none-"))
+    const home = tempDir("switchboard-local-none-")
     return Effect.gen(function*() {
       const local = yield* LocalModels
       const status = yield* local.status

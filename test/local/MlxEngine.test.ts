@@ -9,13 +9,14 @@ import { NodeChildProcessSpawner, NodeFileSystem, NodeHttpClient, NodePath } fro
 import { Effect, Layer, Schedule, Stream } from "effect"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Request } from "../../src/formats/Canonical.ts"
 import { collectResponse } from "../../src/local/CollectResponse.ts"
 import * as MlxEngine from "../../src/local/MlxEngine.ts"
 import { canonicalRequest } from "../support/CanonicalRequest.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const FAKE_SERVER = new URL("./fixtures/fake-mlx-server.mjs", import.meta.url).pathname
 
@@ -36,7 +37,7 @@ const FakeMlxSpawner = Layer.effect(
 const TestLayer = Layer.mergeAll(FakeMlxSpawner, NodeHttpClient.layerUndici)
 
 const modelDir = (name: string) => {
-  const dir = join(mkdtempSync(join(tmpdir(), "switchboard-mlx-")), name)
+  const dir = join(tempDir("switchboard-mlx-"), name)
   mkdirSync(dir)
   writeFileSync(join(dir, "config.json"), "{}")
   writeFileSync(join(dir, "model.safetensors"), "")

@@ -6,8 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as EnvSecretStore from "../../src/secrets/EnvSecretStore.ts"
 import * as KeychainSecretStore from "../../src/secrets/KeychainSecretStore.ts"
@@ -15,6 +14,7 @@ import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
 import { accountFor, apiKey, header, SecretStore } from "../../src/secrets/SecretStore.ts"
 import { withEnv } from "../support/Environment.ts"
 import { writeRemoteConfig } from "../support/SwitchboardProcess.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = new URL("../../", import.meta.url).pathname
 
@@ -76,7 +76,7 @@ describe("EnvSecretStore", () => {
 
 describe("an unreachable keychain", () => {
   it("is reported in one sentence that names the way out, without a stack trace", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-secrets-"))
+    const home = tempDir("switchboard-secrets-")
     const result = cli(["secrets", "set", "openai"], {
       input: "sk-nowhere",
       env: { SWITCHBOARD_HOME: home, DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" }
@@ -98,7 +98,7 @@ describe.skipIf(keychainSkip !== undefined)("KeychainSecretStore (real Secret Se
   it.effect("stores, reads and deletes", () => roundTrip.pipe(Effect.provide(KeychainSecretStore.layer)))
 
   it("`secrets set` reads stdin into the keychain; `providers remove` deletes every secret of the provider", () => {
-    const home = mkdtempSync(join(tmpdir(), "switchboard-secrets-"))
+    const home = tempDir("switchboard-secrets-")
     const id = `cli-${process.pid}`
     writeRemoteConfig(home, {
       version: 1,

@@ -55,8 +55,15 @@ export const startSwitchboard = async (options: {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
+  // A start that fails removes the home it made, as `stop` would.
+  const giveUp = async (message: string): Promise<never> => {
+    if (child.exitCode === null) child.kill("SIGKILL")
+    await exited
+    if (options.home === undefined) rmSync(home, { recursive: true, force: true })
+    throw new Error(message)
+  }
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`switchboard exited (${child.exitCode}):\n${output}`)
+    if (child.exitCode !== null) return giveUp(`switchboard exited (${child.exitCode}):\n${output}`)
     try {
       // Bounded, so a request that is accepted but never answered (as once happened to requests
       // arriving while the gateway was still being built) is retried instead of hanging the test.
@@ -65,10 +72,7 @@ export const startSwitchboard = async (options: {
     } catch {
       // not listening (or not serving) yet
     }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL")
-      throw new Error(`switchboard did not start within 30 s:\n${output}`)
-    }
+    if (Date.now() > deadline) return giveUp(`switchboard did not start within 30 s:\n${output}`)
     await new Promise((r) => setTimeout(r, 50))
   }
   return {
