@@ -35,13 +35,23 @@ export const modelUnavailable = (model: string, provider: ProviderStatus): Gatew
         headers: { "retry-after": "1" }
       }
     case "Error":
-      return {
-        status: 503,
-        kind: "overloaded",
-        message: `The model \`${model}\` is not served: ${who} is in error: ${state.reason}${state.retrying ? " (it retries on its own)" : ""}`,
-        code: "provider_unavailable",
-        ...(state.retrying ? { headers: { "retry-after": "5" } } : {})
-      }
+      // Retrying: it may come back by itself (503, try later). Not retrying (a refused key): it
+      // waits for the user, like a disabled provider — a 503 would only make SDKs retry in vain.
+      return state.retrying
+        ? {
+          status: 503,
+          kind: "overloaded",
+          message: `The model \`${model}\` is not served: ${who} is in error: ${state.reason} (it retries on its own)`,
+          code: "provider_unavailable",
+          headers: { "retry-after": "5" }
+        }
+        : {
+          status: 404,
+          kind: "not_found",
+          message: `The model \`${model}\` is not served: ${who} is in error: ${state.reason}`,
+          param: "model",
+          code: "provider_error"
+        }
     case "Connected":
       return {
         status: 404,

@@ -18,6 +18,8 @@ import { Effect, Layer, Option, Redacted, Schema, Semaphore } from "effect"
 import { randomBytes } from "node:crypto"
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
+import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import * as FileLock from "../config/FileLock.ts"
 import * as Settings from "../config/Settings.ts"
 import { accountFor, SecretStore, SecretStoreError, setCommand } from "./SecretStore.ts"
 
@@ -47,6 +49,9 @@ export const make = (path: string) =>
     const backend = backendFor(path)
     const fail = (message: string) => new SecretStoreError({ backend, message })
     const lock = yield* Semaphore.make(1)
+    // Another process (the CLI beside a running server) may change the file at the same time: each
+    // read-modify-write holds the same cross-process lock remote.json uses.
+    const fileLock = yield* FileLock.make(`${path}.lock`)
 
     const load: Effect.Effect<SecretsFile, SecretStoreError> = Effect.gen(function*() {
       const info = yield* Effect.tryPromise({ try: () => stat(path), catch: (cause) => cause }).pipe(
@@ -88,11 +93,12 @@ export const make = (path: string) =>
       })
 
     const change = (f: (secrets: Record<string, string>) => boolean) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      lock.withPermits(1)(fileLock.withLock(Effect.gen(function*() {
+        yield* Effect.tryPromise({ try: () => mkdir(dirname(path), { recursive: true }), catch: (cause) => fail(`cannot write ${path}: ${describe(cause)}`) })
         const file = yield* load
         const secrets = { ...file.secrets }
         if (f(secrets)) yield* save({ version: 1, secrets })
-      }))
+      })).pipe(Effect.catchTag("FileLockError", (error) => Effect.fail(fail(error.message)))))
 
     return SecretStore.of({
       kind: "file",
@@ -119,4 +125,6 @@ export const make = (path: string) =>
   })
 
 /** The store in `$SWITCHBOARD_HOME/secrets.json`. */
-export const layer = Layer.effect(SecretStore, Effect.flatMap(Settings.home.config, (home) => make(fileIn(home))))
+export const layer = Layer.effect(SecretStore, Effect.flatMap(Settings.home.config, (home) => make(fileIn(home)))).pipe(
+  Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))
+)

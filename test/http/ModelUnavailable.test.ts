@@ -23,7 +23,7 @@ describe("modelUnavailable", () => {
     [ProviderState.Disconnected(), 404, "provider_disconnected", /provider alpha \(Alpha\) is disconnected\. Reconnect it/, undefined],
     [ProviderState.Connecting({ attempt: 2 }), 503, "provider_unavailable", /provider alpha \(Alpha\) is connecting \(attempt 2\)\. Try again/, "1"],
     [ProviderState.Error({ reason: "cannot reach alpha.test: connection refused", retrying: true, attempt: 3, at: 0 }), 503, "provider_unavailable", /is in error: cannot reach alpha\.test: connection refused \(it retries on its own\)/, "5"],
-    [ProviderState.Error({ reason: "401 Unauthorized from alpha.test", retrying: false, attempt: 1, at: 0 }), 503, "provider_unavailable", /is in error: 401 Unauthorized from alpha\.test$/, undefined],
+    [ProviderState.Error({ reason: "401 Unauthorized from alpha.test", retrying: false, attempt: 1, at: 0 }), 404, "provider_error", /is in error: 401 Unauthorized from alpha\.test$/, undefined],
     [ProviderState.Connected({ models: ["m1"], at: 0 }), 404, "model_not_found", /provider alpha \(Alpha\) does not serve `gpt-x`/, undefined]
   ])("%o → %i %s", (state, status, code, message, retryAfter) => {
     const error = modelUnavailable("alpha/gpt-x", provider(state))

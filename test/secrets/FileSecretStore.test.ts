@@ -4,7 +4,8 @@
  * without quoting it.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,13 +14,13 @@ import * as SecretStoreLive from "../../src/secrets/SecretStoreLive.ts"
 import { apiKey, header, SecretStore } from "../../src/secrets/SecretStore.ts"
 import { withEnv } from "../support/Environment.ts"
 
-/** A fresh configuration folder for `body`, removed afterwards. */
+/** A fresh configuration folder for `body`, removed afterwards (with the files and folders the store's lock needs). */
 const inHome = <A, E, R>(body: (home: string) => Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
     Effect.sync(() => mkdtempSync(join(tmpdir(), "switchboard-file-secrets-"))),
     body,
     (home) => Effect.sync(() => rmSync(home, { recursive: true, force: true }))
-  )
+  ).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
 
 const value = (option: Option.Option<Redacted.Redacted<string>>) => Option.getOrNull(Option.map(option, Redacted.value))
 
@@ -82,5 +83,21 @@ describe("FileSecretStore", () => {
         assert.notInclude(error.message, "sk-other")
         // The broken file is left for the user to fix, not replaced.
         assert.include(readFileSync(path, "utf8"), "sk-broken-file")
+      })))
+
+  it.live("two stores over one file (a server and a CLI) changing it at once lose no secret", () =>
+    inHome((home) =>
+      Effect.gen(function*() {
+        const path = FileSecretStore.fileIn(home)
+        const server = yield* FileSecretStore.make(path)
+        const cli = yield* FileSecretStore.make(path)
+        yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => i),
+          (i) => (i % 2 === 0 ? server : cli).set(`p${i}`, apiKey, Redacted.make(`sk-${i}`)),
+          { concurrency: "unbounded", discard: true }
+        )
+        const secrets = (JSON.parse(readFileSync(path, "utf8")) as { secrets: Record<string, string> }).secrets
+        assert.strictEqual(Object.keys(secrets).length, 20)
+        assert.deepStrictEqual(readdirSync(home).filter((name) => name !== "secrets.json"), [])
       })))
 })
