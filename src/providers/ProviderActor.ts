@@ -19,7 +19,8 @@ import { UpstreamError } from "./UpstreamError.ts"
 
 /**
  * What a user (CLI, API, UI) can ask of a provider — `connect`, `disconnect` — and `recheck`,
- * sent by the provider's own requests when several in a row could not reach it.
+ * sent by the provider's own requests when several in a row could not reach it: discovery is run
+ * again at once instead of at the next refresh.
  */
 export type ProviderCommand = "connect" | "disconnect" | "recheck"
 
@@ -224,10 +225,10 @@ const runActor = Effect.fnUntraced(function*(
           nextCommand
         )
         if (wake === "recheck") {
-          // Requests keep failing while discovery said all was well: shown as an error at once
-          // (the card does not stay green), then checked again on the retry schedule.
-          yield* fire(ProviderSignal.Failed({ reason: `${UNREACHABLE_IN_A_ROW} requests in a row could not reach ${name}`, retrying: true, at: yield* now }))
-          yield* fire(ProviderSignal.Attempt())
+          // Requests keep failing while discovery said all was well: it is asked again now, quietly.
+          // Reachable after all (a slow model, say): it stays connected. Not reachable: it shows
+          // `error` and is retried on the schedule, so the card does not stay green while every
+          // request fails.
           phase = "refresh"
           break
         }

@@ -181,7 +181,12 @@ describe.each([{ fastLane: true }, { fastLane: false }])("request faults (fast l
     for (const api of APIS) {
       for (const stream of [false, true]) {
         const outcome = await ask(switchboard.url, api, "bad/ok", { stream })
-        checkFailure(outcome, { status: 502, message: /cannot reach bad \(127\.0\.0\.1\): connection refused/ })
+        // Refused: a 502 naming the provider. After three in a row the provider is checked and
+        // found unreachable: from then on a 503 that says so.
+        const refusedNow = outcome._tag === "Failed" && outcome.status === 503
+        checkFailure(outcome, refusedNow
+          ? { status: 503, message: /provider bad \(.*\) is (in error: cannot reach 127\.0\.0\.1: connection refused|connecting)/ }
+          : { status: 502, message: /cannot reach bad \(127\.0\.0\.1\): connection refused/ })
       }
     }
     await expectHealthy(switchboard.url)
@@ -283,9 +288,9 @@ describe("provider states under discovery faults", () => {
     expect(provider.retrying).toBe(true)
   })
 
-  it("a model of a provider in error is a clear 404 in the caller's format, not a hang", async () => {
+  it("a model of a provider in error is a clear 503 naming the provider and why, in the caller's format, not a hang", async () => {
     const outcome = await ask(switchboard.url, "openai", "refused/some-model", { stream: false })
-    checkFailure(outcome, { status: 404 })
+    checkFailure(outcome, { status: 503, message: /provider refused \(.*\) is (in error: cannot reach 127\.0\.0\.1: connection refused|connecting)/ })
   })
 
   it("a provider whose discovery comes back recovers on its own", async () => {

@@ -306,32 +306,42 @@ describe("provider actors", () => {
     }).pipe(Effect.provide(setup(upstream)))
   })
 
-  it.effect("requests that cannot reach a connected provider move it to error, and it recovers on its own", () => {
+  it.effect("requests that cannot reach a connected provider have it checked at once: in error while unreachable, back on its own", () => {
     const upstream = makeUpstream()
     return Effect.gen(function*() {
       const providers = yield* Providers
       yield* providers.apply(config([{ id: "alpha" }]))
       yield* awaitState("alpha", is("connected"))
       const health = (yield* providers.routingTable).byQualifiedId.get("alpha/m1")!.upstream.http!.health
-      // Two failures, then an answer: the count starts again.
-      health.unreachable()
-      health.unreachable()
-      health.reached()
-      health.unreachable()
-      health.unreachable()
-      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
-      assert.strictEqual(stateName((yield* providers.get("alpha")).state), "connected")
-      // The third in a row: shown as an error, then checked again; discovery answers, so it is back.
       const changes: Array<string> = []
       const fiber = yield* providers.changes.pipe(
         Stream.runForEach((event) => Effect.sync(() => event._tag === "StateChanged" && changes.push(stateName(event.status.state)))),
         Effect.forkChild
       )
       yield* Effect.yieldNow
-      health.unreachable()
-      yield* awaitState("alpha", is("connected"))
+      // Reachable after all (discovery answers): checked, and it stays connected.
+      for (let i = 0; i < 3; i++) health.unreachable()
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow
-      assert.deepStrictEqual(changes, ["error", "connecting", "connected"])
+      assert.deepStrictEqual(changes, ["connected"])
+      assert.strictEqual(upstream.calls.length, 2)
+      // Two failures, then an answer: the count starts again, nothing is checked.
+      const health2 = (yield* providers.routingTable).byQualifiedId.get("alpha/m1")!.upstream.http!.health
+      health2.unreachable()
+      health2.unreachable()
+      health2.reached()
+      health2.unreachable()
+      health2.unreachable()
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      assert.strictEqual(upstream.calls.length, 2)
+      // The host is gone: the third failure in a row has discovery find that out, at once.
+      upstream.set(() => new Response("down", { status: 503 }))
+      health2.unreachable()
+      yield* awaitState("alpha", is("error"))
+      assert.deepStrictEqual((yield* providers.routingTable).routes, [])
+      // It comes back on the retry schedule once the host does.
+      upstream.set(() => Response.json({ object: "list", data: [{ id: "m1" }] }))
+      yield* TestClock.adjust("2 seconds")
+      yield* awaitState("alpha", is("connected"))
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(setup(upstream)))
   })
