@@ -2,7 +2,7 @@
  * The admin API's typed client, derived from its definition (AdminApi.ts) by `HttpApiClient`, for
  * both of its callers: the CLI (src/cli/AdminClient.ts) and the web page (web/src/Api.ts). Requests
  * go out with `fetch` (the platform's own, in node and in the browser), carrying the headers the
- * caller gives (its gateway key). Like AdminApi.ts it imports only `effect`: the page bundles it.
+ * caller gives (its gateway key). Like AdminApi.ts it imports only `effect` and pure schemas: the page bundles it.
  */
 import { Effect, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"

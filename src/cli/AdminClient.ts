@@ -8,7 +8,7 @@
 import { Config, Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as Settings from "../config/Settings.ts"
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
-import type { CreateProvider, EditProvider } from "../admin/AdminApi.ts"
+import { type CreateProvider, type EditProvider, ProviderStatus } from "../admin/AdminApi.ts"
 import { type AdminApiClient, type AdminCallError, callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../admin/AdminApiClient.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
 import { CliFailure } from "./Operation.ts"
@@ -138,17 +138,8 @@ const testRemote = (client: AdminClient, id: string) =>
   })
 
 /** `GET /v1/providers` (src/http/StatusRoutes.ts), the fields a listing shows. */
-const RunningProviders = Schema.Struct({
-  data: Schema.Array(Schema.Struct({
-    id: Schema.String,
-    name: Schema.String,
-    state: Schema.String,
-    error: Schema.NullOr(Schema.String),
-    models: Schema.Array(Schema.String),
-    base_url: Schema.String,
-    built_in: Schema.Boolean
-  }))
-})
+/** `GET /v1/providers`: the statuses the admin API's definition describes. */
+const RunningProviders = Schema.Struct({ data: Schema.Array(ProviderStatus) })
 
 const runningRow = (p: typeof RunningProviders.Type["data"][number]): ProviderRow => ({
   id: p.id,

@@ -10,7 +10,7 @@ import type { Dispatcher } from "undici"
 import * as UndiciExchange from "./UndiciExchange.ts"
 import { timeoutError, transportError } from "../providers/UpstreamError.ts"
 import type { HttpFormat } from "./Formats.ts"
-import { type Reply, replyOf, start, type TranslationTarget } from "./TranslateExchange.ts"
+import { type Reply, replyOf, start, type TranslationTarget, writeReply } from "./TranslateExchange.ts"
 
 /** An upstream URL as undici's dispatch wants it, parsed once per URL (a handful: one per provider and format). */
 const origins = new Map<string, { readonly origin: string; readonly path: string }>()
@@ -29,11 +29,6 @@ const originOf = (url: string) => {
 /** What `guarded` gives when the exchange threw. */
 const broken: unique symbol = Symbol("broken")
 
-const writeReply = (response: ServerResponse, reply: Reply): void => {
-  if (response.headersSent || response.destroyed || response.writableEnded) return
-  response.writeHead(reply.status, reply.headers)
-  response.end(reply.body)
-}
 
 /**
  * Serves one request whose model a provider of another format serves: `body` is the caller's

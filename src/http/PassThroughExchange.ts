@@ -20,11 +20,10 @@
  */
 import { Redacted } from "effect"
 import { HttpServerResponse } from "effect/http"
-import type { ErrorKind } from "../formats/Canonical.ts"
 import * as Sse from "../formats/Sse.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import { httpStatusError, timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
-import type { HttpEndpoint } from "../providers/Upstream.ts"
+import { type HttpEndpoint, unreachable, upstreamErrorKind } from "../providers/Upstream.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { rewriteModel } from "./RawModel.ts"
@@ -110,12 +109,8 @@ export const answerHandling = (status: number, headers: Readonly<Record<string, 
   return json ? "pass" : "refuse"
 }
 
-/** What kind of failure an upstream error is, for the caller's error types. */
-export const upstreamErrorKind = (error: UpstreamError): ErrorKind => error.timedOut === true ? "timeout" : "server"
-
-/** A gateway failure before any answer, in the caller's format: 504 when the upstream was too slow, 502 when it could not be reached. */
-export const upstreamFailure = (format: HttpFormat, error: UpstreamError) =>
-  format.renderError({ status: error.status ?? (error.timedOut === true ? 504 : 502), kind: upstreamErrorKind(error), message: error.message, code: "upstream_error" })
+/** A gateway failure before any answer, in the caller's format (`unreachable`: 504 too slow, 502 not reached). */
+export const upstreamFailure = (format: HttpFormat, error: UpstreamError) => format.renderError(unreachable(error))
 
 /** The error a driver reports with `fail`: the idle timeout, or the transport's `cause`. */
 export const exchangeError = (route: PassThroughRoute, failure: { readonly timedOut: true } | { readonly timedOut: false; readonly cause: unknown }): UpstreamError =>
@@ -170,7 +165,7 @@ export type ExchangeState =
     /** The upstream's headers as received (a wrapped error keeps some of them). */
     readonly headers: Readonly<Record<string, string>>
     readonly wrap: boolean
-    readonly chunks: ReadonlyArray<Uint8Array>
+    readonly chunks: Array<Uint8Array>
   }
   | { readonly _tag: "Done" }
 
@@ -232,7 +227,9 @@ export const data = (state: ExchangeState, chunk: Uint8Array): Step => {
       return [{ ...state, pending: framed.pending, first: state.first ?? events, last: events }, { _tag: "Write", bytes: events }]
     }
     case "Collecting":
-      return [{ ...state, chunks: [...state.chunks, chunk] }, NOTHING]
+      // The array is this exchange's own: appended in place (a copy per chunk made long error bodies quadratic).
+      state.chunks.push(chunk)
+      return [state, NOTHING]
     default:
       return [state, NOTHING]
   }

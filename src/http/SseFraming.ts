@@ -43,24 +43,6 @@ export const frameEvents = (pending: Uint8Array | undefined, chunk: Uint8Array):
   }
 }
 
-/** A stateful splitter over `frameEvents`: feed chunks, get the complete events so far; `rest` is the unfinished tail. */
-export const makeEventFramer = () => {
-  let pending: Uint8Array | undefined
-  return {
-    /** The complete events this chunk finishes (possibly none). */
-    push: (chunk: Uint8Array): Uint8Array | undefined => {
-      const framed = frameEvents(pending, chunk)
-      pending = framed.pending
-      return framed.events
-    },
-    /** What is left when the upstream ended normally: passed on as it came. */
-    rest: (): Uint8Array | undefined => {
-      const out = pending
-      pending = undefined
-      return out
-    }
-  }
-}
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)

@@ -12,22 +12,17 @@
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { Request } from "../formats/Canonical.ts"
-import { InvalidRequest } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import type { JsonObject } from "./RequestBody.ts"
+import { conversationProblem, SSE_HEADERS } from "./TranslateExchange.ts"
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } as const
 
 export const translate = Effect.fnUntraced(function*(route: Route, inbound: HttpFormat, body: JsonObject) {
   const canonical: Request = { ...(yield* inbound.decodeRequest(body)), model: route.upstreamModel }
-  // Every format needs something to answer; instructions alone are not a conversation (Anthropic
-  // rejects an empty `messages`, and an absent Responses `input` is only valid with stored state).
-  if (!canonical.messages.some((message) => message.role !== "system")) {
-    const param = inbound.api === "responses" ? "input" : "messages"
-    return yield* new InvalidRequest({ format: inbound.wire, message: `${param} must hold at least one message besides instructions`, param })
-  }
+  const problem = conversationProblem(inbound, canonical)
+  if (problem !== undefined) return yield* problem
   const answer = yield* route.upstream.generate(canonical)
   if (answer._tag === "Complete") {
     return HttpServerResponse.jsonUnsafe(inbound.encodeResponse(answer.response, canonical), { headers: answer.headers })

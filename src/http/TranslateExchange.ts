@@ -21,10 +21,11 @@
  */
 import { Result } from "effect"
 import type { HttpServerResponse } from "effect/http"
+import type { ServerResponse } from "node:http"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
-import type { InvalidRequest, UnsupportedField } from "../formats/FormatError.ts"
+import { InvalidRequest, type UnsupportedField } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
-import type { GenerateError, HttpEndpoint } from "../providers/Upstream.ts"
+import { type GenerateError, type HttpEndpoint, unreachable } from "../providers/Upstream.ts"
 import * as UpstreamExchange from "../providers/UpstreamExchange.ts"
 import type { UpstreamError } from "../providers/UpstreamError.ts"
 import type { HttpFormat } from "./Formats.ts"
@@ -76,7 +77,19 @@ export type Start =
   | { readonly _tag: "Answer"; readonly reply: Reply }
   | { readonly _tag: "Send"; readonly request: UpstreamExchange.UpstreamRequest; readonly exchange: Exchange }
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } as const
+/** The head of a translated stream, on both paths. */
+export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } as const
+
+/**
+ * Every format needs something to answer; instructions alone are not a conversation (Anthropic
+ * rejects an empty `messages`, and an absent Responses `input` is only valid with stored state).
+ * The caller's 400, or undefined when the request has a conversation.
+ */
+export const conversationProblem = (inbound: HttpFormat, canonical: Request): InvalidRequest | undefined => {
+  if (canonical.messages.some((message) => message.role !== "system")) return undefined
+  const param = inbound.api === "responses" ? "input" : "messages"
+  return new InvalidRequest({ format: inbound.wire, message: `${param} must hold at least one message besides instructions`, param })
+}
 
 /** A response Switchboard renders (`HttpFormat.renderError`: a `Uint8Array` body) as a `Reply`. */
 export const replyOf = (rendered: HttpServerResponse.HttpServerResponse): Reply => {
@@ -97,6 +110,13 @@ const requestFailure = (inbound: HttpFormat, error: InvalidRequest | Unsupported
 /** The provider's refusal (or Switchboard's, on its behalf) in the caller's format. */
 const refusal = (inbound: HttpFormat, error: GenerateError): Reply => replyOf(inbound.renderError(error))
 
+/** A reply written to node, unless the caller is gone or already answered. */
+export const writeReply = (response: ServerResponse, reply: Reply): void => {
+  if (response.headersSent || response.destroyed || response.writableEnded) return
+  response.writeHead(reply.status, reply.headers)
+  response.end(reply.body)
+}
+
 const jsonReply = (value: object, headers: Readonly<Record<string, string>>): Reply => {
   const text = JSON.stringify(value)
   return {
@@ -114,15 +134,8 @@ export const start = (inbound: HttpFormat, target: TranslationTarget, body: unkn
   const decoded = inbound.requestToCanonical(body)
   if (Result.isFailure(decoded)) return { _tag: "Answer", reply: requestFailure(inbound, decoded.failure) }
   const canonical: Request = { ...decoded.success, model: target.upstreamModel }
-  // Every format needs something to answer; instructions alone are not a conversation (Anthropic
-  // rejects an empty `messages`, and an absent Responses `input` is only valid with stored state).
-  if (!canonical.messages.some((message) => message.role !== "system")) {
-    const param = inbound.api === "responses" ? "input" : "messages"
-    return {
-      _tag: "Answer",
-      reply: replyOf(inbound.renderError({ status: 400, kind: "invalid_request", message: `${param} must hold at least one message besides instructions`, param }))
-    }
-  }
+  const problem = conversationProblem(inbound, canonical)
+  if (problem !== undefined) return { _tag: "Answer", reply: requestFailure(inbound, problem) }
   const request = UpstreamExchange.requestFor(target, canonical)
   if (Result.isFailure(request)) return { _tag: "Answer", reply: refusal(inbound, request.failure) }
   return { _tag: "Send", request: request.success, exchange: makeExchange(inbound, target, canonical) }
@@ -182,7 +195,7 @@ const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical:
     fail: (error) => {
       const current = phase
       phase = { _tag: "Done" }
-      return current._tag === "Streaming" ? current.translate.fail(error) : refusal(inbound, UpstreamExchange.unreachable(error))
+      return current._tag === "Streaming" ? current.translate.fail(error) : refusal(inbound, unreachable(error))
     }
   }
 }

@@ -15,6 +15,7 @@ import type { HttpServerResponse } from "effect/http"
 import type { ServerResponse } from "node:http"
 import type { Dispatcher } from "undici"
 import type { RequestHealth } from "../providers/Upstream.ts"
+import { replyOf, writeReply } from "./TranslateExchange.ts"
 
 /** The upstream request, as undici's dispatch takes it. */
 export interface UpstreamCall {
@@ -44,7 +45,7 @@ export interface ExchangeIo {
 }
 
 /** Header values as single strings (node and undici give repeated headers as arrays). */
-export const singleValued = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>): Record<string, string> => {
+const singleValued = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const name in headers) {
     const value = headers[name]
@@ -54,18 +55,8 @@ export const singleValued = (headers: Readonly<Record<string, string | ReadonlyA
 }
 
 /** A whole response of Switchboard's own (a rendered error, a scrubbed error body: a `Uint8Array` body), written to node. */
-export const writeGatewayResponse = (response: ServerResponse, rendered: HttpServerResponse.HttpServerResponse): void => {
-  if (response.headersSent || response.destroyed || response.writableEnded) return
-  const body = rendered.body
-  const bytes = body._tag === "Uint8Array" ? body.body : undefined
-  const headers: Record<string, string> = { ...rendered.headers }
-  if (bytes !== undefined) {
-    if (headers["content-type"] === undefined && body._tag === "Uint8Array") headers["content-type"] = body.contentType
-    headers["content-length"] = String(bytes.byteLength)
-  }
-  response.writeHead(rendered.status, headers)
-  response.end(bytes)
-}
+export const writeGatewayResponse = (response: ServerResponse, rendered: HttpServerResponse.HttpServerResponse): void =>
+  writeReply(response, replyOf(rendered))
 
 /**
  * The exchange with `call`, its answer given to the sink `sinkFor` makes; `health` hears whether

@@ -5,7 +5,7 @@
  * has been idle for `idleUnloadSeconds`, and runs one generation per model at a time
  * (`GenerationQueue`), each answer bounded (`outputLimit`). The folders are watched
  * (`ModelFolderWatch`) and looked at again every 30 seconds besides. Every model's state (unloaded, loading, loaded, error and why) is data,
- * published for the `local` provider (`Providers`) and shown on `/v1/models`.
+ * published for the built-in `local` provider (`LocalProvider`) and shown on `/v1/models`.
  *
  * Engines come from the `LocalEngines` service (`LocalEngines.layerAuto`: the ones this machine can
  * run); tests give fakes.
@@ -347,7 +347,11 @@ export const make = Effect.fnUntraced(function*(options: MakeOptions) {
   const generate = (model: string, request: Request): Stream.Stream<StreamEvent, LocalModelError> =>
     Stream.unwrap(Effect.gen(function*() {
       const entry = yield* find(model)
+      // The queue's counts are part of the status (the page's Local card): told when a turn
+      // starts and, added first so it runs last, once it is given back.
+      yield* Effect.addFinalizer(() => publish)
       yield* entry.queue.turn()
+      yield* publish
       yield* FiberMap.remove(idleTimers, entry.source.id)
       // Finalizers run in reverse: this one runs while the turn is still held, and the timer it
       // starts checks the queue only when it fires.

@@ -41,7 +41,7 @@ const refusal = (error: LocalModelError): GenerateError => {
 }
 
 /** The upstream of the local models: `request.model` is the local model's id. */
-export const localUpstream = (local: LocalModels["Service"]): Upstream => ({
+const localUpstream = (local: LocalModels["Service"]): Upstream => ({
   http: undefined,
   // A GGUF's context size is known once it is loaded, and the engine then bounds it itself.
   info: () => undefined,
@@ -70,7 +70,7 @@ export const localUpstream = (local: LocalModels["Service"]): Upstream => ({
 })
 
 /** What the `local` provider shows for a status of the local models: nothing while inactive. */
-export const snapshotOf = (status: LocalStatus, upstream: Upstream): ActorSnapshot | undefined =>
+const snapshotOf = (status: LocalStatus, upstream: Upstream): ActorSnapshot | undefined =>
   status.active
     ? {
       state: ProviderState.Connected({ models: status.models.map((model) => model.id), at: status.since }),
@@ -103,7 +103,12 @@ export const layer = Layer.effect(
       configure: (config) => local.configure(config.local),
       // "Connect" looks for model files again; there is nothing to disconnect.
       command: (command) => command === "connect" ? local.rescan : Effect.void,
-      run: local.changes.pipe(Stream.runForEach((status) => SubscriptionRef.set(snapshot, snapshotOf(status, upstream))))
+      // A rescan that finds nothing new publishes the same status: not a change anyone is told of.
+      run: local.changes.pipe(
+        Stream.map((status) => snapshotOf(status, upstream)),
+        Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+        Stream.runForEach((next) => SubscriptionRef.set(snapshot, next))
+      )
     }]
   })
 )

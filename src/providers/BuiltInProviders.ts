@@ -4,7 +4,7 @@
  * provider — listed, routed, its loop supervised and restarted on a defect — without knowing what
  * it is: a new kind of built-in provider is one more Layer, not a branch in `Providers`.
  */
-import { Context, type Effect, Layer, type SubscriptionRef } from "effect"
+import { Context, type Effect, type SubscriptionRef } from "effect"
 import type { ProviderId, RemoteConfig } from "../config/RemoteConfig.ts"
 import type { ActorSnapshot, ProviderCommand } from "./ProviderActor.ts"
 import type { ProviderFormat } from "./Upstream.ts"
@@ -26,6 +26,4 @@ export interface BuiltInProvider {
   readonly run: Effect.Effect<void>
 }
 
-export class BuiltInProviders extends Context.Service<BuiltInProviders, ReadonlyArray<BuiltInProvider>>()("switchboard/BuiltInProviders") {
-  static readonly none = Layer.succeed(BuiltInProviders, [])
-}
+export class BuiltInProviders extends Context.Service<BuiltInProviders, ReadonlyArray<BuiltInProvider>>()("switchboard/BuiltInProviders") {}

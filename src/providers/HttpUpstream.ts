@@ -13,7 +13,7 @@
 import { Duration, Effect, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { Request } from "../formats/Canonical.ts"
-import type { Answer, GenerateError, HttpEndpoint, ModelInfo, Upstream } from "./Upstream.ts"
+import { type Answer, type GenerateError, type HttpEndpoint, type ModelInfo, unreachable, type Upstream } from "./Upstream.ts"
 import * as UpstreamExchange from "./UpstreamExchange.ts"
 import { timeoutError, transportError } from "./UpstreamError.ts"
 
@@ -32,8 +32,8 @@ export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient, mode
           HttpClientRequest.bodyText(request.body, "application/json")
         )
       ).pipe(
-        Effect.mapError((error) => UpstreamExchange.unreachable(transportError(name, error.reason.cause ?? error.reason))),
-        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(UpstreamExchange.unreachable(timeoutError(name, timeoutSeconds))) }),
+        Effect.mapError((error) => unreachable(transportError(name, error.reason.cause ?? error.reason))),
+        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(unreachable(timeoutError(name, timeoutSeconds))) }),
         // The provider's actor hears whether requests reach it (as on the fast lane).
         Effect.tapError(() => Effect.sync(endpoint.health.unreachable)),
         Effect.tap(() => Effect.sync(endpoint.health.reached))
@@ -50,7 +50,7 @@ export const make = (endpoint: HttpEndpoint, client: HttpClient.HttpClient, mode
           return yield* head.error
         }
         case "ReadWhole": {
-          const text = yield* Stream.mkString(Stream.decodeText(body)).pipe(Effect.mapError(UpstreamExchange.unreachable))
+          const text = yield* Stream.mkString(Stream.decodeText(body)).pipe(Effect.mapError(unreachable))
           const answer = yield* Effect.fromResult(UpstreamExchange.wholeAnswer(endpoint, response.status, head.headers, text))
           return { _tag: "Complete", response: answer, headers: head.headers } satisfies Answer
         }

@@ -17,7 +17,7 @@ import type { SecretStore } from "../secrets/SecretStore.ts"
 import { BuiltInProviders } from "./BuiltInProviders.ts"
 import { type ActorOptions, type ActorSnapshot, defaultActorOptions, makeProviderActor, type ModelState, type ProviderCommand } from "./ProviderActor.ts"
 import { type ProviderState, stateName } from "./ProviderState.ts"
-import type { ProviderFormat } from "./Upstream.ts"
+import type { ProviderFormat, Upstream } from "./Upstream.ts"
 
 /** What the outside world may see of a provider: never its secrets. */
 export interface ProviderStatus {
@@ -92,6 +92,18 @@ interface Member {
 
 const fingerprint = (config: ProviderConfig): string => JSON.stringify(config)
 
+/** What the routing table takes from a snapshot: the upstream and the models, while connected. */
+type Routed = { readonly upstream: Upstream; readonly models: ReadonlyArray<string> }
+
+const routedOf = (snapshot: ActorSnapshot | undefined): Routed | undefined =>
+  snapshot?.state._tag === "Connected" && snapshot.upstream !== undefined
+    ? { upstream: snapshot.upstream, models: snapshot.state.models }
+    : undefined
+
+const sameRouted = (a: Routed | undefined, b: Routed | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.upstream === b.upstream && a.models.length === b.models.length &&
+    a.models.every((model, i) => model === b.models[i]))
+
 const make = Effect.fnUntraced(function*(options: ActorOptions) {
   // Actors run with the services the layer was built with, not those of whoever calls `apply`.
   const services = yield* Effect.context<ProvidersRequirements>()
@@ -125,10 +137,8 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   const rebuildTable = Effect.suspend(() => {
     const routable: Array<RoutableProvider> = []
     for (const member of members.values()) {
-      const snapshot = SubscriptionRef.getUnsafe(member.snapshot)
-      if (snapshot?.state._tag === "Connected" && snapshot.upstream !== undefined) {
-        routable.push({ id: member.id, name: member.name, upstream: snapshot.upstream, models: snapshot.state.models })
-      }
+      const routed = routedOf(SubscriptionRef.getUnsafe(member.snapshot))
+      if (routed !== undefined) routable.push({ id: member.id, name: member.name, ...routed })
     }
     return Ref.set(table, buildRoutingTable(routable))
   })
@@ -136,12 +146,17 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   /** Follows one member's state: the routing table and the event stream, for as long as it is a member. */
   const watch = (member: Member) => {
     let logged: string | undefined
+    let routed: Routed | undefined
     return SubscriptionRef.changes(member.snapshot).pipe(
       Stream.runForEach((snapshot) =>
         Effect.gen(function*() {
           // A replaced actor's last words must not overwrite its successor's.
           if (members.get(member.id) !== member) return
-          yield* rebuildTable
+          // Only what routing reads rebuilds the table: a local model's state and queue change
+          // with its requests, and that is the status's business, not the router's.
+          const next = routedOf(snapshot)
+          if (!sameRouted(routed, next)) yield* rebuildTable
+          routed = next
           const status = statusOf(member)
           const event: ProviderEvent = status === undefined ? { _tag: "Removed", id: member.id } : { _tag: "StateChanged", status }
           yield* PubSub.publish(events, event)

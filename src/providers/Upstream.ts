@@ -15,6 +15,7 @@ import { Data, type Effect, type Stream } from "effect"
 import type { ApiFormat } from "../config/RemoteConfig.ts"
 import type { ErrorKind, Request, Response, StreamEvent } from "../formats/Canonical.ts"
 import type { UpstreamAuth } from "./UpstreamAuth.ts"
+import type { UpstreamError } from "./UpstreamError.ts"
 
 /** A provider reached over HTTP: what pass-through needs, resolved when it connected. */
 export interface HttpEndpoint {
@@ -79,6 +80,18 @@ export class GenerateError extends Data.TaggedError("GenerateError")<{
   /** Upstream headers worth keeping on the error (`retry-after`, rate-limit counters). */
   readonly headers?: Readonly<Record<string, string>> | undefined
 }> {}
+
+/** What kind of failure an upstream error is, for the caller's error types. */
+export const upstreamErrorKind = (error: UpstreamError): ErrorKind => error.timedOut === true ? "timeout" : "server"
+
+/** A failure of Switchboard's own before any answer: 504 when the upstream was too slow, 502 when it could not be reached. */
+export const unreachable = (error: UpstreamError): GenerateError =>
+  new GenerateError({
+    status: error.status ?? (error.timedOut === true ? 504 : 502),
+    kind: upstreamErrorKind(error),
+    message: error.message,
+    code: "upstream_error"
+  })
 
 export interface Upstream {
   readonly http: HttpEndpoint | undefined

@@ -18,8 +18,8 @@ import { Redacted, Result } from "effect"
 import type { ErrorKind, Request, Response, StreamEvent } from "../formats/Canonical.ts"
 import * as Sse from "../formats/Sse.ts"
 import { asInboundEvent, formats } from "../http/Formats.ts"
-import { passedHeaders, upstreamErrorKind } from "../http/PassThroughExchange.ts"
-import { GenerateError, type HttpEndpoint } from "./Upstream.ts"
+import { passedHeaders } from "../http/PassThroughExchange.ts"
+import { GenerateError, type HttpEndpoint, upstreamErrorKind } from "./Upstream.ts"
 import { scrub } from "./UpstreamAuth.ts"
 import type { UpstreamError } from "./UpstreamError.ts"
 
@@ -152,14 +152,5 @@ export const streamDecoder = (endpoint: HttpEndpoint): StreamDecoder => {
     fail: (error) => ended ? [] : failWith(upstreamErrorKind(error), error.message, [])
   }
 }
-
-/** A failure of Switchboard's own before any answer: 504 when the upstream was too slow, 502 when it could not be reached. */
-export const unreachable = (error: UpstreamError): GenerateError =>
-  new GenerateError({
-    status: error.status ?? (error.timedOut === true ? 504 : 502),
-    kind: upstreamErrorKind(error),
-    message: error.message,
-    code: "upstream_error"
-  })
 
 const badGateway = (message: string) => new GenerateError({ status: 502, kind: "server", message, code: "upstream_error" })

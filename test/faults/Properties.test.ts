@@ -26,7 +26,7 @@ import * as AnthropicRequest from "../../src/formats/anthropic-messages/Request.
 import * as ResponsesRequest from "../../src/formats/open-responses/Request.ts"
 import * as OpenAiRequest from "../../src/formats/openai-chat/Request.ts"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "../../src/http/Formats.ts"
-import { makeEventFramer } from "../../src/http/SseFraming.ts"
+import { makeEventFramer } from "../support/EventFramer.ts"
 import { canonicalRequest } from "../support/CanonicalRequest.ts"
 
 const RUNS = { numRuns: 200 }

@@ -6,7 +6,8 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import OpenAI, { APIError } from "openai"
-import { endOfLastEvent, makeEventFramer } from "../../src/http/SseFraming.ts"
+import { endOfLastEvent } from "../../src/http/SseFraming.ts"
+import { makeEventFramer } from "../support/EventFramer.ts"
 import { startSwitchboard, type SwitchboardProcess, waitForProvider } from "../support/SwitchboardProcess.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
