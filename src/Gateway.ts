@@ -34,6 +34,8 @@ import { ModelsRoutes } from "./http/ModelsRoute.ts"
 import { NotFoundRoute } from "./http/NotFoundRoute.ts"
 import { ResponsesRoutes } from "./http/ResponsesRoute.ts"
 import { StatusRoutes } from "./http/StatusRoutes.ts"
+import { VirtualModelsRoutes } from "./http/VirtualModelsRoute.ts"
+import { TargetHealth } from "./router/TargetHealth.ts"
 import { isLoopbackHost } from "./gateway-keys/GatewayKey.ts"
 import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
@@ -67,7 +69,7 @@ export interface GatewayOptions {
 }
 
 /** Every HTTP route of the gateway. */
-export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, StatusRoutes, LocalRoutes, AdminRoutes, WebRoutes, NotFoundRoute)
+export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, VirtualModelsRoutes, StatusRoutes, LocalRoutes, AdminRoutes, WebRoutes, NotFoundRoute)
 
 /** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
 export const layerConfig = (options: { readonly home: string }) =>
@@ -97,6 +99,8 @@ export const layerUpstreamClient = Layer.effect(
 export const layerCore = (options: { readonly home: string; readonly engines?: Layer.Layer<LocalEngines.LocalEngines> | undefined }) =>
   ConfigSync.layer.pipe(
     Layer.provideMerge(Providers.layer),
+    // The virtual models' circuit breakers: one registry for the gateway's life, across reloads.
+    Layer.provideMerge(TargetHealth.layer),
     // The local models are one more provider, built in: the supervisor does not know what it is.
     Layer.provideMerge(LocalProvider.layer),
     Layer.provideMerge(LocalModels.layer({ home: options.home })),

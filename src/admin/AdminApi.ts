@@ -12,6 +12,7 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, OpenApi } from "effect/http-api"
 import { ApiFormat, AuthKind, PresetId, Protocol } from "../config/RemoteConfig.ts"
+import { Condition, Defaults, Strategy, VirtualModelFields } from "../config/VirtualModelConfig.ts"
 
 // --- Requests ------------------------------------------------------------------------------------
 // Secrets arrive as plain JSON strings (write-only: no answer ever holds one); the server wraps
@@ -185,6 +186,73 @@ export const SecretStoreStatus = Schema.Struct({
 })
 export type SecretStoreStatus = typeof SecretStoreStatus.Type
 
+/** A target's circuit breaker (src/router/Breaker.ts). */
+export const BreakerStatus = Schema.Struct({
+  state: Schema.Literals(["closed", "open", "half_open"]),
+  /** Failures in a row (closed), or trips in a row (open, half-open). */
+  failures: Schema.Int,
+  /** When an open breaker lets a probe through (ISO 8601), else null. */
+  open_until: Schema.NullOr(Schema.String),
+  /** Why the last attempt failed, until a success. */
+  last_failure: Schema.NullOr(Schema.String)
+})
+export type BreakerStatus = typeof BreakerStatus.Type
+
+/** One target of a virtual model, with what routing knows of it now. */
+export const TargetStatus = Schema.Struct({
+  /** The model id as configured. */
+  model: Schema.String,
+  weight: Schema.Number,
+  /** The qualified id a connected provider serves it as, or null when none does now. */
+  serves: Schema.NullOr(Schema.String),
+  /** The provider id it names or is served by, when known. */
+  provider: Schema.NullOr(Schema.String),
+  /** That provider's state (`connected`, `error`, …), or null when no such provider exists. */
+  provider_state: Schema.NullOr(StateName),
+  breaker: BreakerStatus,
+  /** Whether a request may go there now: served, and its breaker not open. */
+  available: Schema.Boolean
+})
+export type TargetStatus = typeof TargetStatus.Type
+
+export const RuleStatus = Schema.Struct({
+  name: Schema.String,
+  when: Condition,
+  targets: Schema.Array(TargetStatus)
+})
+export type RuleStatus = typeof RuleStatus.Type
+
+/** A virtual model as `GET /v1/virtual-models` and the admin API show it. */
+export const VirtualModelStatus = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("virtual_model"),
+  strategy: Strategy,
+  description: Schema.NullOr(Schema.String),
+  /** Targets that name other virtual models appear expanded. */
+  targets: Schema.Array(TargetStatus),
+  rules: Schema.Array(RuleStatus),
+  system: Schema.NullOr(Schema.String),
+  defaults: Schema.NullOr(Defaults)
+})
+export type VirtualModelStatus = typeof VirtualModelStatus.Type
+
+export const VirtualModelList = Schema.Struct({
+  object: Schema.Literal("list"),
+  data: Schema.Array(VirtualModelStatus),
+  /** Entries of remote.json left out, each with the field at fault. */
+  problems: Schema.Array(Schema.String),
+  /** Virtual names that hide a bare model id of a provider (the virtual model wins). */
+  warnings: Schema.Array(Schema.String)
+})
+export type VirtualModelList = typeof VirtualModelList.Type
+
+/**
+ * `PUT /admin/virtual-models/{name}`: the whole entry but its name (the path's). Unknown keys are
+ * refused (a typo would be silently ignored otherwise).
+ */
+export const VirtualModelBody = VirtualModelFields.mapFields(({ name: _name, ...fields }) => fields)
+export type VirtualModelBody = typeof VirtualModelBody.Type
+
 // --- Errors --------------------------------------------------------------------------------------
 // Every error has the OpenAI shape `{ error: { message, type, param, code } }`, one class per
 // status so the server encodes each with its status and clients decode by status.
@@ -285,6 +353,21 @@ export const ProvidersGroup = HttpApiGroup.make("providers").add(
   HttpApiEndpoint.post("reconnect", "/admin/providers/:id/reconnect", { params: id, success: Provider, error: byIdFailures })
 )
 
+const name = { name: Schema.String }
+
+export const VirtualModelsGroup = HttpApiGroup.make("virtualModels").add(
+  HttpApiEndpoint.get("list", "/admin/virtual-models", { success: VirtualModelList, error: readFailures }),
+  HttpApiEndpoint.get("get", "/admin/virtual-models/:name", { params: name, success: VirtualModelStatus, error: [NotFound, ServerError] }),
+  /** Create or replace; refused with the field named when invalid (unknown strategy, no targets, a loop). */
+  HttpApiEndpoint.put("put", "/admin/virtual-models/:name", {
+    params: name,
+    payload: VirtualModelBody,
+    success: VirtualModelStatus,
+    error: bodyFailures
+  }),
+  HttpApiEndpoint.delete("remove", "/admin/virtual-models/:name", { params: name, success: Deleted, error: [NotFound, ServerError] })
+)
+
 export const SecretsGroup = HttpApiGroup.make("secrets").add(
   HttpApiEndpoint.get("status", "/admin/secrets", { success: SecretStoreStatus })
 )
@@ -293,6 +376,7 @@ export const AdminApi = HttpApi.make("switchboard-admin")
   .add(PresetsGroup)
   .add(SecretsGroup)
   .add(ProvidersGroup)
+  .add(VirtualModelsGroup)
   .middleware(AdminGuard)
   .annotate(OpenApi.Title, "Switchboard admin API")
   .annotate(

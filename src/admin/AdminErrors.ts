@@ -6,6 +6,7 @@
  * own sentence (never a secret).
  */
 import type { ConfigError } from "../config/ConfigStore.ts"
+import type { InvalidVirtualModel, UnknownVirtualModel } from "../config/VirtualModelCatalog.ts"
 import type { DuplicateName, InvalidProvider, SecretsWouldMove, UnknownProvider } from "../config/ProviderCatalog.ts"
 import { openAiErrorBody } from "../http/OpenAiError.ts"
 import type { BadRequest } from "../http/RequestBody.ts"
@@ -22,6 +23,8 @@ export type AdminError =
   | ProviderNotFound
   | ConfigError
   | SecretStoreError
+  | InvalidVirtualModel
+  | UnknownVirtualModel
 
 /** The body of a request the gateway could not read: its own status (400, 413 or 415). */
 const badRequest = (error: BadRequest): InvalidRequest | PayloadTooLarge | UnsupportedMediaType => {
@@ -42,6 +45,10 @@ export const toApiError = (error: AdminError): AdminApiError => {
     case "UnknownProvider":
     case "ProviderNotFound":
       return new NotFound(openAiErrorBody(error.message, "not_found_error", { param: "id", code: "provider_not_found" }))
+    case "InvalidVirtualModel":
+      return new InvalidRequest(openAiErrorBody(error.message, "invalid_request_error", { param: error.field, code: "invalid_virtual_model" }))
+    case "UnknownVirtualModel":
+      return new NotFound(openAiErrorBody(error.message, "not_found_error", { param: "name", code: "virtual_model_not_found" }))
     case "ConfigError":
       return new ServerError(openAiErrorBody(`${error.path}: ${error.message}`, "server_error", { code: "config_error" }))
     case "SecretStoreError":

@@ -29,6 +29,9 @@ import { eventsResponse } from "./AdminEvents.ts"
 import * as AdminGuard from "./AdminGuard.ts"
 import { readBody, secretValues, toNewProvider, toProviderEdit } from "./AdminRequests.ts"
 import { providerJson } from "./ProviderJson.ts"
+import { putVirtualModel, removeVirtualModel, UnknownVirtualModel } from "../config/VirtualModelCatalog.ts"
+import { readJsonObject } from "../http/RequestBody.ts"
+import { virtualModelList } from "../http/VirtualModelsRoute.ts"
 
 const loadEntries = Effect.gen(function*() {
   return (yield* (yield* ConfigStore).load).providers
@@ -157,6 +160,30 @@ const presetList: typeof PresetList.Type = {
 /** A handler's own failures as the API's errors. */
 const answer = <A, R>(handler: Effect.Effect<A, AdminError, R>) => Effect.mapError(handler, toApiError)
 
+/** The listing's entry for `name`, once the change is in effect. */
+const virtualModelStatus = (name: string) =>
+  Effect.flatMap(virtualModelList, (list) => {
+    const found = list.data.find((model) => model.id === name)
+    return found === undefined ? Effect.fail(new UnknownVirtualModel({ name })) : Effect.succeed(found)
+  })
+
+const VirtualModelsHandlers = HttpApiBuilder.group(AdminApi, "virtualModels", (handlers) =>
+  handlers
+    .handle("list", () => virtualModelList)
+    .handle("get", ({ params }) => answer(virtualModelStatus(params.name)))
+    .handleRaw("put", ({ params }) =>
+      answer(Effect.gen(function*() {
+        yield* putVirtualModel(params.name, yield* readJsonObject)
+        yield* applyNow
+        return yield* virtualModelStatus(params.name)
+      })))
+    .handle("remove", ({ params }) =>
+      answer(Effect.gen(function*() {
+        yield* removeVirtualModel(params.name)
+        yield* applyNow
+        return { id: params.name, deleted: true as const }
+      }))))
+
 const PresetsHandlers = HttpApiBuilder.group(AdminApi, "presets", (handlers) => handlers.handle("list", () => Effect.succeed(presetList)))
 
 /** The secret store in use, for the page's banner and the CLI's advice; read from the store itself, no secret touched. */
@@ -204,6 +231,6 @@ const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
 
 /** Every admin route; each passes `AdminGuard` first. */
 export const AdminRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers]), Layer.provide(AdminGuard.layer)),
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers]), Layer.provide(AdminGuard.layer)),
   PlainRoutes
 )

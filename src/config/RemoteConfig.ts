@@ -88,7 +88,12 @@ export const RemoteConfig = Schema.StructWithRest(
   Schema.Struct({
     version: Schema.Literal(1),
     providers: Schema.Array(ProviderConfig),
-    local: Schema.optionalKey(LocalConfig)
+    local: Schema.optionalKey(LocalConfig),
+    /**
+     * Virtual models (`VirtualModelConfig.ts`), kept as written: each entry is decoded on its own
+     * when applied, so one broken entry is reported and left out without breaking the file.
+     */
+    virtualModels: Schema.optionalKey(Schema.Array(Schema.Unknown))
   }),
   [Schema.Record(Schema.String, Schema.Unknown)]
 )

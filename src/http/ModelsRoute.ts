@@ -2,6 +2,7 @@
  * `GET /v1/models` and `GET /v1/models/{id}`: every model of every connected provider, as
  * `<providerId>/<upstreamId>`; `owned_by` / `display_name` name the provider. Local models
  * (`local/<id>`, owned by "Local") also carry `state: { state, error, engine, running, waiting }`.
+ * Virtual models (remote.json `virtualModels`) come first, by name, with `virtual: { strategy, targets }`.
  *
  * One body serves both SDKs: the OpenAI list shape (`object`, `created`, `owned_by`) and the
  * Anthropic one (`type`, `display_name`, `created_at`, `has_more`, `first_id`, `last_id`) have no
@@ -15,6 +16,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { ModelState } from "../providers/ProviderActor.ts"
 import { Providers } from "../providers/Providers.ts"
 import type { Route } from "../router/RoutingTable.ts"
+import type { VirtualModel } from "../router/VirtualModels.ts"
 import { openAiError } from "./OpenAiError.ts"
 
 /** Per-model states of the providers that have them (local engines): whether a model is in memory, its queue, why it failed to load. */
@@ -44,6 +46,22 @@ const modelObject = (route: Route, created: number, states: ReadonlyMap<string, 
   }
 }
 
+/**
+ * A virtual model as a model object: callers pick it like any other. `owned_by: "switchboard"`,
+ * `provider: null`, and `virtual: { strategy, targets }` for clients that group or explain it.
+ */
+const virtualObject = (model: VirtualModel) => ({
+  id: model.name,
+  object: "model",
+  created: 0,
+  owned_by: "switchboard",
+  type: "model",
+  display_name: model.config.description ?? `${model.name} (virtual: ${model.list.targets.map((target) => target.model).join(model.list.strategy === "fallback" ? " → " : ", ")})`,
+  created_at: new Date(0).toISOString(),
+  provider: null,
+  virtual: { strategy: model.list.strategy, targets: model.list.targets.map((target) => target.model) }
+})
+
 const connectedAt = (providers: Providers["Service"]) =>
   Effect.map(providers.list, (list) => {
     const at = new Map<string, number>()
@@ -56,7 +74,11 @@ const list = Effect.gen(function*() {
   const table = yield* providers.routingTable
   const created = yield* connectedAt(providers)
   const states = yield* modelStates(providers)
-  const data = table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0, states))
+  const data = [
+    // Virtual models first: they are the names a user set up to be called.
+    ...Array.from(table.virtual.models.values(), virtualObject),
+    ...table.routes.map((route) => modelObject(route, created.get(route.providerId) ?? 0, states))
+  ]
   return HttpServerResponse.jsonUnsafe({
     object: "list",
     data,
@@ -72,6 +94,8 @@ const retrieve = Effect.gen(function*() {
   // Qualified ids hold a slash, so the id is the rest of the path.
   const id = decodeURIComponent(params["*"] ?? "")
   const table = yield* providers.routingTable
+  const virtual = table.byQualifiedId.has(id) ? undefined : table.virtual.models.get(id)
+  if (virtual !== undefined) return HttpServerResponse.jsonUnsafe(virtualObject(virtual))
   const route = table.byQualifiedId.get(id) ?? (table.byUpstreamId.get(id)?.length === 1 ? table.byUpstreamId.get(id)![0] : undefined)
   if (!route) {
     return openAiError(404, `The model \`${id}\` does not exist or no connected provider serves it.`, "invalid_request_error", { param: "model", code: "model_not_found" })

@@ -7,6 +7,7 @@ import { Effect, Option } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { ConfigSync } from "../providers/ConfigSync.ts"
 import { ServerLoad } from "./ServerLoad.ts"
+import { virtualModelList } from "./VirtualModelsRoute.ts"
 import { type ProviderStatus, Providers } from "../providers/Providers.ts"
 import { servedModels, stateName } from "../providers/ProviderState.ts"
 import { SecretStore } from "../secrets/SecretStore.ts"
@@ -41,11 +42,19 @@ const health = Effect.gen(function*() {
   const config = yield* (yield* ConfigSync).status
   const secrets = yield* SecretStore
   const load = yield* Effect.serviceOption(ServerLoad)
+  const virtual = yield* virtualModelList
   return HttpServerResponse.jsonUnsafe({
     status: "ok",
     config: { path: config.path, error: config.error, warnings: config.warnings },
     secrets: { backend: secrets.backend, error: secrets.unavailable },
     providers: providers.map(({ models: _models, ...summary }) => summary),
+    // Each virtual model's targets: served now or not, and their breakers; names that hide a provider's model.
+    virtual_models: virtual.data.map((model) => ({
+      id: model.id,
+      strategy: model.strategy,
+      targets: model.targets.map((target) => ({ model: target.model, serves: target.serves, available: target.available, breaker: target.breaker.state, last_failure: target.breaker.last_failure }))
+    })),
+    virtual_model_warnings: [...virtual.problems, ...virtual.warnings],
     // Leak checks: both fall back to their resting values when traffic stops (null: not Switchboard's own server).
     runtime: {
       open_requests: Option.isSome(load) ? load.value.openRequests() : null,

@@ -34,13 +34,13 @@ export class ConfigSync extends Context.Service<ConfigSync, {
           Effect.logError(`config ${store.path} is invalid, keeping the last good configuration: ${message}`)
         )
 
-      const applied = (config: RemoteConfig) => {
-        const warnings = unknownKeys(config)
-        return Effect.andThen(
-          Ref.set(status, { path: store.path, error: null, warnings }),
-          Effect.forEach(warnings, (warning) => Effect.logWarning(`config ${store.path}: ${warning}`), { discard: true })
-        )
-      }
+      // Unknown keys, and the virtual models left out (each with the field at fault).
+      const applied = (config: RemoteConfig) =>
+        Effect.gen(function*() {
+          const warnings = [...unknownKeys(config), ...(yield* providers.routingTable).virtual.problems]
+          yield* Ref.set(status, { path: store.path, error: null, warnings })
+          yield* Effect.forEach(warnings, (warning) => Effect.logWarning(`config ${store.path}: ${warning}`), { discard: true })
+        })
 
       yield* store.load.pipe(
         Effect.flatMap((config) => Effect.andThen(providers.apply(config), applied(config))),

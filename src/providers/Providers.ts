@@ -13,6 +13,7 @@ import { Cause, Context, Effect, FiberMap, Layer, Option, PubSub, Queue, Ref, Sc
 import type { HttpClient } from "effect/http"
 import { baseUrl, type ProviderConfig, type ProviderId, type RemoteConfig } from "../config/RemoteConfig.ts"
 import { buildRoutingTable, emptyRoutingTable, type RoutableProvider, type RoutingTable } from "../router/RoutingTable.ts"
+import { compileVirtualModels, type CompiledVirtualModels, noVirtualModels } from "../router/VirtualModels.ts"
 import type { SecretStore } from "../secrets/SecretStore.ts"
 import { BuiltInProviders } from "./BuiltInProviders.ts"
 import { type ActorOptions, type ActorSnapshot, defaultActorOptions, makeProviderActor, type ModelState, type ProviderCommand } from "./ProviderActor.ts"
@@ -118,6 +119,8 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
   const lock = yield* Semaphore.make(1)
   /** Every provider in configuration order, built-in ones last; replaced whole, never edited in place. */
   let members: ReadonlyMap<ProviderId, Member> = new Map()
+  /** remote.json's virtual models, compiled: part of the routing table, replaced with each configuration. */
+  let virtualModels: CompiledVirtualModels = noVirtualModels
 
   const statusOf = (member: Member): ProviderStatus | undefined => {
     const snapshot = SubscriptionRef.getUnsafe(member.snapshot)
@@ -140,7 +143,7 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
       const routed = routedOf(SubscriptionRef.getUnsafe(member.snapshot))
       if (routed !== undefined) routable.push({ id: member.id, name: member.name, ...routed })
     }
-    return Ref.set(table, buildRoutingTable(routable))
+    return Ref.set(table, buildRoutingTable(routable, virtualModels))
   })
 
   /** Follows one member's state: the routing table and the event stream, for as long as it is a member. */
@@ -241,6 +244,10 @@ const make = Effect.fnUntraced(function*(options: ActorOptions) {
       for (const member of builtInMembers) next.set(member.id, member)
       const previous = members
       members = next
+      // An unchanged list keeps its compiled form (and the balancers' running weights).
+      if (JSON.stringify(config.virtualModels ?? []) !== JSON.stringify(virtualModels.source)) {
+        virtualModels = compileVirtualModels(config.virtualModels)
+      }
       for (const id of previous.keys()) {
         if (next.has(id)) continue
         yield* stop(id)
