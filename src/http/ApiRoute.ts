@@ -4,14 +4,19 @@
  * caller's format), or answer it through the canonical hub (`Translate.ts`: the route's `Upstream.generate`). Errors are answered in the caller's format.
  */
 import { Effect, Option } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Providers } from "../providers/Providers.ts"
+import { makeChain, routedHeaders } from "../router/Chain.ts"
+import { type Verdict, verdictOf } from "../router/Failover.ts"
+import { applyPresets, hasPresets } from "../router/Presets.ts"
 import { resolveModel, type Route } from "../router/RoutingTable.ts"
+import { TargetHealth } from "../router/TargetHealth.ts"
+import type { VirtualModel } from "../router/VirtualModels.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { forward } from "./Forward.ts"
 import { modelUnavailable } from "./ModelUnavailable.ts"
 import { passThroughRoute } from "./PassThroughExchange.ts"
-import { readJsonBody, requireModel } from "./RequestBody.ts"
+import { type JsonObject, readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
 
 /**
@@ -23,6 +28,79 @@ export interface PassThroughOnly {
   readonly upstream: HttpFormat
   readonly elsewhere: (route: Route) => HttpServerResponse.HttpServerResponse
 }
+
+/** One request to one route: passed through when the provider speaks the caller's format, else translated. */
+const attempt = (
+  route: Route,
+  inbound: HttpFormat,
+  only: PassThroughOnly | undefined,
+  body: JsonObject,
+  text: string,
+  headers: Readonly<Record<string, string | undefined>>
+) => {
+  const passThrough = passThroughRoute(route, inbound)
+  if (only !== undefined) {
+    return passThrough !== undefined ? forward(passThrough, only.upstream, text, headers) : Effect.succeed(only.elsewhere(route))
+  }
+  return passThrough !== undefined ? forward(passThrough, inbound, text, headers) : translate(route, inbound, body)
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * What an answer not yet sent means for the chain: a streamed answer, or a success, is the
+ * caller's; an error read whole (every error Switchboard renders or scrubs is) is judged by
+ * `verdictOf`. An error whose body streams (an encoded one passed through) is the caller's too:
+ * it cannot be read without being spent.
+ */
+const verdictOfResponse = (response: HttpServerResponse.HttpServerResponse): Verdict =>
+  response.status < 400 || response.body._tag !== "Uint8Array"
+    ? { _tag: "Final" }
+    : verdictOf(response.status, response.headers, decoder.decode(response.body.body))
+
+/**
+ * A virtual model's request: its presets applied, then its targets tried in the chain's order
+ * until one answers (`Chain.ts`). Nothing of a failed attempt reaches the caller: every answer is
+ * decided before it is returned (a stream is returned once its head came, and then it is the
+ * caller's). When every target fails, the caller gets the last failure; when none could be tried,
+ * a 503 saying why.
+ */
+const runChain = Effect.fnUntraced(function*(
+  model: VirtualModel,
+  inbound: HttpFormat,
+  only: PassThroughOnly | undefined,
+  callerBody: JsonObject,
+  callerText: string,
+  headers: Readonly<Record<string, string | undefined>>
+) {
+  const providers = yield* Providers
+  const health = yield* TargetHealth
+  const body = hasPresets(model) ? applyPresets(inbound.api, callerBody, model) : callerBody
+  const text = body === callerBody ? callerText : JSON.stringify(body)
+  const said: Array<string> = []
+  const chain = makeChain(model, { format: inbound.api, body: callerBody, headers }, {
+    table: yield* providers.routingTable,
+    health,
+    log: (message) => said.push(message)
+  })
+  const flushLog = Effect.suspend(() => Effect.forEach(said.splice(0), (line) => Effect.logWarning(line), { discard: true }))
+  let last: HttpServerResponse.HttpServerResponse | undefined
+  for (;;) {
+    const step = chain.next()
+    yield* flushLog
+    if (step === undefined) {
+      return last ?? inbound.renderError({ status: 503, kind: "overloaded", message: chain.unavailable(), param: "model", code: "no_target_available" })
+    }
+    const response = yield* attempt(step.route, inbound, only, body, text, headers)
+    const verdict = verdictOfResponse(response)
+    if (verdict._tag === "Final") {
+      chain.answered(step)
+      return HttpServerResponse.setHeaders(response, chain.headers(step))
+    }
+    chain.failed(step, verdict)
+    last = HttpServerResponse.setHeaders(response, chain.headers(step))
+  }
+})
 
 /** The handler of an endpoint that speaks `inbound`. */
 export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
@@ -55,15 +133,11 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
           code: "model_ambiguous"
         })
       case "Found": {
-        const route = resolution.route
-        const passThrough = passThroughRoute(route, inbound)
-        if (only !== undefined) {
-          return passThrough !== undefined ? yield* forward(passThrough, only.upstream, text, request.headers) : only.elsewhere(route)
-        }
-        return passThrough !== undefined
-          ? yield* forward(passThrough, inbound, text, request.headers)
-          : yield* translate(route, inbound, body)
+        const response = yield* attempt(resolution.route, inbound, only, body, text, request.headers)
+        return HttpServerResponse.setHeaders(response, routedHeaders(resolution.route, 1))
       }
+      case "Virtual":
+        return yield* runChain(resolution.model, inbound, only, body, text, request.headers)
     }
   }).pipe(
     Effect.catchTag("BadRequest", (error) =>
