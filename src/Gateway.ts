@@ -168,8 +168,13 @@ const layerServer = (options: GatewayOptions) =>
     const providers = yield* Providers
     const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
     const dispatcher = yield* Effect.acquireRelease(Effect.sync(makeDispatcher), (agent) => Effect.promise(() => agent.destroy()))
+    const health = yield* TargetHealth
+    // The chains' log lines go through the gateway's logger, like the Effect path's.
+    const logWith = Effect.runForkWith(yield* Effect.context<never>())
     const fastLane = makeFastLane({
       routingTable: () => Effect.runSync(providers.routingTable),
+      health,
+      log: (message) => void logWith(Effect.logWarning(message)),
       dispatcher,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       isKnownKey: keys?.isKnownCurrent

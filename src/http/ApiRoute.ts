@@ -6,14 +6,16 @@
 import { Effect, Option } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Providers } from "../providers/Providers.ts"
-import { makeChain, routedHeaders } from "../router/Chain.ts"
+import { type Chain, type ChainStep, makeChain, routedHeaders } from "../router/Chain.ts"
 import { type Verdict, verdictOf } from "../router/Failover.ts"
 import { applyPresets, hasPresets } from "../router/Presets.ts"
 import { resolveModel, type Route } from "../router/RoutingTable.ts"
 import { TargetHealth } from "../router/TargetHealth.ts"
 import type { VirtualModel } from "../router/VirtualModels.ts"
 import type { HttpFormat } from "./Formats.ts"
+import type { ChainResume } from "./FastChain.ts"
 import { forward } from "./Forward.ts"
+import { preReadBody } from "./PreReadBody.ts"
 import { modelUnavailable } from "./ModelUnavailable.ts"
 import { passThroughRoute } from "./PassThroughExchange.ts"
 import { type JsonObject, readJsonBody, requireModel } from "./RequestBody.ts"
@@ -71,22 +73,37 @@ const runChain = Effect.fnUntraced(function*(
   only: PassThroughOnly | undefined,
   callerBody: JsonObject,
   callerText: string,
-  headers: Readonly<Record<string, string | undefined>>
+  headers: Readonly<Record<string, string | undefined>>,
+  /** Where the fast lane left off, when it handed the chain over (at a local engine's target). */
+  resume: ChainResume | undefined
 ) {
-  const providers = yield* Providers
-  const health = yield* TargetHealth
-  const body = hasPresets(model) ? applyPresets(inbound.api, callerBody, model) : callerBody
-  const text = body === callerBody ? callerText : JSON.stringify(body)
   const said: Array<string> = []
-  const chain = makeChain(model, { format: inbound.api, body: callerBody, headers }, {
-    table: yield* providers.routingTable,
-    health,
-    log: (message) => said.push(message)
-  })
-  const flushLog = Effect.suspend(() => Effect.forEach(said.splice(0), (line) => Effect.logWarning(line), { discard: true }))
+  const log = (message: string) => void said.push(message)
+  let body: JsonObject
+  let text: string
+  let chain: Chain
+  let pending: ChainStep | undefined
   let last: HttpServerResponse.HttpServerResponse | undefined
+  if (resume !== undefined) {
+    ;({ body, text, chain } = resume)
+    pending = resume.step
+    last = resume.last && HttpServerResponse.uint8Array(
+      typeof resume.last.body === "string" ? new TextEncoder().encode(resume.last.body) : resume.last.body,
+      { status: resume.last.status, headers: resume.last.headers }
+    )
+  } else {
+    body = hasPresets(model) ? applyPresets(inbound.api, callerBody, model) : callerBody
+    text = body === callerBody ? callerText : JSON.stringify(body)
+    chain = makeChain(model, { format: inbound.api, body: callerBody, headers }, {
+      table: yield* (yield* Providers).routingTable,
+      health: yield* TargetHealth,
+      log
+    })
+  }
+  const flushLog = Effect.suspend(() => Effect.forEach(said.splice(0), (line) => Effect.logWarning(line), { discard: true }))
   for (;;) {
-    const step = chain.next()
+    const step = pending ?? chain.next()
+    pending = undefined
     yield* flushLog
     if (step === undefined) {
       return last ?? inbound.renderError({ status: 503, kind: "overloaded", message: chain.unavailable(), param: "model", code: "no_target_available" })
@@ -108,6 +125,8 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
     const providers = yield* Providers
     const request = yield* HttpServerRequest.HttpServerRequest
     const { json: body, text } = yield* readJsonBody
+    const resume = preReadBody(request.source)?.resume
+    if (resume !== undefined) return yield* runChain(resume.chain.model, inbound, only, body, text, request.headers, resume)
     const model = yield* requireModel(body)
     const resolution = resolveModel(yield* providers.routingTable, model)
     switch (resolution._tag) {
@@ -137,7 +156,7 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
         return HttpServerResponse.setHeaders(response, routedHeaders(resolution.route, 1))
       }
       case "Virtual":
-        return yield* runChain(resolution.model, inbound, only, body, text, request.headers)
+        return yield* runChain(resolution.model, inbound, only, body, text, request.headers, undefined)
     }
   }).pipe(
     Effect.catchTag("BadRequest", (error) =>

@@ -28,7 +28,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Agent, type Dispatcher } from "undici"
 import type { HttpEndpoint } from "../providers/Upstream.ts"
-import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
+import { resolveModel, type Route, type RoutingTable } from "../router/RoutingTable.ts"
 import { keyRefusal, quickCheck } from "../gateway-keys/GatewayKeyGuard.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
@@ -38,6 +38,10 @@ import { rememberBody } from "./PreReadBody.ts"
 import { translateFast } from "./FastTranslate.ts"
 import * as UndiciExchange from "./UndiciExchange.ts"
 import { writeGatewayResponse } from "./UndiciExchange.ts"
+import { type AttemptSink, directSink } from "./Attempt.ts"
+import { replyOf } from "./TranslateExchange.ts"
+import { runFastChain } from "./FastChain.ts"
+import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
@@ -61,6 +65,10 @@ export interface FastLaneOptions {
    * current by the cached hashes (`GatewayKeys.isKnownCurrent`). Undefined: no key needed.
    */
   readonly isKnownKey?: ((presented: string) => boolean) | undefined
+  /** The virtual models' circuit breakers (shared with the Effect path). */
+  readonly health: TargetHealthRegistry
+  /** Where a virtual model's chain says why it passed a target over or an attempt failed. */
+  readonly log: (message: string) => void
 }
 
 /** The dispatcher the fast lane uses unless given one: one keep-alive pool per upstream origin. */
@@ -109,13 +117,14 @@ const upstreamHeaders = (target: Target, endpoint: HttpEndpoint, format: HttpFor
  * the answer back: a driver of `PassThroughExchange.ts` over `UndiciExchange`, as
  * `Forward.forward` is on the Effect path.
  */
-const forward = (
+export const forward = (
   dispatcher: Dispatcher,
   route: Exchange.PassThroughRoute,
   format: HttpFormat,
   body: string,
   request: IncomingMessage,
-  response: ServerResponse
+  response: ServerResponse,
+  sink: AttemptSink
 ): void => {
   const exchange: Exchange.Exchange = { route, format }
   const target = targetOf(route.endpoint, format)
@@ -133,7 +142,8 @@ const forward = (
           // A plain body goes through byte for byte, so its length holds: without it node would frame
           // the answer in chunks, which costs a write (a syscall) more per request.
           if (action.length !== undefined) action.headers["content-length"] = action.length
-          response.writeHead(action.status, action.headers)
+          sink.committed()
+          response.writeHead(action.status, Object.assign(action.headers, sink.headers))
           return true
         case "Write":
           io.write(action.bytes)
@@ -143,7 +153,7 @@ const forward = (
           return false
         case "Answer":
           io.stopTimer()
-          writeGatewayResponse(response, action.response)
+          sink.reply(replyOf(action.response))
           return false
         case "Cut":
           response.destroy()
@@ -196,16 +206,36 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     }
     const model = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as { model?: unknown }).model : undefined
     if (typeof model !== "string" || model === "") return handOver()
-    const resolution = resolveModel(options.routingTable(), model)
-    if (resolution._tag !== "Found") return handOver()
-    const route = Exchange.passThroughRoute(resolution.route, format)
-    if (route === undefined) {
-      // Another format: translated here when the provider is reached over HTTP; engines without
-      // an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
-      const endpoint = resolution.route.upstream.http
-      if (endpoint === undefined) return handOver()
-      return translateFast(options.dispatcher, format, { ...endpoint, upstreamModel: resolution.route.upstreamModel }, json, response, handOver)
+    const table = options.routingTable()
+    const resolution = resolveModel(table, model)
+    if (resolution._tag === "Virtual") {
+      return runFastChain({ ...options, table }, resolution.model, format, json as Record<string, unknown>, read, request, response, next)
     }
-    forward(options.dispatcher, route, format, Exchange.upstreamBody(route, text), request, response)
+    if (resolution._tag !== "Found") return handOver()
+    // Engines without an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
+    if (resolution.route.upstream.http === undefined) return handOver()
+    attemptFast(options.dispatcher, resolution.route, format, json, text, request, response, directSink(resolution.route, response), handOver)
   })
+}
+
+/**
+ * One attempt on a route reached over HTTP: passed through when it speaks the caller's format,
+ * else translated here (`FastTranslate.ts`). `body` is the parsed JSON object `text` holds.
+ */
+export const attemptFast = (
+  dispatcher: Dispatcher,
+  route: Route,
+  format: HttpFormat,
+  body: unknown,
+  text: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  sink: AttemptSink,
+  handOver: () => void
+): void => {
+  const passThrough = Exchange.passThroughRoute(route, format)
+  if (passThrough !== undefined) {
+    return forward(dispatcher, passThrough, format, Exchange.upstreamBody(passThrough, text), request, response, sink)
+  }
+  translateFast(dispatcher, format, { ...route.upstream.http!, upstreamModel: route.upstreamModel }, body, response, handOver, sink)
 }

@@ -11,6 +11,7 @@ import * as UndiciExchange from "./UndiciExchange.ts"
 import { timeoutError, transportError } from "../providers/UpstreamError.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { type Reply, replyOf, start, type TranslationTarget, writeReply } from "./TranslateExchange.ts"
+import type { AttemptSink } from "./Attempt.ts"
 
 /** An upstream URL as undici's dispatch wants it, parsed once per URL (a handful: one per provider and format). */
 const origins = new Map<string, { readonly origin: string; readonly path: string }>()
@@ -42,7 +43,8 @@ export const translateFast = (
   target: TranslationTarget,
   body: unknown,
   response: ServerResponse,
-  handOver: () => void
+  handOver: () => void,
+  sink: AttemptSink
 ): void => {
   let started: ReturnType<typeof start>
   try {
@@ -50,7 +52,7 @@ export const translateFast = (
   } catch {
     return handOver()
   }
-  if (started._tag === "Answer") return writeReply(response, started.reply)
+  if (started._tag === "Answer") return sink.reply(started.reply)
   const exchange = started.exchange
   const { origin, path } = originOf(started.request.url)
   const call = { origin, path, headers: started.request.headers, body: started.request.body }
@@ -59,7 +61,7 @@ export const translateFast = (
     /** What the exchange says to write last: a whole answer, or the end of a stream. */
     const finish = (out: string | Reply) => {
       if (response.destroyed || response.writableEnded) return
-      if (typeof out !== "string") return writeReply(response, out)
+      if (typeof out !== "string") return sink.reply(out)
       response.end(out === "" ? undefined : out)
     }
     /** The exchange is pure and tested, but a bug in it must not take the server down with it: `broken` then. */
@@ -84,12 +86,13 @@ export const translateFast = (
         if (head === undefined) return true
         if ("_tag" in head) {
           if (response.destroyed || response.writableEnded) return false
-          response.writeHead(head.status, head.headers)
+          sink.committed()
+          response.writeHead(head.status, { ...head.headers, ...sink.headers })
           return true
         }
         // Answered from the head alone (a stream that is not one): the body is not needed.
         io.stopTimer()
-        writeReply(response, head)
+        sink.reply(head)
         return false
       },
       data: (chunk) => {

@@ -9,11 +9,14 @@
  * an ephemeron per request, measurable under load.)
  */
 import type { BodyRead } from "./BodyReader.ts"
+import type { ChainResume } from "./FastChain.ts"
 
 /** A body read ahead (or refused: too large, not UTF-8), and its parsed JSON when it parsed (so it is not parsed twice). */
 export interface PreRead {
   readonly read: BodyRead
   readonly json?: unknown
+  /** A virtual model's chain the fast lane started and hands on at a target it cannot serve (a local engine). */
+  readonly resume?: ChainResume | undefined
 }
 
 const PRE_READ = Symbol("switchboard/PreReadBody")
