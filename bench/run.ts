@@ -167,19 +167,23 @@ const withAdded = (
 const chainRow = async (target: Target, virtual: () => RequestSpec, connections: number): Promise<ChainRow> => {
   const sums = { direct: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> }, chain: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> } }
   let failures = 0
-  for (let round = 0; round < settings.chainRounds; round++) {
+  const roundRatios: Array<number> = []
+  for (let index = 0; index < settings.chainRounds; index++) {
+    const cpuUs: Record<"direct" | "chain", number> = { direct: Number.NaN, chain: Number.NaN }
     // Which goes first alternates too: neither always runs on a warmer process.
-    const order = round % 2 === 0 ? (["direct", "chain"] as const) : (["chain", "direct"] as const)
+    const order = index % 2 === 0 ? (["direct", "chain"] as const) : (["chain", "direct"] as const)
     for (const which of order) {
-      const run = await runLoad(target, which === "direct" ? target.chat(UPSTREAM_MODEL) : virtual(), connections, `${target.name} (${which}, round ${round + 1})`)
+      const run = await runLoad(target, which === "direct" ? target.chat(UPSTREAM_MODEL) : virtual(), connections, `${target.name} (${which}, round ${index + 1})`)
       const sum = sums[which]
       sum.cpu += run.cpuSecondsPer1k * run.figures.requests / 1000
       sum.requests += run.figures.requests
       sum.seconds += run.figures.elapsedSeconds
       sum.p50.push(run.figures.p50)
+      cpuUs[which] = run.cpuSecondsPer1k * 1000
       failures += run.figures.errors + run.figures.timeouts + run.figures.non2xx
       ensureTargetAlive(target)
     }
+    roundRatios.push(round(cpuUs.chain / cpuUs.direct))
   }
   const perRequestUs = (sum: typeof sums.direct) => round((sum.cpu / Math.max(1, sum.requests)) * 1e6, 1)
   const directUs = perRequestUs(sums.direct)
@@ -195,6 +199,7 @@ const chainRow = async (target: Target, virtual: () => RequestSpec, connections:
     directCpuUs: directUs,
     chainCpuUs: chainUs,
     cpuRatio: round(chainUs / directUs, 3),
+    roundRatios,
     failures
   }
 }
