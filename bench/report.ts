@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LoadFigures } from "./protocol.ts"
+import { median } from "./stats.ts"
 import type { TargetName } from "./targets.ts"
 
 /** One target's figures in one load run. */
@@ -174,7 +175,7 @@ export const formatResults = (results: BenchResults): string => {
   if (results.chain.length > 0) {
     out.push("", `Virtual model (fallback chain, first target answers) vs calling that target directly, same process, ${s["chainRounds"]} alternated round(s) summed; ratio ≤ 1.10 is the target:`)
     out.push(table([
-      ["target", "connections", "direct req/s", "chain req/s", "direct p50 ms", "chain p50 ms", "direct CPU µs/req", "chain CPU µs/req", "CPU chain ÷ direct", "per round", "errors"],
+      ["target", "connections", "direct req/s", "chain req/s", "direct p50 ms", "chain p50 ms", "direct CPU µs/req", "chain CPU µs/req", "CPU chain ÷ direct", "per round: median (min–max)", "errors"],
       ...results.chain.map((row) => [
         row.target,
         String(row.connections),
@@ -185,7 +186,7 @@ export const formatResults = (results: BenchResults): string => {
         fixed(1)(row.directCpuUs),
         fixed(1)(row.chainCpuUs),
         `${row.cpuRatio.toFixed(3)}${row.cpuRatio > 1.1 ? " (over 1.10)" : ""}`,
-        row.roundRatios.map((ratio) => ratio.toFixed(2)).join(" "),
+        `${median(row.roundRatios).toFixed(2)} (${Math.min(...row.roundRatios).toFixed(2)}–${Math.max(...row.roundRatios).toFixed(2)})`,
         String(row.failures)
       ])
     ], ["left", ...Array<Align>(10).fill("right")]))
