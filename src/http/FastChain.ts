@@ -61,7 +61,7 @@ export const runFastChain = (
     if (response.destroyed || response.writableEnded) return
     const step = chain.next()
     if (step === undefined) {
-      const final = last ?? replyOf(format.renderError({ status: 503, kind: "overloaded", message: chain.unavailable(), param: "model", code: "no_target_available" }))
+      const final = last ?? replyOf(format.renderError(chain.unavailable()))
       return writeReply(response, final)
     }
     if (step.route.upstream.http === undefined) {

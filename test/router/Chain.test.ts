@@ -97,6 +97,7 @@ describe("Chain", () => {
     const { chainFor } = setup([{ name: "v", targets: ["gone/m", "m"] }])
     const chain = chainFor("v")
     assert.strictEqual(chain.next(), undefined)
-    assert.match(chain.unavailable(), /gone\/m \(provider gone is not connected.*\); m \(served by several providers: a\/m, b\/m, c\/m\)/)
+    assert.strictEqual(chain.unavailable().status, 503)
+    assert.match(chain.unavailable().message, /gone\/m \(provider gone is not connected.*\); m \(served by several providers: a\/m, b\/m, c\/m\)/)
   })
 })
