@@ -16,6 +16,7 @@ import type { HttpFormat } from "./Formats.ts"
 import type { ChainResume } from "./FastChain.ts"
 import { forward } from "./Forward.ts"
 import { preReadBody } from "./PreReadBody.ts"
+import { responseOf } from "./TranslateExchange.ts"
 import { modelUnavailable } from "./ModelUnavailable.ts"
 import { passThroughRoute } from "./PassThroughExchange.ts"
 import { type JsonObject, readJsonBody, requireModel } from "./RequestBody.ts"
@@ -87,10 +88,7 @@ const runChain = Effect.fnUntraced(function*(
   if (resume !== undefined) {
     ;({ body, text, chain } = resume)
     pending = resume.step
-    last = resume.last && HttpServerResponse.uint8Array(
-      typeof resume.last.body === "string" ? new TextEncoder().encode(resume.last.body) : resume.last.body,
-      { status: resume.last.status, headers: resume.last.headers }
-    )
+    last = resume.last && responseOf(resume.last)
   } else {
     body = hasPresets(model) ? applyPresets(inbound.api, callerBody, model) : callerBody
     text = body === callerBody ? callerText : JSON.stringify(body)
@@ -106,7 +104,7 @@ const runChain = Effect.fnUntraced(function*(
     pending = undefined
     yield* flushLog
     if (step === undefined) {
-      return last ?? inbound.renderError({ status: 503, kind: "overloaded", message: chain.unavailable(), param: "model", code: "no_target_available" })
+      return last ?? inbound.renderError(chain.unavailable())
     }
     const response = yield* attempt(step.route, inbound, only, body, text, headers)
     const verdict = verdictOfResponse(response)

@@ -7,25 +7,35 @@
  * chain and all, to the Effect app, which goes on from that target (`PreReadBody.resume`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import type { Dispatcher } from "undici"
 import { type Chain, type ChainStep, makeChain } from "../router/Chain.ts"
 import { verdictOf } from "../router/Failover.ts"
 import { applyPresets, hasPresets } from "../router/Presets.ts"
-import type { RoutingTable } from "../router/RoutingTable.ts"
+import type { Route, RoutingTable } from "../router/RoutingTable.ts"
 import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
 import type { VirtualModel } from "../router/VirtualModels.ts"
 import { type AttemptSink, withHeaders } from "./Attempt.ts"
 import type { BodyRead } from "./BodyReader.ts"
-import { attemptFast } from "./FastLane.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { rememberBody } from "./PreReadBody.ts"
 import { type Reply, replyOf, writeReply } from "./TranslateExchange.ts"
 
+/** One attempt on a route reached over HTTP (`FastLane.attemptFast`): its answer goes to `sink`; `handOver` if it cannot run here. */
+export type FastAttempt = (
+  route: Route,
+  format: HttpFormat,
+  body: unknown,
+  text: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  sink: AttemptSink,
+  handOver: () => void
+) => void
+
 export interface FastChainOptions {
   readonly table: RoutingTable
-  readonly dispatcher: Dispatcher
   readonly health: TargetHealthRegistry
   readonly log: (message: string) => void
+  readonly attempt: FastAttempt
 }
 
 /** Where a chain handed to the app stands: the target to try now, and the last failure so far. */
@@ -61,7 +71,7 @@ export const runFastChain = (
     if (response.destroyed || response.writableEnded) return
     const step = chain.next()
     if (step === undefined) {
-      const final = last ?? replyOf(format.renderError({ status: 503, kind: "overloaded", message: chain.unavailable(), param: "model", code: "no_target_available" }))
+      const final = last ?? replyOf(format.renderError(chain.unavailable()))
       return writeReply(response, final)
     }
     if (step.route.upstream.http === undefined) {
@@ -85,7 +95,7 @@ export const runFastChain = (
       }
     }
     // A translation that throws (a bug) is the app's to answer, as for a plain model.
-    attemptFast(options.dispatcher, step.route, format, body, text, request, response, sink, () => {
+    options.attempt(step.route, format, body, text, request, response, sink, () => {
       rememberBody(request, { read, json: callerBody, resume: { chain, step, body, text, last } satisfies ChainResume })
       next(request, response)
     })

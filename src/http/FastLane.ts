@@ -25,10 +25,10 @@
  * the caller's format right here; a key not known to be current goes to the app, whose guard may
  * re-read the keys (one created a moment ago) before refusing.
  */
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
 import { Agent, type Dispatcher } from "undici"
 import type { HttpEndpoint } from "../providers/Upstream.ts"
-import { resolveModel, type Route, type RoutingTable } from "../router/RoutingTable.ts"
+import { resolveModel, type RoutingTable } from "../router/RoutingTable.ts"
 import { keyRefusal, quickCheck } from "../gateway-keys/GatewayKeyGuard.ts"
 import type { FrontHandler } from "./EarlyRequests.ts"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "./Formats.ts"
@@ -40,7 +40,7 @@ import * as UndiciExchange from "./UndiciExchange.ts"
 import { writeGatewayResponse } from "./UndiciExchange.ts"
 import { type AttemptSink, directSink } from "./Attempt.ts"
 import { replyOf } from "./TranslateExchange.ts"
-import { runFastChain } from "./FastChain.ts"
+import { type FastAttempt, runFastChain } from "./FastChain.ts"
 import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
@@ -173,7 +173,12 @@ export const forward = (
  * The fast lane as a front handler for `createServerHoldingEarlyRequests`: serves what it can,
  * passes everything else to `next` (the Effect app).
  */
-export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request, response, next) => {
+export const makeFastLane = (options: FastLaneOptions): FrontHandler => {
+  const attempt = attemptWith(options.dispatcher)
+  return (request, response, next) => serve(options, attempt, request, response, next)
+}
+
+const serve = (options: FastLaneOptions, attempt: FastAttempt, request: IncomingMessage, response: ServerResponse, next: RequestListener): void => {
   const url = request.url ?? "/"
   const query = url.indexOf("?")
   const path = query === -1 ? url : url.slice(0, query)
@@ -209,33 +214,28 @@ export const makeFastLane = (options: FastLaneOptions): FrontHandler => (request
     const table = options.routingTable()
     const resolution = resolveModel(table, model)
     if (resolution._tag === "Virtual") {
-      return runFastChain({ ...options, table }, resolution.model, format, json as Record<string, unknown>, read, request, response, next)
+      const chain = { table, health: options.health, log: options.log, attempt }
+      return runFastChain(chain, resolution.model, format, json as Record<string, unknown>, read, request, response, next)
     }
     if (resolution._tag !== "Found") return handOver()
     // Engines without an HTTP endpoint (local models) answer through the app's `Upstream.generate`.
     if (resolution.route.upstream.http === undefined) return handOver()
-    attemptFast(options.dispatcher, resolution.route, format, json, text, request, response, directSink(resolution.route, response), handOver)
+    attempt(resolution.route, format, json, text, request, response, directSink(resolution.route, response), handOver)
   })
 }
 
 /**
- * One attempt on a route reached over HTTP: passed through when it speaks the caller's format,
- * else translated here (`FastTranslate.ts`). `body` is the parsed JSON object `text` holds.
+ * One attempt on a route reached over HTTP, its answer given to `sink`: passed through when it
+ * speaks the caller's format, else translated here (`FastTranslate.ts`). `body` is the parsed JSON
+ * object `text` holds.
  */
-export const attemptFast = (
-  dispatcher: Dispatcher,
-  route: Route,
-  format: HttpFormat,
-  body: unknown,
-  text: string,
-  request: IncomingMessage,
-  response: ServerResponse,
-  sink: AttemptSink,
-  handOver: () => void
-): void => {
+const attemptWith = (dispatcher: Dispatcher): FastAttempt => (route, format, body, text, request, response, sink, handOver) => {
   const passThrough = Exchange.passThroughRoute(route, format)
   if (passThrough !== undefined) {
     return forward(dispatcher, passThrough, format, Exchange.upstreamBody(passThrough, text), request, response, sink)
   }
-  translateFast(dispatcher, format, { ...route.upstream.http!, upstreamModel: route.upstreamModel }, body, response, handOver, sink)
+  const endpoint = route.upstream.http
+  // An engine without an HTTP endpoint answers through the app's `Upstream.generate` (callers check first).
+  if (endpoint === undefined) return handOver()
+  translateFast(dispatcher, format, { ...endpoint, upstreamModel: route.upstreamModel }, body, response, handOver, sink)
 }

@@ -20,7 +20,7 @@
  * request nested too deeply to be written, is a 400.
  */
 import { Result } from "effect"
-import type { HttpServerResponse } from "effect/http"
+import { HttpServerResponse } from "effect/http"
 import type { ServerResponse } from "node:http"
 import type { Request, StreamEvent } from "../formats/Canonical.ts"
 import { InvalidRequest, type UnsupportedField } from "../formats/FormatError.ts"
@@ -102,6 +102,13 @@ export const replyOf = (rendered: HttpServerResponse.HttpServerResponse): Reply 
   headers["content-length"] = String(bytes.byteLength)
   return { status: rendered.status, headers, body: bytes }
 }
+
+/** A `Reply` as an Effect response (a fast-lane answer the app sends after all). */
+export const responseOf = (reply: Reply): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.uint8Array(typeof reply.body === "string" ? new TextEncoder().encode(reply.body) : reply.body, {
+    status: reply.status,
+    headers: reply.headers
+  })
 
 /** The caller's request does not decode, or asks for what its format cannot say: a 400. */
 const requestFailure = (inbound: HttpFormat, error: InvalidRequest | UnsupportedField): Reply =>

@@ -11,6 +11,7 @@
  * target is cooling down, the request still goes to the one that recovers first rather than
  * failing without a try.
  */
+import { GenerateError } from "../providers/Upstream.ts"
 import type { Outcome } from "./Breaker.ts"
 import type { Verdict } from "./Failover.ts"
 import { type Route, type RoutingTable } from "./RoutingTable.ts"
@@ -77,8 +78,8 @@ export interface Chain {
   readonly attempts: () => number
   /** The routing headers for an answer from `step`. */
   readonly headers: (step: ChainStep) => Record<string, string>
-  /** When no target could be tried at all: why, target by target. */
-  readonly unavailable: () => string
+  /** When no target could be tried at all: a 503 saying why, target by target. */
+  readonly unavailable: () => GenerateError
 }
 
 export interface ChainOptions {
@@ -159,7 +160,14 @@ export const makeChain = (model: VirtualModel, input: RuleInput, options: ChainO
     answered: (step) => record(step, { _tag: "Success" }),
     attempts: () => attempts,
     headers: (step) => routedHeaders(step.route, attempts, chosen.rule?.name),
-    unavailable: () => `none of the targets of the virtual model \`${model.name}\` can be reached now: ${skipped.join("; ")}`
+    unavailable: () =>
+      new GenerateError({
+        status: 503,
+        kind: "overloaded",
+        message: `none of the targets of the virtual model \`${model.name}\` can be reached now: ${skipped.join("; ")}`,
+        param: "model",
+        code: "no_target_available"
+      })
   }
 }
 
