@@ -22,7 +22,7 @@
  * to a plain port) never connect (model discovery fails first), so their targets are passed over
  * without an attempt; a provider that goes away after connecting gives the request-time refusal.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, type ExpectStatic, it } from "vitest"
 import { anthropicProviderEntry, type FakeAnthropicUpstream, reply as anthropicReply, startFakeAnthropicUpstream } from "../support/FakeAnthropicUpstream.ts"
 import { type FakeOpenAiUpstream, providerEntry as openAiEntry, reply as openAiReply, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
 import { freePort, getJson, type SwitchboardProcess, waitForProvider } from "../support/SwitchboardProcess.ts"
@@ -84,7 +84,9 @@ const askRouted = async (url: string, api: Api, model: string, stream: boolean) 
   return { outcome, head, routed: { model: head.headers.get("x-switchboard-model"), provider: head.headers.get("x-switchboard-provider"), attempts: head.headers.get("x-switchboard-attempts") } }
 }
 
-const answered = (outcome: Outcome, text: string) => expect(outcome, JSON.stringify(outcome)).toEqual({ _tag: "Answer", text })
+/** `check`: the test's own `expect` in concurrent tests (vitest ties assertions to their test through it). */
+const answered = (outcome: Outcome, text: string, check: ExpectStatic = expect) =>
+  check(outcome, JSON.stringify(outcome)).toEqual({ _tag: "Answer", text })
 
 // Mid-stream failures name the provider and its host, as without a chain.
 const TIMEOUT = /no answer from bad \(127\.0\.0\.1\) within 1 s/
@@ -169,20 +171,20 @@ describe.each([{ fastLane: true }, { fastLane: false }])("fallback on upstream f
   })
 
   describe("one case per fault, caller format and streaming", () => {
-    it.concurrent.each(CASES.filter((c) => !strikesAfterFirstByte(c)))(
+    it.concurrent.for(CASES.filter((c) => !strikesAfterFirstByte(c)))(
       "$fault before the first byte, $api (stream: $stream): falls over to $good",
-      async (c) => {
+      async (c, { expect }) => {
         const { outcome, routed } = await askRouted(switchboard.url, c.api, `chain-${c.id}`, c.stream)
-        answered(outcome, goodText(c.id))
+        answered(outcome, goodText(c.id), expect)
         expect(routed).toEqual({ model: `${c.good}/${c.id}`, provider: c.good, attempts: "2" })
         expect(bad.requestsFor(c.id)).toHaveLength(1)
         expect(goodRequests(c.id)).toHaveLength(1)
       }
     )
 
-    it.concurrent.each(CASES.filter(strikesAfterFirstByte))(
+    it.concurrent.for(CASES.filter(strikesAfterFirstByte))(
       "$fault after the first byte, $api (stream: $stream): an error, nothing spliced in, no fall-over",
-      async (c) => {
+      async (c, { expect }) => {
         const { outcome, routed } = await askRouted(switchboard.url, c.api, `chain-${c.id}`, c.stream)
         // An error the caller sees as one: never an answer, never a stream that just stops.
         expect(outcome._tag, JSON.stringify(outcome)).toBe("Failed")
@@ -197,11 +199,11 @@ describe.each([{ fastLane: true }, { fastLane: false }])("fallback on upstream f
       }
     )
 
-    it.concurrent.each(UNREACHABLE_CASES)(
+    it.concurrent.for(UNREACHABLE_CASES)(
       "a target of a provider that never connected ($provider) is passed over, $api (stream: $stream)",
-      async (c) => {
+      async (c, { expect }) => {
         const { outcome, routed } = await askRouted(switchboard.url, c.api, `chain-${c.id}`, c.stream)
-        answered(outcome, goodText(c.id))
+        answered(outcome, goodText(c.id), expect)
         // Passed over, not tried: the one attempt is the healthy target's.
         expect(routed).toEqual({ model: `${c.good}/${c.id}`, provider: c.good, attempts: "1" })
         expect(goodRequests(c.id)).toHaveLength(1)
