@@ -4,7 +4,6 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LoadFigures } from "./protocol.ts"
-import { median } from "./stats.ts"
 import type { TargetName } from "./targets.ts"
 
 /** One target's figures in one load run. */
@@ -45,10 +44,15 @@ export interface ChainRow {
   /** CPU µs of the target process per request served. */
   readonly directCpuUs: number
   readonly chainCpuUs: number
-  /** `chainCpuUs / directCpuUs`: issue 14 asks for at most 1.10. */
+  /** `chainCpuUs / directCpuUs`, over every round summed. */
   readonly cpuRatio: number
   /** The same ratio round by round: how much of it is noise. */
   readonly roundRatios: ReadonlyArray<number>
+  /**
+   * The median of `roundRatios`: the figure judged (issue 14 asks for at most 1.10). A round's two
+   * runs are back to back, so a burst of another job's load spoils one round, not the median.
+   */
+  readonly medianRatio: number
   /** Errors, timeouts and non-2xx answers over every run of the row. */
   readonly failures: number
 }
@@ -173,9 +177,9 @@ export const formatResults = (results: BenchResults): string => {
     out.push(loadTable(run.rows))
   }
   if (results.chain.length > 0) {
-    out.push("", `Virtual model (fallback chain, first target answers) vs calling that target directly, same process, ${s["chainRounds"]} alternated round(s) summed; ratio ≤ 1.10 is the target:`)
+    out.push("", `Virtual model (fallback chain, first target answers) vs calling that target directly, same process, ${s["chainRounds"]} alternated round(s); the median of the rounds' ratios ≤ 1.10 is the target:`)
     out.push(table([
-      ["target", "connections", "direct req/s", "chain req/s", "direct p50 ms", "chain p50 ms", "direct CPU µs/req", "chain CPU µs/req", "CPU chain ÷ direct", "per round: median (min–max)", "errors"],
+      ["target", "connections", "direct req/s", "chain req/s", "direct p50 ms", "chain p50 ms", "direct CPU µs/req", "chain CPU µs/req", "summed ÷", "CPU chain ÷ direct: median of rounds (min–max)", "errors"],
       ...results.chain.map((row) => [
         row.target,
         String(row.connections),
@@ -185,8 +189,8 @@ export const formatResults = (results: BenchResults): string => {
         ms(row.chainP50),
         fixed(1)(row.directCpuUs),
         fixed(1)(row.chainCpuUs),
-        `${row.cpuRatio.toFixed(3)}${row.cpuRatio > 1.1 ? " (over 1.10)" : ""}`,
-        `${median(row.roundRatios).toFixed(2)} (${Math.min(...row.roundRatios).toFixed(2)}–${Math.max(...row.roundRatios).toFixed(2)})`,
+        row.cpuRatio.toFixed(3),
+        `${row.medianRatio.toFixed(3)}${row.medianRatio > 1.1 ? " OVER 1.10" : ""} (${Math.min(...row.roundRatios).toFixed(2)}–${Math.max(...row.roundRatios).toFixed(2)})`,
         String(row.failures)
       ])
     ], ["left", ...Array<Align>(10).fill("right")]))

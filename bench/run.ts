@@ -162,7 +162,8 @@ const withAdded = (
 /**
  * The direct call and the virtual model on one Switchboard process, alternated for
  * `settings.chainRounds` rounds (so a change in the machine's load falls on both alike), summed:
- * CPU per request of each, and the chain's over the direct call's.
+ * CPU per request of each, and the chain's over the direct call's — summed, and round by round
+ * (each round's two runs saw the same machine; their median shrugs off a round another job spoiled).
  */
 const chainRow = async (target: Target, virtual: () => RequestSpec, connections: number): Promise<ChainRow> => {
   const sums = { direct: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> }, chain: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> } }
@@ -200,6 +201,7 @@ const chainRow = async (target: Target, virtual: () => RequestSpec, connections:
     chainCpuUs: chainUs,
     cpuRatio: round(chainUs / directUs, 3),
     roundRatios,
+    medianRatio: round(median(roundRatios)),
     failures
   }
 }
