@@ -52,9 +52,8 @@ const keyOf = (node: ProfileNode): string => {
   const where = url === "" ? "" : ` ${url.replace(/^.*\/node_modules\//, "").replace(/^file:\/\/.*\/src\//, "src/")}:${lineNumber + 1}`
   return `${name}${where}`
 }
-/** A virtual model's own code: choosing and recording targets, not the attempt on one (`attemptFast`, the Effect path's `attempt`). */
+/** A virtual model's own code: choosing, ordering and recording targets (the attempts it runs are the same as a plain model's). */
 const CHAIN_CODE = /\/src\/(http\/FastChain|router\/(Chain|TargetHealth|Breaker|Rules|Presets|Failover))\.ts$/
-const ATTEMPT = new Set(["attemptFast", "attempt"])
 const chainByFunction = new Map<string, number>()
 let chainTotal = 0
 const inclusiveBySrcFunction = new Map<string, number>()
@@ -77,13 +76,15 @@ profile.samples.forEach((id, i) => {
     seen.add(frameKey)
     inclusiveBySrcFunction.set(frameKey, (inclusiveBySrcFunction.get(frameKey) ?? 0) + delta)
   }
-  // The nearest chain frame below any attempt frame: time the chain itself costs.
+  // A sample is the chain's own when the src/ function nearest the leaf is chain code (what it
+  // calls into, Map look-ups or allocation, counts with it; an attempt it starts does not).
   for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
     const frame = byId.get(at)
-    if (frame === undefined || ATTEMPT.has(frame.callFrame.functionName)) break
-    if (!CHAIN_CODE.test(frame.callFrame.url)) continue
-    chainTotal += delta
-    chainByFunction.set(keyOf(frame), (chainByFunction.get(keyOf(frame)) ?? 0) + delta)
+    if (frame === undefined || !frame.callFrame.url.includes("/src/")) continue
+    if (CHAIN_CODE.test(frame.callFrame.url)) {
+      chainTotal += delta
+      chainByFunction.set(keyOf(frame), (chainByFunction.get(keyOf(frame)) ?? 0) + delta)
+    }
     break
   }
   selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + delta)
@@ -106,6 +107,6 @@ for (const [name, time] of heaviest(inclusiveBySrcFunction, top)) console.log(` 
 if (chainTotal > 0) {
   // Finer than the rest: this is a cost of a few percent, spread thin.
   const fine = (value: number) => `${((value / busy) * 100).toFixed(2).padStart(5)}%`
-  console.log(`\nvirtual models' own routing (chain code and its callees, outside the attempts): ${fine(chainTotal).trim()} of busy`)
+  console.log(`\nvirtual models' own routing (chain code, with what it calls outside src/; not the attempts it starts): ${fine(chainTotal).trim()} of busy`)
   for (const [name, time] of heaviest(chainByFunction, 10)) console.log(`  ${fine(time)}  ${name}`)
 }
