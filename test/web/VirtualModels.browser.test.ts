@@ -4,10 +4,10 @@
  * is rate-limited (429 with Retry-After) and the other answers: an entry of remote.json the server
  * left out is shown with its field; a virtual model added through the form (targets chosen, moved,
  * presets) is listed with its targets' states and offered in the chat's picker in its own group;
- * a chat through it falls over to the second target and the first one's breaker shows open with
- * the upstream's reason; an edit with a wrong rule is refused with the field named, a loop is
- * refused by the server with the field named, a valid edit (balance, weights, a rule) is listed;
- * deleting takes it out of the list and the picker. Screenshots go to test-artifacts/web/.
+ * a chat through it falls over to the second target (the answer names it, and got the presets)
+ * and the first one's breaker shows open with the upstream's reason; an edit with a wrong rule is
+ * refused with the field named, a loop is refused by the server with the field named, a valid
+ * edit (balance, weights, a rule) is listed; deleting takes it out of the list and the picker. Screenshots go to test-artifacts/web/.
  *
  * Skipped, with the reason printed, without Chromium — except in CI, where it must run.
  */
@@ -116,6 +116,8 @@ describe.skipIf(browserSkip !== undefined)("the virtual models on the page", () 
     await page.getByLabel("Message", { exact: true }).fill("Hello there")
     await page.getByRole("button", { name: "Send" }).click()
     await page.locator(".turn.assistant").last().locator(".content").getByText("You said: Hello there").waitFor()
+    // The answer says which target gave it.
+    expect(await page.locator(".turn.assistant").last().locator(".who").textContent()).toBe("smart → alpha/alpha-ok")
     await alpha.waitFor((r) => (r.body as Body | undefined)?.model === "alpha-busy")
     const answered = await alpha.waitFor((r) => (r.body as Body | undefined)?.model === "alpha-ok")
     const sent = answered.body as Body

@@ -50,7 +50,7 @@ function TurnView(props: { readonly turn: Turn }) {
   const t = props.turn
   return (
     <li class={`turn ${t.role}`}>
-      <div class="who">{t.role === "user" ? "You" : t.model}</div>
+      <div class="who">{t.role === "user" ? "You" : t.answeredBy === undefined ? t.model : `${t.model} → ${t.answeredBy}`}</div>
       {t.reasoning !== "" && (
         <details class="reasoning">
           <summary>Reasoning</summary>
@@ -157,7 +157,8 @@ export function Chat(props: { readonly providersRevision: number }) {
     try {
       const usage = await streamChat(model, messages, { maxTokens: conversation.settings.maxTokens, temperature: conversation.settings.temperature }, {
         content: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), content: t.content + delta })),
-        reasoning: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), reasoning: t.reasoning + delta }))
+        reasoning: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), reasoning: t.reasoning + delta })),
+        routedTo: (answeredBy) => patchTurn(conversation.id, answer.id, () => ({ answeredBy }))
       }, abort.signal)
       patchTurn(conversation.id, answer.id, () => ({ streaming: false, totalMs: performance.now() - started, ...(usage === undefined ? {} : { usage }) }))
     } catch (e) {
