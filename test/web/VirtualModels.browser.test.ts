@@ -136,6 +136,11 @@ describe.skipIf(browserSkip !== undefined)("the virtual models on the page", () 
     await page.emulateMedia({ colorScheme: "dark" })
     await shot("31b-vm-breaker-open-dark")
     await page.emulateMedia({ colorScheme: "light" })
+    // A narrow window stacks the panels; the cards keep their lines.
+    await page.setViewportSize({ width: 760, height: 1000 })
+    await card("smart").scrollIntoViewIfNeeded()
+    await shot("31d-vm-narrow")
+    await page.setViewportSize({ width: 1280, height: 1000 })
 
     // Edit: balance with weights; a rule that names an unknown format is refused, naming the field.
     await card("smart").getByRole("button", { name: "Edit smart" }).click()
