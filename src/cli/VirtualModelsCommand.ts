@@ -143,24 +143,26 @@ const list = Command.make("list", { url: urlFlag }, ({ url }) =>
 
 // --- add / edit ----------------------------------------------------------------------------------
 
-/** Flags that set an entry's fields; shared by `add` and `edit`. */
-const entryFlags = {
-  target: Flag.String("target").pipe(
+const targetFlag = (onEdit: boolean) =>
+  Flag.String("target").pipe(
     Flag.withDescription(
-      "A target model as clients name it, e.g. openai/gpt-4.1, or MODEL=WEIGHT for balance (repeatable, in fallback order). " +
-        "On edit the targets given replace the whole list"
+      "A target model as clients name it, e.g. openai/gpt-4.1, or MODEL=WEIGHT for balance (repeatable, in fallback order)" +
+        (onEdit ? ": the targets given replace the whole list" : "")
     ),
     Flag.atLeast(0)
-  ),
+  )
+
+/** Flags that set an entry's fields but its targets; shared by `add` and `edit`. */
+const entryFlags = {
   strategy: Flag.Literals("strategy", Strategy.literals).pipe(
     Flag.withDescription("fallback: try the targets in order (the default); balance: spread requests by weight, falling over to the others"),
     Flag.optional
   ),
   system: Flag.String("system").pipe(
-    Flag.withDescription("A system prompt put before the caller's own (on edit, \"\" removes it)"),
+    Flag.withDescription("A system prompt put before the caller's own (on edit, --system \"\" removes it)"),
     Flag.optional
   ),
-  description: Flag.String("description").pipe(Flag.withDescription("A note for people (on edit, \"\" removes it)"), Flag.optional),
+  description: Flag.String("description").pipe(Flag.withDescription("A note for people, in the /v1/virtual-models listing (on edit, --description \"\" removes it)"), Flag.optional),
   default: Flag.String("default").pipe(
     Flag.withDescription("A generation setting used when the caller sets none: temperature=0.2, top_p=0.9 or max_tokens=4096 (repeatable; on edit, NAME= removes it)"),
     Flag.atLeast(0)
@@ -175,7 +177,9 @@ const entryFlags = {
   url: urlFlag
 }
 
-type EntryFlags = { readonly [K in keyof typeof entryFlags]: (typeof entryFlags)[K] extends Flag.Flag<infer A> ? A : never }
+type EntryFlags =
+  & { readonly target: ReadonlyArray<string> }
+  & { readonly [K in keyof typeof entryFlags]: (typeof entryFlags)[K] extends Flag.Flag<infer A> ? A : never }
 
 const targetsOf = (flag: string, texts: ReadonlyArray<string>) =>
   Effect.forEach(texts, (text) => fromResult<Target>(parseTarget(flag, text)))
@@ -205,7 +209,7 @@ const save = (backend: VirtualModelBackend, name: string, entry: Readonly<Record
     for (const note of notes) yield* Console.error(note)
   })
 
-const add = Command.make("add", { name, ...entryFlags }, (flags) =>
+const add = Command.make("add", { name, target: targetFlag(false), ...entryFlags }, (flags) =>
   operation(Effect.gen(function*() {
     const changes = yield* changesOf(flags)
     const backend = yield* choose(flags.url)
@@ -225,7 +229,7 @@ const add = Command.make("add", { name, ...entryFlags }, (flags) =>
 
 const edit = Command.make("edit", {
   name,
-  ...entryFlags,
+  target: targetFlag(true),
   addTarget: Flag.String("add-target").pipe(
     Flag.withDescription("Append a target, MODEL or MODEL=WEIGHT (repeatable)"),
     Flag.atLeast(0)
@@ -233,7 +237,8 @@ const edit = Command.make("edit", {
   removeTarget: Flag.String("remove-target").pipe(
     Flag.withDescription("Remove the target with this model id (repeatable)"),
     Flag.atLeast(0)
-  )
+  ),
+  ...entryFlags
 }, (flags) =>
   operation(Effect.gen(function*() {
     const changes: VirtualModelChanges = {
