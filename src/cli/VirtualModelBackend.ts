@@ -11,7 +11,8 @@ import { putVirtualModel, removeVirtualModel, virtualModelEntry } from "../confi
 import type { Condition, Defaults, Strategy } from "../config/VirtualModelConfig.ts"
 import { compileVirtualModels, type TargetList, type VirtualModel } from "../router/VirtualModels.ts"
 import { type AdminClient, findServer } from "./AdminClient.ts"
-import { CliFailure } from "./Operation.ts"
+import { toFailure } from "./LocalProviders.ts"
+import type { CliFailure } from "./Operation.ts"
 
 /** One target as routing uses it (a target naming another virtual model appears expanded). */
 export interface TargetRow {
@@ -110,10 +111,6 @@ const localRow = (model: VirtualModel): VirtualModelRow => {
     ]
   }
 }
-
-/** A catalog or config failure as the line the user sees; a broken file is named by its path. */
-const toFailure = (error: { readonly message: string } | { readonly _tag: "ConfigError"; readonly path: string; readonly message: string }) =>
-  new CliFailure({ message: "_tag" in error && error._tag === "ConfigError" ? `${error.path}: ${error.message}` : error.message })
 
 const local = (url: string) =>
   Effect.map(ConfigStore, (store): VirtualModelBackend => ({
