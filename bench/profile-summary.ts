@@ -5,7 +5,9 @@
  * file in Chrome DevTools or speedscope for the real one.
  *
  * Also the inclusive time (self + callees) of Switchboard's own functions: which mapping, decoder
- * or driver a request's time is spent under, wherever the leaf frames are (Schema, JSON, GC).
+ * or driver a request's time is spent under, wherever the leaf frames are (Schema, JSON, GC); and
+ * the time of virtual models' own routing (the chain's code, not the attempts it runs: the bench's
+ * chain scenario compares a virtual model with a direct call, and this is the difference).
  *
  * Usage: node bench/profile-summary.ts <file.cpuprofile> [top N, default 25]
  */
@@ -50,6 +52,11 @@ const keyOf = (node: ProfileNode): string => {
   const where = url === "" ? "" : ` ${url.replace(/^.*\/node_modules\//, "").replace(/^file:\/\/.*\/src\//, "src/")}:${lineNumber + 1}`
   return `${name}${where}`
 }
+/** A virtual model's own code: choosing and recording targets, not the attempt on one (`attemptFast`, the Effect path's `attempt`). */
+const CHAIN_CODE = /\/src\/(http\/FastChain|router\/(Chain|TargetHealth|Breaker|Rules|Presets|Failover))\.ts$/
+const ATTEMPT = new Set(["attemptFast", "attempt"])
+const chainByFunction = new Map<string, number>()
+let chainTotal = 0
 const inclusiveBySrcFunction = new Map<string, number>()
 const selfByFunction = new Map<string, number>()
 const selfByOrigin = new Map<string, number>()
@@ -70,6 +77,15 @@ profile.samples.forEach((id, i) => {
     seen.add(frameKey)
     inclusiveBySrcFunction.set(frameKey, (inclusiveBySrcFunction.get(frameKey) ?? 0) + delta)
   }
+  // The nearest chain frame below any attempt frame: time the chain itself costs.
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const frame = byId.get(at)
+    if (frame === undefined || ATTEMPT.has(frame.callFrame.functionName)) break
+    if (!CHAIN_CODE.test(frame.callFrame.url)) continue
+    chainTotal += delta
+    chainByFunction.set(keyOf(frame), (chainByFunction.get(keyOf(frame)) ?? 0) + delta)
+    break
+  }
   selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + delta)
   const origin = originOf(url, functionName)
   selfByOrigin.set(origin, (selfByOrigin.get(origin) ?? 0) + delta)
@@ -87,3 +103,9 @@ console.log(`\nheaviest functions by self time (% of busy), top ${top}:`)
 for (const [name, time] of heaviest(selfByFunction, top + 1)) if (!name.startsWith("(idle)")) console.log(`  ${percent(time, busy)}  ${name}`)
 console.log(`\nSwitchboard's own functions by inclusive time (self + callees, % of busy), top ${top}:`)
 for (const [name, time] of heaviest(inclusiveBySrcFunction, top)) console.log(`  ${percent(time, busy)}  ${name}`)
+if (chainTotal > 0) {
+  // Finer than the rest: this is a cost of a few percent, spread thin.
+  const fine = (value: number) => `${((value / busy) * 100).toFixed(2).padStart(5)}%`
+  console.log(`\nvirtual models' own routing (chain code and its callees, outside the attempts): ${fine(chainTotal).trim()} of busy`)
+  for (const [name, time] of heaviest(chainByFunction, 10)) console.log(`  ${fine(time)}  ${name}`)
+}

@@ -10,6 +10,12 @@ export const ANTHROPIC_PROVIDER_ID = "bench-anthropic"
 export const UPSTREAM_MODEL = "bench-model"
 /** Streams of this model are long (many chunks, far apart): used to hold many streams open at once. */
 export const SLOW_MODEL = "bench-slow"
+/**
+ * A virtual model on Switchboard whose first target is `<PROVIDER_ID>/<UPSTREAM_MODEL>` (the direct
+ * call's model) and whose second is the Anthropic-format provider's: the chain scenario compares
+ * the two on the same process, and the first target always answers.
+ */
+export const VIRTUAL_MODEL = "bench-chain"
 
 /** The same small chat completion, sent to every target (with the model id that target expects). */
 export const chatBody = (model: string, stream = false): string =>

@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { LoadFigures } from "./protocol.ts"
+import { median } from "./stats.ts"
 import type { TargetName } from "./targets.ts"
 
 /** One target's figures in one load run. */
@@ -26,6 +27,30 @@ export interface StreamRow {
   readonly totalP90: number
   readonly addedTtfbP50: number | undefined
   readonly addedTotalP50: number | undefined
+}
+
+/**
+ * A virtual model whose first target answers, against calling that target directly, on the same
+ * Switchboard process (rounds alternated, figures summed over them).
+ */
+export interface ChainRow {
+  readonly target: TargetName
+  readonly connections: number
+  readonly rounds: number
+  readonly directRps: number
+  readonly chainRps: number
+  /** Median over the rounds of each run's p50 latency (ms). */
+  readonly directP50: number
+  readonly chainP50: number
+  /** CPU µs of the target process per request served. */
+  readonly directCpuUs: number
+  readonly chainCpuUs: number
+  /** `chainCpuUs / directCpuUs`: issue 14 asks for at most 1.10. */
+  readonly cpuRatio: number
+  /** The same ratio round by round: how much of it is noise. */
+  readonly roundRatios: ReadonlyArray<number>
+  /** Errors, timeouts and non-2xx answers over every run of the row. */
+  readonly failures: number
 }
 
 export interface OpenStreamsRow {
@@ -61,6 +86,7 @@ export interface BenchResults {
   readonly load: ReadonlyArray<{ readonly connections: number; readonly rows: ReadonlyArray<LoadRow> }>
   readonly stream: ReadonlyArray<StreamRow>
   readonly translation: ReadonlyArray<{ readonly connections: number; readonly rows: ReadonlyArray<LoadRow> }>
+  readonly chain: ReadonlyArray<ChainRow>
   readonly openStreams: ReadonlyArray<OpenStreamsRow>
   readonly wallSeconds: number
 }
@@ -145,6 +171,25 @@ export const formatResults = (results: BenchResults): string => {
   for (const run of results.translation) {
     out.push("", `OpenAI request → Anthropic-format upstream (translated), ${run.connections} connection(s); + is over the direct OpenAI call:`)
     out.push(loadTable(run.rows))
+  }
+  if (results.chain.length > 0) {
+    out.push("", `Virtual model (fallback chain, first target answers) vs calling that target directly, same process, ${s["chainRounds"]} alternated round(s) summed; ratio ≤ 1.10 is the target:`)
+    out.push(table([
+      ["target", "connections", "direct req/s", "chain req/s", "direct p50 ms", "chain p50 ms", "direct CPU µs/req", "chain CPU µs/req", "CPU chain ÷ direct", "per round: median (min–max)", "errors"],
+      ...results.chain.map((row) => [
+        row.target,
+        String(row.connections),
+        count(row.directRps),
+        count(row.chainRps),
+        ms(row.directP50),
+        ms(row.chainP50),
+        fixed(1)(row.directCpuUs),
+        fixed(1)(row.chainCpuUs),
+        `${row.cpuRatio.toFixed(3)}${row.cpuRatio > 1.1 ? " (over 1.10)" : ""}`,
+        `${median(row.roundRatios).toFixed(2)} (${Math.min(...row.roundRatios).toFixed(2)}–${Math.max(...row.roundRatios).toFixed(2)})`,
+        String(row.failures)
+      ])
+    ], ["left", ...Array<Align>(10).fill("right")]))
   }
   if (results.openStreams.length > 0) {
     out.push("", `Streams held open at once (${s["slowChunks"]} chunks, ${s["slowIntervalMs"]} ms apart, one connection each):`)

@@ -11,12 +11,16 @@
  *        and peak RSS of the target process (procstats.ts)
  *      - stream: sequential streamed replies (stream.ts): time to first chunk and total time
  *      - translate: OpenAI requests answered by an Anthropic-format upstream (targets that translate)
+ *      - chain: the same request to a virtual model whose first target is the direct call's model,
+ *        alternated with the direct call on the same Switchboard process, round after round: CPU
+ *        per request of each and their ratio (issue 14: at most 1.10)
  *      - streams: many streams held open at once (open-streams.ts): peak RSS of the target
  *   3. a table on stdout and the figures in bench/results/<timestamp>.json
  *
  * Options: --targets direct,bare,switchboard,portkey (add switchboard-effect for the Effect path
  * without the fast lane, switchboard-keys for a non-loopback listener with a gateway key) · --scenarios load,stream,translate,streams · --duration S (5) ·
- * --warmup S (1) · --connections 1,10,50,200 · --translate-connections 10 · --stream-requests N (20) ·
+ * --warmup S (1) · --connections 1,10,50,200 · --translate-connections 10 · --chain-connections 10 ·
+ * --chain-rounds N (3; 2 with --quick) · --stream-requests N (20) ·
  * --chunks N (100) · --interval MS (2) · --open-streams N (1000) · --slow-chunks N (100) ·
  * --slow-interval MS (100) · --quick (short runs, fewer connections and streams) · --profile (V8
  * CPU profiles of the bare proxy and the Switchboard targets into bench/results/profiles/, see profile-summary.ts).
@@ -41,12 +45,12 @@ import {
   UPSTREAM_MODEL,
   type UpstreamReady
 } from "./protocol.ts"
-import { type BenchResults, environment, formatResults, type LoadRow, type OpenStreamsRow, type StreamRow, writeResults } from "./report.ts"
-import { percentile, round } from "./stats.ts"
+import { type BenchResults, type ChainRow, environment, formatResults, type LoadRow, type OpenStreamsRow, type StreamRow, writeResults } from "./report.ts"
+import { median, percentile, round } from "./stats.ts"
 import { measureStream } from "./stream.ts"
 import { startTarget, type Target, TARGET_NAMES, type TargetName, type Upstream } from "./targets.ts"
 
-const SCENARIOS = ["load", "stream", "translate", "streams"] as const
+const SCENARIOS = ["load", "stream", "translate", "chain", "streams"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const { values: args } = parseArgs({
@@ -59,6 +63,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string" },
     connections: { type: "string" },
     "translate-connections": { type: "string" },
+    "chain-connections": { type: "string" },
+    "chain-rounds": { type: "string" },
     "stream-requests": { type: "string" },
     chunks: { type: "string", default: "100" },
     interval: { type: "string", default: "2" },
@@ -86,6 +92,8 @@ const settings = {
   warmupSeconds: positive("warmup", args.warmup ?? (quick ? "0.5" : "1")),
   connections: (args.connections ?? (quick ? "10" : "1,10,50,200")).split(",").map((c) => Math.round(positive("connections", c))),
   translateConnections: (args["translate-connections"] ?? "10").split(",").map((c) => Math.round(positive("translate-connections", c))),
+  chainConnections: (args["chain-connections"] ?? "10").split(",").map((c) => Math.round(positive("chain-connections", c))),
+  chainRounds: Math.round(positive("chain-rounds", args["chain-rounds"] ?? (quick ? "2" : "3"))),
   streamRequests: Math.round(positive("stream-requests", args["stream-requests"] ?? (quick ? "10" : "20"))),
   streamWarmup: 3,
   chunks: Math.round(positive("chunks", args.chunks)),
@@ -115,9 +123,9 @@ const pidOf = (child: ChildProcess): number => {
 }
 
 /** One autocannon run against `request`, with the target's CPU time and peak RSS over the measured part. */
-const runLoad = async (target: Target, request: RequestSpec, connections: number) => {
+const runLoad = async (target: Target, request: RequestSpec, connections: number, label: string = target.name) => {
   const spec: LoadSpec = { ...request, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds }
-  process.stderr.write(`  ${target.name}, ${connections} connection(s)…\n`)
+  process.stderr.write(`  ${label}, ${connections} connection(s)…\n`)
   const child = forkScript(new URL("./load.ts", import.meta.url), [JSON.stringify(spec)])
   const pid = pidOf(target.process)
   const what = `autocannon (${target.name}, c=${connections})`
@@ -150,6 +158,55 @@ const withAdded = (
     cpuSecondsPer1k,
     peakRssMiB
   }))
+
+/**
+ * The direct call and the virtual model on one Switchboard process, alternated for
+ * `settings.chainRounds` rounds (so a change in the machine's load falls on both alike), summed:
+ * CPU per request of each, and the chain's over the direct call's.
+ */
+const chainRow = async (target: Target, virtual: () => RequestSpec, connections: number): Promise<ChainRow> => {
+  const sums = { direct: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> }, chain: { cpu: 0, requests: 0, seconds: 0, p50: [] as Array<number> } }
+  let failures = 0
+  const roundRatios: Array<number> = []
+  for (let index = 0; index < settings.chainRounds; index++) {
+    const cpuUs: Record<"direct" | "chain", number> = { direct: Number.NaN, chain: Number.NaN }
+    // Which goes first alternates too: neither always runs on a warmer process.
+    const order = index % 2 === 0 ? (["direct", "chain"] as const) : (["chain", "direct"] as const)
+    for (const which of order) {
+      const run = await runLoad(target, which === "direct" ? target.chat(UPSTREAM_MODEL) : virtual(), connections, `${target.name} (${which}, round ${index + 1})`)
+      const sum = sums[which]
+      sum.cpu += run.cpuSecondsPer1k * run.figures.requests / 1000
+      sum.requests += run.figures.requests
+      sum.seconds += run.figures.elapsedSeconds
+      sum.p50.push(run.figures.p50)
+      cpuUs[which] = run.cpuSecondsPer1k * 1000
+      failures += run.figures.errors + run.figures.timeouts + run.figures.non2xx
+      ensureTargetAlive(target)
+    }
+    roundRatios.push(round(cpuUs.chain / cpuUs.direct))
+  }
+  const perRequestUs = (sum: typeof sums.direct) => round((sum.cpu / Math.max(1, sum.requests)) * 1e6, 1)
+  const directUs = perRequestUs(sums.direct)
+  const chainUs = perRequestUs(sums.chain)
+  return {
+    target: target.name,
+    connections,
+    rounds: settings.chainRounds,
+    directRps: round(sums.direct.requests / Math.max(1e-9, sums.direct.seconds), 1),
+    chainRps: round(sums.chain.requests / Math.max(1e-9, sums.chain.seconds), 1),
+    directP50: round(median(sums.direct.p50)),
+    chainP50: round(median(sums.chain.p50)),
+    directCpuUs: directUs,
+    chainCpuUs: chainUs,
+    cpuRatio: round(chainUs / directUs, 3),
+    roundRatios,
+    failures
+  }
+}
+
+const ensureTargetAlive = (target: Target) => {
+  if (hasExited(target.process)) throw new Error(`${target.name} exited during the run:\n${target.output()}`)
+}
 
 const streamRow = async (target: Target): Promise<Omit<StreamRow, "addedTtfbP50" | "addedTotalP50">> => {
   process.stderr.write(`  ${target.name}, ${settings.streamRequests} streamed requests…\n`)
@@ -267,6 +324,18 @@ const main = async (): Promise<void> => {
     }
   }
 
+  const chain: Array<ChainRow> = []
+  if (has("chain")) {
+    for (const connections of settings.chainConnections) {
+      process.stderr.write(`virtual model vs direct call, ${connections} connection(s), ${settings.chainRounds} round(s):\n`)
+      for (const target of targets) {
+        if (target.virtual === undefined) continue
+        chain.push(await chainRow(target, target.virtual, connections))
+        ensureAlive()
+      }
+    }
+  }
+
   const held: Array<OpenStreamsRow> = []
   if (has("streams")) {
     process.stderr.write("streams held open:\n")
@@ -288,6 +357,7 @@ const main = async (): Promise<void> => {
     load,
     stream,
     translation,
+    chain,
     openStreams: held,
     wallSeconds: round((performance.now() - wallStart) / 1000, 1)
   }

@@ -2,7 +2,8 @@
  * Switchboard as the user runs it: `node bin/switchboard.js serve`, in its own process, with a temporary
  * SWITCHBOARD_HOME whose remote.json points at the fake upstream, and env secrets (no keychain
  * prompt or D-Bus on a headless box). Two providers on the same upstream: `bench` (OpenAI format,
- * pass-through) and `bench-anthropic` (Anthropic format: OpenAI requests to it are translated).
+ * pass-through) and `bench-anthropic` (Anthropic format: OpenAI requests to it are translated), and
+ * a virtual model `bench-chain` falling back from the first to the second.
  */
 import type { ChildProcess } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
@@ -11,7 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { collectOutput, removeOnExit, spawnProcess } from "./children.ts"
 import { freePort } from "./ports.ts"
-import { ANTHROPIC_PROVIDER_ID, PROVIDER_ID } from "./protocol.ts"
+import { ANTHROPIC_PROVIDER_ID, PROVIDER_ID, UPSTREAM_MODEL, VIRTUAL_MODEL } from "./protocol.ts"
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url))
 
@@ -32,6 +33,10 @@ const writeHome = (upstreamPort: number): string => {
       { id: PROVIDER_ID, name: "Bench upstream", protocol: "http", host: "127.0.0.1", port: upstreamPort, auth: "none" },
       // The same upstream as an Anthropic-format provider: OpenAI requests to it are translated.
       { id: ANTHROPIC_PROVIDER_ID, name: "Bench upstream (Anthropic)", protocol: "http", host: "127.0.0.1", port: upstreamPort, auth: "none", format: "anthropic" }
+    ],
+    // The chain scenario: its first target is the direct scenario's model, so the two differ only by the chain.
+    virtualModels: [
+      { name: VIRTUAL_MODEL, strategy: "fallback", targets: [`${PROVIDER_ID}/${UPSTREAM_MODEL}`, `${ANTHROPIC_PROVIDER_ID}/${UPSTREAM_MODEL}`] }
     ]
   }
   writeFileSync(join(home, "providers", "remote.json"), JSON.stringify(config, null, 2))

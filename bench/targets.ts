@@ -16,7 +16,7 @@ import type { ChildProcess } from "node:child_process"
 import { collectOutput, forkScript, hasExited, nextMessage } from "./children.ts"
 import { freePort } from "./ports.ts"
 import { portkeyHeaders, startPortkey } from "./portkey.ts"
-import { ANTHROPIC_PROVIDER_ID, chatBody, isMessage, PROVIDER_ID, type ProxyReady, type RequestSpec, UPSTREAM_MODEL } from "./protocol.ts"
+import { ANTHROPIC_PROVIDER_ID, chatBody, isMessage, PROVIDER_ID, type ProxyReady, type RequestSpec, UPSTREAM_MODEL, VIRTUAL_MODEL } from "./protocol.ts"
 import { GATEWAY_KEY, startSwitchboard } from "./switchboard.ts"
 
 export const TARGET_NAMES = ["direct", "bare", "switchboard", "switchboard-effect", "switchboard-keys", "portkey"] as const
@@ -29,6 +29,8 @@ export interface Target {
   readonly chat: (upstreamModel: string, stream?: boolean) => RequestSpec
   /** The same request answered by the Anthropic-format upstream (translated); undefined when the target cannot translate. */
   readonly translated: (() => RequestSpec) | undefined
+  /** The same request to a virtual model whose first target is the model `chat` names; undefined when the target has none. */
+  readonly virtual: (() => RequestSpec) | undefined
   /** Spawn → first chat completion served, ms (undefined for `direct`, started before anything is measured). */
   readonly startupMs: number | undefined
   /** What the target printed lately, for error messages. */
@@ -58,6 +60,9 @@ export const checkRequest = async (request: RequestSpec, timeoutMs = 5000): Prom
     content = undefined
   }
   if (response.status !== 200 || content !== "Hi!") throw new Error(`${request.url} answered ${response.status} ${text.slice(0, 300)}`)
+  // Switchboard says how many targets it tried: more than one would measure a fall-over, not the chain's cost.
+  const attempts = response.headers.get("x-switchboard-attempts")
+  if (attempts !== null && attempts !== "1") throw new Error(`${request.url} answered after ${attempts} attempts (${response.headers.get("x-switchboard-model")})`)
 }
 
 /** Polls `request` until it is answered properly; the time since `since`. */
@@ -111,6 +116,7 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
         process: upstream.process,
         chat: chatAt(`${upstreamBase}/v1/chat/completions`, JSON_HEADERS, (model) => model),
         translated: undefined,
+        virtual: undefined,
         startupMs: undefined,
         output: () => ""
       }
@@ -120,7 +126,7 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
       const ready = await nextMessage(child, isMessage<ProxyReady>("ready"), "bare proxy", 10_000)
       const chat = chatAt(`http://127.0.0.1:${ready.port}/v1/chat/completions`, JSON_HEADERS, (model) => model)
       const startupMs = await waitUntilServed(name, child, () => "", [chat(UPSTREAM_MODEL)], start, 10_000)
-      return { name, process: child, chat, translated: undefined, startupMs, output: () => "" }
+      return { name, process: child, chat, translated: undefined, virtual: undefined, startupMs, output: () => "" }
     }
     case "switchboard":
     case "switchboard-effect":
@@ -132,8 +138,9 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
       const headers = variant === "keys" ? { authorization: `Bearer ${GATEWAY_KEY}` } : JSON_HEADERS
       const chat = chatAt(url, headers, (model) => `${PROVIDER_ID}/${model}`)
       const translated = () => ({ url, headers, body: chatBody(`${ANTHROPIC_PROVIDER_ID}/${UPSTREAM_MODEL}`) })
-      const startupMs = await waitUntilServed(name, switchboard.process, switchboard.output, [chat(UPSTREAM_MODEL), translated()], start, 30_000)
-      return { name, process: switchboard.process, chat, translated, startupMs, output: switchboard.output }
+      const virtual = () => ({ url, headers, body: chatBody(VIRTUAL_MODEL) })
+      const startupMs = await waitUntilServed(name, switchboard.process, switchboard.output, [chat(UPSTREAM_MODEL), translated(), virtual()], start, 30_000)
+      return { name, process: switchboard.process, chat, translated, virtual, startupMs, output: switchboard.output }
     }
     case "portkey": {
       const port = await freePort()
@@ -144,7 +151,7 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
       const chat = chatAt(url, portkeyHeaders("openai", upstream.port), (model) => model)
       const translated = () => ({ url, headers: portkeyHeaders("anthropic", upstream.port), body: chatBody(UPSTREAM_MODEL) })
       const startupMs = await waitUntilServed(name, child, output, [chat(UPSTREAM_MODEL), translated()], start, 30_000)
-      return { name, process: child, chat, translated, startupMs, output }
+      return { name, process: child, chat, translated, virtual: undefined, startupMs, output }
     }
   }
 }

@@ -135,11 +135,18 @@ export const run = (
       timer.refresh()
       answered = true
       health.reached()
-      if (!sink.start(statusCode, singleValued(headers))) c.abort(new Error("the answer is not read on"))
+      if (!sink.start(statusCode, singleValued(headers))) {
+        // The sink is done with this answer (a chain may be trying the next target): the abort is no failure to tell it.
+        over = true
+        c.abort(new Error("the answer is not read on"))
+      }
     },
     onResponseData: (c, chunk) => {
       timer.refresh()
-      if (!sink.data(chunk)) c.abort(new Error("the answer is not read on"))
+      if (!sink.data(chunk)) {
+        over = true
+        c.abort(new Error("the answer is not read on"))
+      }
     },
     onResponseEnd: () => {
       clearTimeout(timer)

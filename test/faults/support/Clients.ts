@@ -27,6 +27,8 @@ export interface AskOptions {
   readonly stream: boolean
   /** Aborts the call (an abandoned request). */
   readonly signal?: AbortSignal
+  /** Told the status and headers of the HTTP response as they arrive (the SDKs keep them to themselves). */
+  readonly onResponse?: (response: { readonly status: number; readonly headers: Headers }) => void
 }
 
 const failed = (where: string, error: unknown, midStream: boolean): Outcome => {
@@ -42,15 +44,26 @@ const failed = (where: string, error: unknown, midStream: boolean): Outcome => {
   }
 }
 
-export const makeClients = (url: string) => ({
-  openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: TestSecrets.callerKey, maxRetries: 0, timeout: 60_000 }),
-  anthropic: new Anthropic({ baseURL: url, apiKey: TestSecrets.callerKey, maxRetries: 0, timeout: 60_000 })
-})
+/** `fetch`, telling `onResponse` about each response's head. */
+const observedFetch = (onResponse: AskOptions["onResponse"]): typeof fetch =>
+  onResponse === undefined ? fetch : async (input, init) => {
+    const response = await fetch(input, init)
+    onResponse({ status: response.status, headers: response.headers })
+    return response
+  }
+
+export const makeClients = (url: string, onResponse?: AskOptions["onResponse"]) => {
+  const fetch = observedFetch(onResponse)
+  return {
+    openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: TestSecrets.callerKey, maxRetries: 0, timeout: 60_000, fetch }),
+    anthropic: new Anthropic({ baseURL: url, apiKey: TestSecrets.callerKey, maxRetries: 0, timeout: 60_000, fetch })
+  }
+}
 
 /** Asks `model` for an answer to a one-line prompt through `api`. */
 export const ask = async (url: string, api: Api, model: string, options: AskOptions): Promise<Outcome> => {
   const where = `${api} ${model}${options.stream ? " (stream)" : ""}`
-  const clients = makeClients(url)
+  const clients = makeClients(url, options.onResponse)
   const prompt = "Say something."
   let text = ""
   let finished = false
@@ -97,7 +110,7 @@ export const ask = async (url: string, api: Api, model: string, options: AskOpti
         break
       }
       case "responses": {
-        const response = await fetch(`${url}/v1/responses`, {
+        const response = await observedFetch(options.onResponse)(`${url}/v1/responses`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${TestSecrets.callerKey}` },
           body: JSON.stringify({ model, input: prompt, stream: options.stream }),
