@@ -232,12 +232,7 @@ export const VirtualModelStatus = Schema.Struct({
   targets: Schema.Array(TargetStatus),
   rules: Schema.Array(RuleStatus),
   system: Schema.NullOr(Schema.String),
-  defaults: Schema.NullOr(Defaults),
-  /**
-   * The admin API's only: the entry as remote.json holds it (targets naming other virtual models
-   * not expanded, weights and rules as written), which an edit starts from.
-   */
-  entry: Schema.optionalKey(VirtualModelFields)
+  defaults: Schema.NullOr(Defaults)
 })
 export type VirtualModelStatus = typeof VirtualModelStatus.Type
 

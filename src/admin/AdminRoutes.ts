@@ -160,29 +160,16 @@ const presetList: typeof PresetList.Type = {
 /** A handler's own failures as the API's errors. */
 const answer = <A, R>(handler: Effect.Effect<A, AdminError, R>) => Effect.mapError(handler, toApiError)
 
-/** The public listing, each model with its entry as configured (`entry`), for editing. */
-const adminVirtualModelList = Effect.gen(function*() {
-  const list = yield* virtualModelList
-  const table = yield* (yield* Providers).routingTable
-  return {
-    ...list,
-    data: list.data.map((model) => {
-      const config = table.virtual.models.get(model.id)?.config
-      return config === undefined ? model : { ...model, entry: config }
-    })
-  }
-})
-
 /** The listing's entry for `name`, once the change is in effect. */
 const virtualModelStatus = (name: string) =>
-  Effect.flatMap(adminVirtualModelList, (list) => {
+  Effect.flatMap(virtualModelList, (list) => {
     const found = list.data.find((model) => model.id === name)
     return found === undefined ? Effect.fail(new UnknownVirtualModel({ name })) : Effect.succeed(found)
   })
 
 const VirtualModelsHandlers = HttpApiBuilder.group(AdminApi, "virtualModels", (handlers) =>
   handlers
-    .handle("list", () => adminVirtualModelList)
+    .handle("list", () => virtualModelList)
     .handle("get", ({ params }) => answer(virtualModelStatus(params.name)))
     .handle("entry", ({ params }) => answer(virtualModelEntry(params.name)))
     .handleRaw("put", ({ params }) =>

@@ -66,6 +66,32 @@ describe("draftOf", () => {
     const { name: _, ...body } = entry
     expect(bodyOf(form)).toEqual(Result.succeed(body))
   })
+
+  // An entry the server left out: what is wrong is kept as written, so the check names its field.
+  it.each([
+    ["an unknown strategy", { name: "x", strategy: "sideways", targets: ["a/m"] }, "strategy"],
+    ["no targets", { name: "x", targets: [] }, "targets"],
+    ["targets that are no list", { name: "x", targets: "a/m" }, "targets"],
+    ["a weight that is no number", { name: "x", strategy: "balance", targets: [{ model: "a/m", weight: "heavy" }] }, "targets.0.weight"],
+    ["a zero weight", { name: "x", targets: [{ model: "a/m", weight: 0 }] }, "targets.0.weight"],
+    ["a target of another shape", { name: "x", targets: ["a/m", { mdl: "b/m" }] }, "targets.1.mdl"],
+    ["a temperature that is no number", { name: "x", targets: ["a/m"], defaults: { temperature: "hot" } }, "defaults.temperature"],
+    ["rules that are no list", { name: "x", targets: ["a/m"], rules: { when: {} } }, "rules"],
+    ["a key of no virtual model", { name: "x", targets: ["a/m"], tragets: ["b/m"] }, "tragets"]
+  ])("keeps %s, and the check names the field", (_, entry, field) => {
+    const result = bodyOf(draftOf(entry))
+    expect(Result.isFailure(result)).toBe(true)
+    if (Result.isSuccess(result)) return
+    expect(result.failure.field).toBe(field)
+  })
+
+  it("saves a left-out entry once what is wrong is changed", () => {
+    const form = draftOf({ name: "x", strategy: "sideways", targets: ["a/m", { mdl: "b/m" }], tragets: [] })
+    expect(form.targets.map((row) => row.model)).toEqual(["a/m", `{"mdl":"b/m"}`])
+    expect(Object.keys(form.extra)).toEqual(["tragets"])
+    const fixed: Draft = { ...form, strategy: "fallback", targets: form.targets.slice(0, 1), extra: {} }
+    expect(bodyOf(fixed)).toEqual(Result.succeed({ strategy: "fallback", targets: ["a/m"] }))
+  })
 })
 
 describe("controlOf", () => {

@@ -7,7 +7,9 @@
  * a chat through it falls over to the second target (the answer names it, and got the presets)
  * and the first one's breaker shows open with the upstream's reason; an edit with a wrong rule is
  * refused with the field named, a loop is refused by the server with the field named, a valid
- * edit (balance, weights, a rule) is listed; deleting takes it out of the list and the picker. Screenshots go to test-artifacts/web/.
+ * edit (balance, weights, a rule) is listed; deleting takes it out of the list and the picker; the
+ * entry left out is fixed through the page (its Edit shows what is wrong, a failed load is shown)
+ * and then listed, no longer a problem. Screenshots go to test-artifacts/web/.
  *
  * Skipped, with the reason printed, without Chromium — except in CI, where it must run.
  */
@@ -145,6 +147,8 @@ describe.skipIf(browserSkip !== undefined)("the virtual models on the page", () 
     // Edit: balance with weights; a rule that names an unknown format is refused, naming the field.
     await card("smart").getByRole("button", { name: "Edit smart" }).click()
     const edit = section().getByRole("form", { name: "Edit smart" })
+    // The form opens once the entry is loaded from the server.
+    await edit.waitFor()
     expect(await targetRows(edit)).toEqual(["alpha/alpha-busy", "alpha/alpha-ok"])
     expect(await edit.getByLabel("Max tokens", { exact: true }).inputValue()).toBe("64")
     await edit.getByLabel("Strategy", { exact: true }).selectOption("balance")
@@ -197,7 +201,51 @@ describe.skipIf(browserSkip !== undefined)("the virtual models on the page", () 
     const left = await adminClient(switchboard.port).call<{ data: Array<unknown> }>("GET", "/admin/virtual-models")
     expect(left.json.data).toEqual([])
     await shot("35-vm-deleted")
-    // Chromium logs every error status; the 400 of the refused loop was the one expected.
-    expect(errors.filter((e) => !e.includes("status of 400"))).toEqual([])
+
+    // The entry left out is fixed from the page: its Edit opens the form with the entry as remote.json
+    // holds it, what is wrong already shown under its field.
+    expect(await leftOut.textContent()).toMatch(/"broken"/)
+    // A failure to load it is shown in place of the form (a server fault, injected on the wire).
+    await page.route("**/admin/virtual-models/broken/entry", (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { message: "remote.json could not be read", type: "server_error", param: null, code: null } })
+      }), { times: 1 })
+    await leftOut.getByRole("button", { name: "Edit broken" }).click()
+    const failed = section().getByRole("group", { name: "Edit broken", exact: true })
+    expect(await failed.getByRole("alert").textContent()).toBe("Could not load broken: remote.json could not be read")
+    await shot("36-vm-entry-load-failed")
+    await failed.getByRole("button", { name: "Close" }).click()
+    await failed.waitFor({ state: "detached" })
+
+    await leftOut.getByRole("button", { name: "Edit broken" }).click()
+    const fix = section().getByRole("form", { name: "Edit broken" })
+    await fix.waitFor()
+    const strategy = fix.getByLabel("Strategy", { exact: true })
+    expect(await fix.getByRole("alert").textContent()).toMatch(/^strategy: /)
+    expect(await strategy.getAttribute("aria-invalid")).toBe("true")
+    expect(await strategy.inputValue()).toBe("sideways")
+    expect(await targetRows(fix)).toEqual(["alpha/alpha-ok"])
+    await shot("37-vm-fix-left-out")
+    await page.emulateMedia({ colorScheme: "dark" })
+    await shot("37b-vm-fix-left-out-dark")
+    await page.emulateMedia({ colorScheme: "light" })
+    await strategy.selectOption("fallback")
+    await fix.getByRole("button", { name: "Save" }).click()
+    await fix.waitFor({ state: "detached" })
+    // Listed, and no longer a problem; remote.json holds the fixed entry.
+    await card("broken").waitFor()
+    expect(await targets("broken").locator(".model-id").allTextContents()).toEqual(["alpha/alpha-ok"])
+    await leftOut.waitFor({ state: "detached" })
+    const fixedList = await adminClient(switchboard.port).call<{ data: Array<{ id: string }>; problems: Array<string> }>("GET", "/admin/virtual-models")
+    expect(fixedList.json.data.map((model) => model.id)).toEqual(["broken"])
+    expect(fixedList.json.problems).toEqual([])
+    const stored = await adminClient(switchboard.port).call("GET", "/admin/virtual-models/broken/entry")
+    expect(stored.json).toEqual({ name: "broken", strategy: "fallback", targets: ["alpha/alpha-ok"] })
+    await shot("38-vm-left-out-fixed")
+
+    // Chromium logs every error status; the 400 of the refused loop and the injected 500 were the ones expected.
+    expect(errors.filter((e) => !e.includes("status of 400") && !e.includes("status of 500"))).toEqual([])
   }, 120_000)
 })

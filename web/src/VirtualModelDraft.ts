@@ -6,9 +6,11 @@
  * them anyway. What only the server can tell (a target that leads back to this model) comes back
  * from the save in the same shape, `{ field, message }`.
  */
-import { Result } from "effect"
-import type { VirtualModelBody } from "../../src/admin/AdminApi.ts"
-import { decodeVirtualModel, type Strategy, targetOf, type VirtualModelConfig } from "../../src/config/VirtualModelConfig.ts"
+import { Result, type Schema } from "effect"
+import type { VirtualModelBody, VirtualModelEntry } from "../../src/admin/AdminApi.ts"
+import { decodeVirtualModel } from "../../src/config/VirtualModelConfig.ts"
+
+type Json = Schema.Json
 
 export interface TargetRow {
   /** A key for the list (rows move). */
@@ -16,11 +18,17 @@ export interface TargetRow {
   readonly model: string
   /** As typed; "" is the default weight (1). */
   readonly weight: string
+  /**
+   * A target as written in remote.json that is neither a model id nor `{ model, weight }`: sent
+   * as it is, so the check names it (`targets.2`) and the row can be removed.
+   */
+  readonly raw?: Json
 }
 
 export interface Draft {
   readonly name: string
-  readonly strategy: Strategy
+  /** `fallback` or `balance` — or, from an entry left out of remote.json, what it says instead. */
+  readonly strategy: string
   readonly targets: ReadonlyArray<TargetRow>
   readonly description: string
   readonly system: string
@@ -29,6 +37,8 @@ export interface Draft {
   readonly max_tokens: string
   /** The rules as JSON text; "" for none. */
   readonly rules: string
+  /** Keys of the entry the form has no control for (a typo in remote.json): the check refuses them until dropped. */
+  readonly extra: Readonly<Record<string, Json>>
 }
 
 /** Why a draft cannot be saved: the field at fault (`targets.1.weight`) when known, and what is wrong. */
@@ -50,26 +60,50 @@ export const emptyDraft: Draft = {
   temperature: "",
   top_p: "",
   max_tokens: "",
-  rules: ""
+  rules: "",
+  extra: {}
 }
 
-const numberText = (value: number | undefined): string => value === undefined ? "" : String(value)
+const KNOWN_KEYS: ReadonlySet<string> = new Set(["name", "strategy", "targets", "description", "system", "defaults", "rules"])
 
-/** The form for an entry as configured (its targets as written, not expanded). */
-export const draftOf = (entry: Pick<VirtualModelConfig, "name" | "strategy" | "targets" | "description" | "system" | "defaults" | "rules">): Draft => ({
-  name: entry.name,
-  strategy: entry.strategy ?? "fallback",
-  targets: entry.targets.map((target) => {
-    const { model, weight } = targetOf(target)
-    return targetRow(model, typeof target === "string" || target.weight === undefined ? "" : String(weight))
-  }),
-  description: entry.description ?? "",
-  system: entry.system ?? "",
-  temperature: numberText(entry.defaults?.temperature),
-  top_p: numberText(entry.defaults?.top_p),
-  max_tokens: numberText(entry.defaults?.max_tokens),
-  rules: entry.rules === undefined || entry.rules.length === 0 ? "" : JSON.stringify(entry.rules, null, 2)
-})
+const isObject = (value: Json | undefined): value is { readonly [key: string]: Json } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A value as a text field shows it: "" when absent, a string as it is, anything else as JSON (the check then names it). */
+const fieldText = (value: Json | undefined): string =>
+  value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value)
+
+/** A target's row: a model id, `{ model, weight? }` with its weight as text, or anything else kept raw. */
+const rowOf = (target: Json): TargetRow => {
+  if (typeof target === "string") return targetRow(target)
+  if (isObject(target) && typeof target.model === "string" && Object.keys(target).every((key) => key === "model" || key === "weight")) {
+    return targetRow(target.model, fieldText(target.weight))
+  }
+  return { ...targetRow(JSON.stringify(target)), raw: target }
+}
+
+/**
+ * The form for an entry as remote.json holds it (`GET /admin/virtual-models/{name}/entry`): its
+ * targets as written, not expanded — and, for an entry the server left out, whatever is wrong
+ * kept as written, so that the check (`bodyOf`) names the field instead of the form quietly
+ * changing it.
+ */
+export const draftOf = (entry: VirtualModelEntry): Draft => {
+  const defaults = isObject(entry.defaults) ? entry.defaults : {}
+  const rules = entry.rules
+  return {
+    name: fieldText(entry.name),
+    strategy: entry.strategy === undefined ? "fallback" : fieldText(entry.strategy),
+    targets: Array.isArray(entry.targets) ? entry.targets.map(rowOf) : [],
+    description: fieldText(entry.description),
+    system: fieldText(entry.system),
+    temperature: fieldText(defaults.temperature),
+    top_p: fieldText(defaults.top_p),
+    max_tokens: fieldText(defaults.max_tokens),
+    rules: rules === undefined || (Array.isArray(rules) && rules.length === 0) ? "" : JSON.stringify(rules, null, 2),
+    extra: Object.fromEntries(Object.entries(entry).filter(([key]) => !KNOWN_KEYS.has(key)))
+  }
+}
 
 /** A number field: absent when empty, the number typed, or a problem naming the field. */
 const numberField = (field: string, text: string): Result.Result<number | undefined, DraftProblem> => {
@@ -85,7 +119,7 @@ export const bodyOf = (draft: Draft): Result.Result<VirtualModelBody, DraftProbl
     const targets = []
     for (const [i, row] of draft.targets.entries()) {
       const weight = yield* numberField(`targets.${i}.weight`, row.weight)
-      targets.push(weight === undefined ? row.model : { model: row.model, weight })
+      targets.push(row.raw !== undefined ? row.raw : weight === undefined ? row.model : { model: row.model, weight })
     }
     const defaults = {
       temperature: yield* numberField("defaults.temperature", draft.temperature),
@@ -102,6 +136,7 @@ export const bodyOf = (draft: Draft): Result.Result<VirtualModelBody, DraftProbl
       }
     }
     const entry = {
+      ...draft.extra,
       name: draft.name.trim(),
       strategy: draft.strategy,
       targets,

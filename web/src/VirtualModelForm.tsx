@@ -3,11 +3,12 @@
  * targets in order — chosen from the models Switchboard serves now, moved up and down, weighted
  * for `balance` — and, folded away unless the model has them, the presets (a system prompt,
  * default temperature, top_p and max_tokens) and the rules as JSON. A mistake is shown under the
- * field it names, in the server's words (see VirtualModelDraft.ts).
+ * field it names, in the server's words (see VirtualModelDraft.ts); an entry the server left out
+ * opens with what is wrong with it already shown there.
  */
 import { Result } from "effect"
 import { useEffect, useRef, useState } from "preact/hooks"
-import type { VirtualModelStatus } from "../../src/admin/AdminApi.ts"
+import type { VirtualModelEntry, VirtualModelStatus } from "../../src/admin/AdminApi.ts"
 import { admin, ApiError, apiJson } from "./Api.ts"
 import { Field } from "./Field.tsx"
 import { TrashIcon } from "./Icons.tsx"
@@ -26,33 +27,28 @@ import {
 } from "./VirtualModelDraft.ts"
 import { type Model, ModelList } from "./Wire.ts"
 
+const KNOWN_STRATEGIES: ReadonlySet<string> = new Set(["fallback", "balance"])
+
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
 
-/** The form for a listed model: its entry as configured when the server sent it, else what the listing shows. */
-const draftFor = (model: VirtualModelStatus): Draft =>
-  draftOf(model.entry ?? {
-    name: model.id,
-    strategy: model.strategy,
-    targets: model.targets.map((t) => t.weight === 1 ? t.model : { model: t.model, weight: t.weight }),
-    ...(model.description === null ? {} : { description: model.description }),
-    ...(model.system === null ? {} : { system: model.system }),
-    ...(model.defaults === null ? {} : { defaults: model.defaults }),
-    ...(model.rules.length === 0 ? {} : { rules: model.rules.map((r) => ({ name: r.name, when: r.when, targets: r.targets.map((t) => t.model) })) })
-  })
-
 export interface VirtualModelFormProps {
-  /** The model to edit; absent to add one. */
-  readonly editing?: VirtualModelStatus
+  /** The model to edit, with its entry as remote.json holds it; absent to add one. */
+  readonly editing?: { readonly name: string; readonly entry: VirtualModelEntry }
   readonly onSaved: (model: VirtualModelStatus) => void
   readonly onCancel: () => void
 }
 
 export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFormProps) {
-  const [draft, setDraft] = useState<Draft>(editing === undefined ? emptyDraft : draftFor(editing))
+  const [draft, setDraft] = useState<Draft>(() => editing === undefined ? emptyDraft : draftOf(editing.entry))
   const [models, setModels] = useState<ReadonlyArray<Model>>([])
   const [modelsError, setModelsError] = useState<string | undefined>()
   const [choice, setChoice] = useState("")
-  const [problem, setProblem] = useState<DraftProblem | undefined>()
+  // An entry the server left out says at once what is wrong with it, under the field at fault.
+  const [problem, setProblem] = useState<DraftProblem | undefined>(() => {
+    if (editing === undefined) return undefined
+    const checked = bodyOf(draft)
+    return Result.isFailure(checked) ? checked.failure : undefined
+  })
   const [saving, setSaving] = useState(false)
   const [presetsOpen, setPresetsOpen] = useState<boolean | undefined>()
   const [rulesOpen, setRulesOpen] = useState<boolean | undefined>()
@@ -98,7 +94,7 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
     at === control && problem !== undefined && <p role="alert" class="bad field-problem" ref={problemRef}>{problem.message}</p>
   const invalid = (control: DraftControl) => at === control ? { "aria-invalid": true } : {}
 
-  const self = editing?.id ?? draft.name.trim()
+  const self = editing?.name ?? draft.name.trim()
   const chosen = new Set(draft.targets.map((t) => t.model))
   // Any model served now but this one; virtual ones too (their targets are tried in their place).
   const groups = groupModels(models.filter((m) => m.id !== self))
@@ -106,7 +102,8 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
   const hasPresets = draft.system !== "" || draft.temperature !== "" || draft.top_p !== "" || draft.max_tokens !== ""
   const presetControls: ReadonlyArray<DraftControl | undefined> = ["system", "temperature", "top_p", "max_tokens"]
 
-  const title = editing === undefined ? "Add virtual model" : `Edit ${editing.id}`
+  const title = editing === undefined ? "Add virtual model" : `Edit ${editing.name}`
+  const extraKeys = Object.keys(draft.extra)
   return (
     <form
       class="provider-form vm-form"
@@ -127,9 +124,10 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
         )}
         <Field label="Strategy" class="wide">
           {(id) => (
-            <select id={id} value={draft.strategy} {...invalid("strategy")} onChange={(e) => update({ strategy: e.currentTarget.value === "balance" ? "balance" : "fallback" })}>
+            <select id={id} value={draft.strategy} {...invalid("strategy")} onChange={(e) => update({ strategy: e.currentTarget.value })}>
               <option value="fallback">Fallback: in order</option>
               <option value="balance">Balance: by weight</option>
+              {!KNOWN_STRATEGIES.has(draft.strategy) && <option value={draft.strategy} disabled>{draft.strategy} (unknown)</option>}
             </select>
           )}
         </Field>
@@ -142,11 +140,11 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
         {draft.targets.length > 0 && (
           <ol class="target-rows" aria-label="Targets">
             {draft.targets.map((t, i) => (
-              <li key={t.key} class="target-row">
+              <li key={t.key} class="target-row" {...(t.raw === undefined ? {} : { "data-raw": true })}>
                 <span class="target-index muted">{i + 1}.</span>
                 <code class="target-model">{t.model}</code>
-                {balance && <span class="muted weight-label" aria-hidden="true">weight</span>}
-                {balance && (
+                {balance && t.raw === undefined && <span class="muted weight-label" aria-hidden="true">weight</span>}
+                {balance && t.raw === undefined && (
                   <Field label={<span class="visually-hidden">Weight of {t.model}</span>} class="weight">
                     {(id) => (
                       <input
@@ -264,6 +262,14 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
           <code>minInputTokens</code>, <code>header</code> <code>{`{ "name", "value" }`}</code>.
         </p>
       </details>
+      {extraKeys.length > 0 && (
+        <div class="vm-extra">
+          <p>
+            Not settings of a virtual model: {extraKeys.map((key, i) => <span key={key}>{i > 0 && ", "}<code>{key}</code></span>)}
+          </p>
+          <button type="button" onClick={() => update({ extra: {} })}>Drop {extraKeys.length === 1 ? "it" : "them"}</button>
+        </div>
+      )}
       {problemAt("form")}
       <div class="actions">
         <span class="spacer" />
@@ -271,5 +277,39 @@ export function VirtualModelForm({ editing, onSaved, onCancel }: VirtualModelFor
         <button type="submit" class="primary" disabled={saving}>{saving ? "Saving…" : "Save"}</button>
       </div>
     </form>
+  )
+}
+
+/**
+ * The form for `name`, once its entry is loaded as remote.json holds it (the listing shows targets
+ * that are virtual models expanded, and an entry left out not at all): a line while it loads, the
+ * error if it cannot be.
+ */
+export function EditVirtualModel(props: { readonly name: string; readonly onSaved: (model: VirtualModelStatus) => void; readonly onCancel: () => void }) {
+  const [entry, setEntry] = useState<VirtualModelEntry | undefined>()
+  const [error, setError] = useState<string | undefined>()
+  useEffect(() => {
+    let current = true
+    admin((api) => api.virtualModels.entry({ params: { name: props.name } })).then(
+      (loaded) => current && setEntry(loaded),
+      (e: unknown) => current && setError(messageOf(e))
+    )
+    return () => {
+      current = false
+    }
+  }, [props.name])
+
+  if (entry !== undefined) return <VirtualModelForm editing={{ name: props.name, entry }} onSaved={props.onSaved} onCancel={props.onCancel} />
+  return (
+    <div role="group" class="provider-form vm-form vm-loading" aria-label={`Edit ${props.name}`} aria-busy={error === undefined}>
+      <h3>Edit {props.name}</h3>
+      {error === undefined
+        ? <p class="muted">Loading {props.name} as remote.json holds it…</p>
+        : <p role="alert" class="bad">Could not load {props.name}: {error}</p>}
+      <div class="actions">
+        <span class="spacer" />
+        <button type="button" onClick={props.onCancel}>{error === undefined ? "Cancel" : "Close"}</button>
+      </div>
+    </div>
   )
 }

@@ -3,7 +3,8 @@
  * (weights for `balance`) and what routing knows of each now — whether a connected provider serves
  * it, that provider's state, its circuit breaker and why it last failed — its rules and presets;
  * the entries the server left out and the names that hide a provider's model. Add, edit and
- * delete (with confirmation) through the admin API.
+ * delete (with confirmation) through the admin API; an edit starts from the entry as remote.json
+ * holds it, so a left-out entry with a name can be fixed from its problem's Edit button.
  *
  * Breakers change without an event, so besides following the providers' changes (`revision`) the
  * list is fetched again every few seconds while the page is visible.
@@ -12,8 +13,8 @@ import { useEffect, useRef, useState } from "preact/hooks"
 import type { TargetStatus, VirtualModelList, VirtualModelStatus } from "../../src/admin/AdminApi.ts"
 import { admin } from "./Api.ts"
 import { PencilIcon, TrashIcon } from "./Icons.tsx"
-import { VirtualModelForm } from "./VirtualModelForm.tsx"
-import { availability, breakerText, conditionText, defaultsText, servingText } from "./VirtualModelText.ts"
+import { EditVirtualModel, VirtualModelForm } from "./VirtualModelForm.tsx"
+import { availability, breakerText, conditionText, defaultsText, leftOutName, servingText } from "./VirtualModelText.ts"
 
 const POLL_MS = 5_000
 
@@ -131,7 +132,8 @@ function VirtualModelCard(props: {
 export function VirtualModels(props: { readonly revision: number; readonly onChange: () => void }) {
   const [list, setList] = useState<VirtualModelList | undefined>()
   const [loadError, setLoadError] = useState<string | undefined>()
-  const [form, setForm] = useState<{ readonly editing?: VirtualModelStatus } | undefined>()
+  // The name being edited (its entry is loaded when the form opens); none to add one.
+  const [form, setForm] = useState<{ readonly editing?: string } | undefined>()
   // Only the newest fetch counts: answers to earlier ones may arrive after it.
   const fetches = useRef(0)
   const refetch = () => {
@@ -168,7 +170,12 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
     setList((current) =>
       current === undefined
         ? current
-        : { ...current, data: current.data.some((m) => m.id === model.id) ? current.data.map((m) => m.id === model.id ? model : m) : [...current.data, model] }
+        : {
+          ...current,
+          data: current.data.some((m) => m.id === model.id) ? current.data.map((m) => m.id === model.id ? model : m) : [...current.data, model],
+          // A left-out entry saved is in effect now: its problem is gone.
+          problems: current.problems.filter((problem) => leftOutName(problem) !== model.id)
+        }
     )
     setForm(undefined)
     changed()
@@ -189,7 +196,23 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
       {list !== undefined && list.problems.length > 0 && (
         <div class="vm-problems" role="alert" aria-label="Virtual models left out">
           <p>Left out of remote.json:</p>
-          <ul>{list.problems.map((problem) => <li key={problem}>{problem}</li>)}</ul>
+          <ul>
+            {list.problems.map((problem) => {
+              const name = leftOutName(problem)
+              // A name also listed is a duplicate: editing it would open the listed one.
+              const editable = name !== undefined && !list.data.some((m) => m.id === name)
+              return (
+                <li key={problem}>
+                  <span class="problem-text">{problem}</span>
+                  {editable && (
+                    <button type="button" class="small" aria-label={`Edit ${name}`} title={`Fix ${name} in the form`} onClick={() => setForm({ editing: name })}>
+                      <PencilIcon /> Edit
+                    </button>
+                  )}
+                </li>
+              )
+            })}
+          </ul>
         </div>
       )}
       {list !== undefined && list.warnings.length > 0 && (
@@ -197,14 +220,9 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
           {list.warnings.map((warning) => <li key={warning}>{warning}</li>)}
         </ul>
       )}
-      {form !== undefined && (
-        <VirtualModelForm
-          key={form.editing?.id ?? "new"}
-          {...(form.editing === undefined ? {} : { editing: form.editing })}
-          onSaved={saved}
-          onCancel={() => setForm(undefined)}
-        />
-      )}
+      {form !== undefined && (form.editing === undefined
+        ? <VirtualModelForm key="new" onSaved={saved} onCancel={() => setForm(undefined)} />
+        : <EditVirtualModel key={form.editing} name={form.editing} onSaved={saved} onCancel={() => setForm(undefined)} />)}
       {list === undefined
         ? loadError === undefined && <p class="muted">Loading…</p>
         : list.data.length === 0
@@ -212,7 +230,7 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
         : (
           <ul class="cards">
             {list.data.map((model) => (
-              <VirtualModelCard key={model.id} model={model} onEdit={() => setForm({ editing: model })} onDeleted={deleted} />
+              <VirtualModelCard key={model.id} model={model} onEdit={() => setForm({ editing: model.id })} onDeleted={deleted} />
             ))}
           </ul>
         )}
