@@ -253,6 +253,14 @@ export type VirtualModelList = typeof VirtualModelList.Type
 export const VirtualModelBody = VirtualModelFields.mapFields(({ name: _name, ...fields }) => fields)
 export type VirtualModelBody = typeof VirtualModelBody.Type
 
+/**
+ * `GET /admin/virtual-models/{name}/entry`: the entry as remote.json has it, valid or not — what an
+ * edit starts from (the status shows targets that are virtual models expanded, and a broken entry
+ * not at all).
+ */
+export const VirtualModelEntry = Schema.JsonObject
+export type VirtualModelEntry = typeof VirtualModelEntry.Type
+
 // --- Errors --------------------------------------------------------------------------------------
 // Every error has the OpenAI shape `{ error: { message, type, param, code } }`, one class per
 // status so the server encodes each with its status and clients decode by status.
@@ -358,6 +366,7 @@ const name = { name: Schema.String }
 export const VirtualModelsGroup = HttpApiGroup.make("virtualModels").add(
   HttpApiEndpoint.get("list", "/admin/virtual-models", { success: VirtualModelList, error: readFailures }),
   HttpApiEndpoint.get("get", "/admin/virtual-models/:name", { params: name, success: VirtualModelStatus, error: [NotFound, ServerError] }),
+  HttpApiEndpoint.get("entry", "/admin/virtual-models/:name/entry", { params: name, success: VirtualModelEntry, error: [NotFound, ServerError] }),
   /** Create or replace; refused with the field named when invalid (unknown strategy, no targets, a loop). */
   HttpApiEndpoint.put("put", "/admin/virtual-models/:name", {
     params: name,

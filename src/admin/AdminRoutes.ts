@@ -29,7 +29,7 @@ import { eventsResponse } from "./AdminEvents.ts"
 import * as AdminGuard from "./AdminGuard.ts"
 import { readBody, secretValues, toNewProvider, toProviderEdit } from "./AdminRequests.ts"
 import { providerJson } from "./ProviderJson.ts"
-import { putVirtualModel, removeVirtualModel, UnknownVirtualModel } from "../config/VirtualModelCatalog.ts"
+import { putVirtualModel, removeVirtualModel, UnknownVirtualModel, virtualModelEntry } from "../config/VirtualModelCatalog.ts"
 import { readJsonObject } from "../http/RequestBody.ts"
 import { virtualModelList } from "../http/VirtualModelsRoute.ts"
 
@@ -171,6 +171,7 @@ const VirtualModelsHandlers = HttpApiBuilder.group(AdminApi, "virtualModels", (h
   handlers
     .handle("list", () => virtualModelList)
     .handle("get", ({ params }) => answer(virtualModelStatus(params.name)))
+    .handle("entry", ({ params }) => answer(virtualModelEntry(params.name)))
     .handleRaw("put", ({ params }) =>
       answer(Effect.gen(function*() {
         yield* putVirtualModel(params.name, yield* readJsonObject)

@@ -89,6 +89,19 @@ export const probe = (url: string): Effect.Effect<Option.Option<AdminClient>> =>
   )
 }
 
+/**
+ * The server a command manages: the one at `url` when given (it must answer: the user asked for
+ * that server, so silently changing the files instead would be a surprise), else the default one
+ * if it answers. `client` is none when no server runs; `url` says where none was found.
+ */
+export const findServer = (url: Option.Option<string>): Effect.Effect<{ readonly client: Option.Option<AdminClient>; readonly url: string }, CliFailure> =>
+  Effect.gen(function*() {
+    const target = Option.isSome(url) ? url.value : yield* Effect.mapError(defaultUrl, (error) => new CliFailure({ message: error.message }))
+    const client = yield* probe(target)
+    if (Option.isNone(client) && Option.isSome(url)) return yield* new CliFailure({ message: `no Switchboard server answers at ${target}` })
+    return { client, url: target }
+  })
+
 const secretHeadersBody = <V, O extends string | null>(values: Readonly<Record<string, V>> | undefined, reveal: (value: V) => O) =>
   values === undefined ? {} : { secretHeaders: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, reveal(value)])) }
 

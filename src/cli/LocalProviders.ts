@@ -16,7 +16,7 @@ import { CliFailure } from "./Operation.ts"
 import type { ProviderBackend, ProviderRow, TestOutcome } from "./ProviderBackend.ts"
 
 /** A catalog or config failure as the line the user sees; a broken file is named by its path. */
-const toFailure = (error: { readonly message: string } | ConfigError) =>
+export const toFailure = (error: { readonly message: string } | ConfigError) =>
   new CliFailure({ message: "_tag" in error && error._tag === "ConfigError" ? `${error.path}: ${error.message}` : error.message })
 
 const row = (entry: ProviderConfig): ProviderRow => ({

@@ -10,6 +10,7 @@ import { localGroupLines } from "../local/LocalModelsView.ts"
 import { operation } from "./Operation.ts"
 import { choose, type ProviderRow, urlFlag } from "./ProviderBackend.ts"
 import { colourEnabled, paint } from "./Table.ts"
+import { VirtualModelsCommand } from "./VirtualModelsCommand.ts"
 
 const group = (row: ProviderRow, running: boolean, colour: boolean): string => {
   const heading = `${paint(row.name, "bold", colour)} (${row.id})`
@@ -35,4 +36,7 @@ export const ModelsCommand = Command.make("models", { url: urlFlag }, ({ url }) 
     for (const row of shown) lines.push(group(row, backend.running, colour))
     if (backend.running) lines.push(...(yield* localGroupLines(backend.url, colour)))
     yield* Console.log(lines.join("\n"))
-  }))).pipe(Command.withDescription("List every model, grouped by provider (live from the running server)"))
+  }))).pipe(
+    Command.withDescription("List every model, grouped by provider (live from the running server); `models virtual` manages virtual models"),
+    Command.withSubcommands([VirtualModelsCommand])
+  )

@@ -8,9 +8,9 @@ import { Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import type { SecretStoreStatus } from "../admin/AdminApi.ts"
 import type { NewProvider, ProviderEdit } from "../config/ProviderCatalog.ts"
-import { defaultUrl, probe, remoteBackend } from "./AdminClient.ts"
+import { findServer, remoteBackend } from "./AdminClient.ts"
 import { localBackend } from "./LocalProviders.ts"
-import { CliFailure } from "./Operation.ts"
+import type { CliFailure } from "./Operation.ts"
 
 /** A provider as the CLI shows it. */
 export interface ProviderRow {
@@ -70,13 +70,7 @@ export interface ProviderBackend {
  * asked for that server, so silently changing the files instead would be a surprise.
  */
 export const choose = (url: Option.Option<string>) =>
-  Effect.gen(function*() {
-    const target = Option.isSome(url) ? url.value : yield* defaultUrl
-    const client = yield* probe(target)
-    if (Option.isSome(client)) return remoteBackend(client.value)
-    if (Option.isSome(url)) return yield* new CliFailure({ message: `no Switchboard server answers at ${target}` })
-    return yield* localBackend(target)
-  })
+  Effect.flatMap(findServer(url), (server) => Option.isSome(server.client) ? Effect.succeed(remoteBackend(server.client.value)) : localBackend(server.url))
 
 /** `--url`: which server to manage; without it, the default one if it runs, else the files. */
 export const urlFlag = Flag.String("url").pipe(

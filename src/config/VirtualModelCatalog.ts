@@ -4,7 +4,7 @@
  * with the field at fault named — when it does not decode, has keys this version does not know, or
  * makes a loop with the other entries. The entries of the file are kept as written otherwise.
  */
-import { Effect, Result, Schema } from "effect"
+import { Effect, Option, Result, Schema } from "effect"
 import { compileVirtualModels, problemOf } from "../router/VirtualModels.ts"
 import { ConfigStore } from "./ConfigStore.ts"
 import type { RemoteConfig } from "./RemoteConfig.ts"
@@ -51,6 +51,24 @@ export const putVirtualModel = (name: string, body: unknown) =>
       }
       return Effect.succeed({ ...config, virtualModels: entries })
     })
+  })
+
+const decodeJsonObject = Schema.decodeUnknownOption(Schema.JsonObject)
+
+/**
+ * The entry called `name` as remote.json has it, valid or not: what an edit starts from (the
+ * listings show targets expanded and leave broken entries out).
+ */
+export const virtualModelEntry = (name: string) =>
+  Effect.gen(function*() {
+    const config = yield* (yield* ConfigStore).load
+    // Parsed from JSON, so it is JSON; the decode only says so to the type checker.
+    const entry = Option.flatMap(
+      Option.fromNullishOr((config.virtualModels ?? []).find((one) => nameOf(one) === name)),
+      decodeJsonObject
+    )
+    if (Option.isNone(entry)) return yield* new UnknownVirtualModel({ name })
+    return entry.value
   })
 
 export const removeVirtualModel = (name: string) =>

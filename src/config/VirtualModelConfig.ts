@@ -13,7 +13,8 @@ import { Result, Schema, SchemaIssue } from "effect"
 /** A virtual model's name: no `/` (that is how qualified ids `<provider>/<model>` are told apart), no spaces. */
 export const VirtualModelName = Schema.String.pipe(
   Schema.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, {
-    description: "a name without slashes or spaces: letters, digits and . _ : @ -, starting with a letter or digit"
+    description: "a name without slashes or spaces: letters, digits and . _ : @ -, starting with a letter or digit",
+    message: "expected a name without slashes or spaces (letters, digits and . _ : @ -, starting with a letter or digit)"
   }))
 )
 
@@ -29,7 +30,7 @@ export const Target = Schema.Union([
 ])
 export type Target = typeof Target.Type
 
-const Targets = Schema.Array(Target).pipe(Schema.check(Schema.isMinLength(1, { description: "at least one target" })))
+const Targets = Schema.Array(Target).pipe(Schema.check(Schema.isMinLength(1, { description: "at least one target", message: "expected at least one target" })))
 
 /**
  * When a rule applies: every condition given must hold.

@@ -138,6 +138,7 @@ export const run = (
       if (!sink.start(statusCode, singleValued(headers))) {
         // The sink is done with this answer (a chain may be trying the next target): the abort is no failure to tell it.
         over = true
+        clearTimeout(timer)
         c.abort(new Error("the answer is not read on"))
       }
     },
@@ -145,6 +146,7 @@ export const run = (
       timer.refresh()
       if (!sink.data(chunk)) {
         over = true
+        clearTimeout(timer)
         c.abort(new Error("the answer is not read on"))
       }
     },

@@ -4,7 +4,8 @@
  * key, the page is told to ask for one. Admin calls go through the client derived from the admin
  * API's definition (`admin`); the OpenAI-format endpoints and the event stream through `apiFetch`.
  */
-import { Effect, type Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { HttpClientError } from "effect/http"
 import type { AdminApiClient, AdminCallError } from "../../src/admin/AdminApiClient.ts"
 import { callFailure, GATEWAY_KEY_CODES, makeAdminApiClient } from "../../src/admin/AdminApiClient.ts"
 import { ErrorBody } from "../../src/admin/AdminApi.ts"
@@ -34,12 +35,16 @@ const keyHeaders = (): Record<string, string> => {
   return key === null || key === "" ? {} : { authorization: `Bearer ${key}` }
 }
 
-/** An answer Switchboard gave with an error status (or no answer), carrying its message and code. */
+/** An answer Switchboard gave with an error status (or no answer), carrying its message, code and the field at fault. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: string | null) {
+  constructor(message: string, readonly code: string | null, readonly param: string | null = null) {
     super(message)
   }
 }
+
+/** The request field an admin API error names (`targets.1.weight`), when it names one. */
+const paramOf = (error: AdminCallError): string | null =>
+  Schema.isSchemaError(error) || HttpClientError.isHttpClientError(error) ? null : error.error.param
 
 /** A refused gateway key tells the listeners, whichever request it was. */
 const reportKeyProblem = (code: string | null): void => {
@@ -55,7 +60,7 @@ export const admin = async <A>(call: (api: AdminApiClient) => Effect.Effect<A, A
   if (result._tag === "Success") return result.success
   const failure = callFailure(result.failure)
   reportKeyProblem(failure.code)
-  throw new ApiError(failure.message, failure.code)
+  throw new ApiError(failure.message, failure.code, paramOf(result.failure))
 }
 
 const decodeError = decodeJson(ErrorBody)
@@ -65,7 +70,7 @@ export const errorOf = async (response: Response): Promise<ApiError> => {
   const text = await response.text()
   try {
     const body = decodeError(text)
-    return new ApiError(body.error.message, body.error.code)
+    return new ApiError(body.error.message, body.error.code, body.error.param)
   } catch {
     return new ApiError(`${response.status} ${response.statusText}`.trim(), null)
   }

@@ -1,5 +1,5 @@
 /**
- * The page: providers on one side, a chat on the other. When Switchboard asks for a gateway key,
+ * The page: providers and virtual models on one side, a chat on the other. When Switchboard asks for a gateway key,
  * the key form replaces them; once a key is entered, both start again with it.
  */
 import { useEffect, useState } from "preact/hooks"
@@ -8,12 +8,14 @@ import { Chat } from "./Chat.tsx"
 import { GatewayKeyForm } from "./GatewayKeyForm.tsx"
 import { Providers } from "./Providers.tsx"
 import { SecretStoreBanner } from "./SecretStoreBanner.tsx"
+import { VirtualModels } from "./VirtualModels.tsx"
 
 export function App() {
   const [keyProblem, setKeyProblem] = useState<KeyProblem | undefined>()
   // Bumped when a key is entered: remounts everything, so every request is made again with it.
   const [session, setSession] = useState(0)
-  // Bumped on every provider change, so the chat's model list follows connections.
+  // Bumped on every provider or virtual model change, so the chat's model list and the virtual
+  // models' target states follow connections.
   const [providersRevision, setProvidersRevision] = useState(0)
 
   useEffect(() => onGatewayKeyNeeded(setKeyProblem), [])
@@ -39,7 +41,10 @@ export function App() {
         )
         : (
           <main class="layout" key={session}>
-            <Providers onChange={() => setProvidersRevision((n) => n + 1)} />
+            <div class="side">
+              <Providers onChange={() => setProvidersRevision((n) => n + 1)} />
+              <VirtualModels revision={providersRevision} onChange={() => setProvidersRevision((n) => n + 1)} />
+            </div>
             <Chat providersRevision={providersRevision} />
           </main>
         )}

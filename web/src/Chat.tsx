@@ -25,7 +25,7 @@ import {
 } from "./Conversations.ts"
 import { Field } from "./Field.tsx"
 import { Markdown } from "./Markdown.tsx"
-import { groupModels } from "./ModelGroups.ts"
+import { groupModels, modelLabel } from "./ModelGroups.ts"
 import { type Model, ModelList } from "./Wire.ts"
 
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
@@ -50,7 +50,7 @@ function TurnView(props: { readonly turn: Turn }) {
   const t = props.turn
   return (
     <li class={`turn ${t.role}`}>
-      <div class="who">{t.role === "user" ? "You" : t.model}</div>
+      <div class="who">{t.role === "user" ? "You" : t.answeredBy === undefined ? t.model : `${t.model} → ${t.answeredBy}`}</div>
       {t.reasoning !== "" && (
         <details class="reasoning">
           <summary>Reasoning</summary>
@@ -126,7 +126,10 @@ export function Chat(props: { readonly providersRevision: number }) {
   const patchTurn = (conversationId: string, turnId: string, change: (turn: Turn) => Partial<Turn>) =>
     patch(conversationId, (c) => ({ ...c, turns: c.turns.map((t) => t.id === turnId ? { ...t, ...change(t) } : t) }))
 
-  const modelName = (id: string): string => models?.find((m) => m.id === id)?.upstream_id ?? id
+  const modelName = (id: string): string => {
+    const model = models?.find((m) => m.id === id)
+    return model === undefined ? id : modelLabel(model)
+  }
   // The model a message goes to: the conversation's, only while the picker can show it.
   const selected = current !== undefined && models?.some((m) => m.id === current.model) === true ? current.model : ""
   const missing = current !== undefined && current.model !== "" && models !== undefined && selected === ""
@@ -154,7 +157,8 @@ export function Chat(props: { readonly providersRevision: number }) {
     try {
       const usage = await streamChat(model, messages, { maxTokens: conversation.settings.maxTokens, temperature: conversation.settings.temperature }, {
         content: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), content: t.content + delta })),
-        reasoning: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), reasoning: t.reasoning + delta }))
+        reasoning: (delta) => patchTurn(conversation.id, answer.id, (t) => ({ ...arrived(t), reasoning: t.reasoning + delta })),
+        routedTo: (answeredBy) => patchTurn(conversation.id, answer.id, () => ({ answeredBy }))
       }, abort.signal)
       patchTurn(conversation.id, answer.id, () => ({ streaming: false, totalMs: performance.now() - started, ...(usage === undefined ? {} : { usage }) }))
     } catch (e) {
@@ -200,8 +204,8 @@ export function Chat(props: { readonly providersRevision: number }) {
             >
               <option value="" disabled selected={selected === ""}>{models?.length === 0 ? "No models: connect a provider" : "Choose a model"}</option>
               {groups.map((g) => (
-                <optgroup key={g.provider} label={g.label}>
-                  {g.models.map((m) => <option key={m.id} value={m.id}>{m.upstream_id}</option>)}
+                <optgroup key={g.provider ?? ""} label={g.label}>
+                  {g.models.map((m) => <option key={m.id} value={m.id}>{modelLabel(m)}</option>)}
                 </optgroup>
               ))}
             </select>

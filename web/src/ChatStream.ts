@@ -1,7 +1,8 @@
 /**
  * One streamed chat completion through `POST /v1/chat/completions`: content and reasoning deltas
  * are handed over as they arrive, and the token usage at the end (asked for with
- * `stream_options.include_usage`). Aborting the signal ends the request (Switchboard then aborts
+ * `stream_options.include_usage`), and which model answered when it is not the one asked for (a
+ * virtual model's target). Aborting the signal ends the request (Switchboard then aborts
  * the upstream request too).
  */
 import { apiFetch, errorOf } from "./Api.ts"
@@ -22,6 +23,8 @@ export interface ChatOptions {
 export interface ChatDeltas {
   readonly content: (text: string) => void
   readonly reasoning: (text: string) => void
+  /** The model that answers, when Switchboard routed the request to another (a virtual model's target). */
+  readonly routedTo: (model: string) => void
 }
 
 const decodeChunk = decodeJson(ChatChunk)
@@ -54,6 +57,9 @@ export const streamChat = async (
     signal
   })
   if (!response.ok) throw await errorOf(response)
+  // Every answer names the model that gave it (src/http: `x-switchboard-model`).
+  const answering = response.headers.get("x-switchboard-model")
+  if (answering !== null && answering !== model) deltas.routedTo(answering)
   let failure: string | undefined
   let usage: Usage | undefined
   await readSse(response, (event) => {

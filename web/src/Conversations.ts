@@ -14,8 +14,10 @@ export const Turn = Schema.Struct({
   role: Schema.Literals(["user", "assistant"]),
   content: Schema.String,
   reasoning: Schema.String,
-  /** The model that answered (assistant turns). */
+  /** The model asked (assistant turns). */
   model: Schema.optionalKey(Schema.String),
+  /** The model that answered, when Switchboard routed the request to another (a virtual model's target). */
+  answeredBy: Schema.optionalKey(Schema.String),
   error: Schema.optionalKey(Schema.String),
   stopped: Schema.optionalKey(Schema.Boolean),
   /** Still arriving; never stored as such (a reload mid-stream stores it stopped). */

@@ -8,9 +8,11 @@ import { Schema } from "effect"
 export const Model = Schema.Struct({
   id: Schema.String,
   owned_by: Schema.String,
-  /** Switchboard's additions: the provider id and the provider's own model id. */
-  provider: Schema.String,
-  upstream_id: Schema.String
+  /** Switchboard's additions: the provider id (`null` for a virtual model) and the provider's own model id. */
+  provider: Schema.NullOr(Schema.String),
+  upstream_id: Schema.optionalKey(Schema.String),
+  /** A virtual model's strategy and targets (remote.json `virtualModels`). */
+  virtual: Schema.optionalKey(Schema.Struct({ strategy: Schema.String, targets: Schema.Array(Schema.String) }))
 })
 export type Model = typeof Model.Type
 
