@@ -236,11 +236,23 @@ export const VirtualModelStatus = Schema.Struct({
 })
 export type VirtualModelStatus = typeof VirtualModelStatus.Type
 
+/** An entry of remote.json left out, and why (what a fix starts from: its place, name and the field at fault). */
+export const LeftOut = Schema.Struct({
+  index: Schema.Int,
+  name: Schema.NullOr(Schema.String),
+  field: Schema.NullOr(Schema.String),
+  /** What is wrong, e.g. `strategy: Expected "fallback" | "balance"`. */
+  reason: Schema.String,
+  /** The whole sentence, as the log and `/health` say it. */
+  message: Schema.String
+})
+export type LeftOut = typeof LeftOut.Type
+
 export const VirtualModelList = Schema.Struct({
   object: Schema.Literal("list"),
   data: Schema.Array(VirtualModelStatus),
   /** Entries of remote.json left out, each with the field at fault. */
-  problems: Schema.Array(Schema.String),
+  problems: Schema.Array(LeftOut),
   /** Virtual names that hide a bare model id of a provider (the virtual model wins). */
   warnings: Schema.Array(Schema.String)
 })

@@ -82,7 +82,7 @@ const remote = (client: AdminClient): VirtualModelBackend => ({
   running: true,
   url: client.url,
   list: client.api((api) =>
-    Effect.map(api.virtualModels.list(), (list) => ({ rows: list.data.map(statusRow), problems: list.problems, warnings: list.warnings }))
+    Effect.map(api.virtualModels.list(), (list) => ({ rows: list.data.map(statusRow), problems: list.problems.map((problem) => problem.message), warnings: list.warnings }))
   ),
   entry: (name) =>
     client.api((api) =>
@@ -121,7 +121,7 @@ const local = (url: string) =>
       const compiled = compileVirtualModels(report.config.virtualModels)
       return {
         rows: Array.from(compiled.models.values(), localRow),
-        problems: [...(report.error === null ? [] : [`${store.path}: ${report.error.message}`]), ...compiled.problems],
+        problems: [...(report.error === null ? [] : [`${store.path}: ${report.error.message}`]), ...compiled.problems.map((problem) => problem.message)],
         warnings: []
       }
     }),

@@ -46,8 +46,7 @@ export const putVirtualModel = (name: string, body: unknown) =>
       const entries = withEntry(config, entry)
       const problem = problemOf(name, compileVirtualModels(entries))
       if (problem !== undefined) {
-        const field = /: (targets|rules\.\d+\.targets):/.exec(problem)?.[1]
-        return Effect.fail(new InvalidVirtualModel({ message: problem.replace(/: left out$/, ""), ...(field === undefined ? {} : { field }) }))
+        return Effect.fail(new InvalidVirtualModel({ message: `virtual model "${name}": ${problem.reason}`, ...(problem.field === null ? {} : { field: problem.field }) }))
       }
       return Effect.succeed({ ...config, virtualModels: entries })
     })

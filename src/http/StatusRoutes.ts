@@ -54,7 +54,7 @@ const health = Effect.gen(function*() {
       strategy: model.strategy,
       targets: model.targets.map((target) => ({ model: target.model, serves: target.serves, available: target.available, breaker: target.breaker.state, last_failure: target.breaker.last_failure }))
     })),
-    virtual_model_warnings: [...virtual.problems, ...virtual.warnings],
+    virtual_model_warnings: [...virtual.problems.map((problem) => problem.message), ...virtual.warnings],
     // Leak checks: both fall back to their resting values when traffic stops (null: not Switchboard's own server).
     runtime: {
       open_requests: Option.isSome(load) ? load.value.openRequests() : null,

@@ -37,7 +37,7 @@ export class ConfigSync extends Context.Service<ConfigSync, {
       // Unknown keys, and the virtual models left out (each with the field at fault).
       const applied = (config: RemoteConfig) =>
         Effect.gen(function*() {
-          const warnings = [...unknownKeys(config), ...(yield* providers.routingTable).virtual.problems]
+          const warnings = [...unknownKeys(config), ...(yield* providers.routingTable).virtual.problems.map((problem) => problem.message)]
           yield* Ref.set(status, { path: store.path, error: null, warnings })
           yield* Effect.forEach(warnings, (warning) => Effect.logWarning(`config ${store.path}: ${warning}`), { discard: true })
         })

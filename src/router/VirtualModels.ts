@@ -40,19 +40,36 @@ export interface VirtualModel {
   readonly config: VirtualModelConfig
 }
 
+/** An entry left out, and why: structured for whoever fixes it (the page's edit, the API's refusal), and said in one sentence. */
+export interface LeftOut {
+  /** Its place in `virtualModels`. */
+  readonly index: number
+  /** Its name, when it has a usable one. */
+  readonly name: string | null
+  /** The field at fault (`strategy`, `targets.0.weight`, `rules.1.targets`), when one is. */
+  readonly field: string | null
+  /** What is wrong, without the entry's label. */
+  readonly reason: string
+  /** The whole sentence, as logs and `/health` say it: `virtualModels[2] ("smart"): strategy: …: left out`. */
+  readonly message: string
+}
+
 export interface CompiledVirtualModels {
   readonly models: ReadonlyMap<string, VirtualModel>
-  /** Why entries were left out: `virtualModels[2] ("smart"): targets.0: …`. */
-  readonly problems: ReadonlyArray<string>
+  /** The entries left out, in file order. */
+  readonly problems: ReadonlyArray<LeftOut>
   /** The entries compiled, as configured: an unchanged list need not be compiled again. */
   readonly source: ReadonlyArray<unknown>
 }
 
 export const noVirtualModels: CompiledVirtualModels = { models: new Map(), problems: [], source: [] }
 
-const labelOf = (index: number, entry: unknown): string => {
-  const name = typeof entry === "object" && entry !== null && "name" in entry && typeof entry.name === "string" ? ` ("${entry.name}")` : ""
-  return `virtualModels[${index}]${name}`
+const nameOf = (entry: unknown): string | null =>
+  typeof entry === "object" && entry !== null && "name" in entry && typeof entry.name === "string" ? entry.name : null
+
+const leftOut = (index: number, entry: unknown, field: string | null, reason: string): LeftOut => {
+  const name = nameOf(entry)
+  return { index, name, field, reason, message: `virtualModels[${index}]${name === null ? "" : ` ("${name}")`}: ${reason}: left out` }
 }
 
 /** A target list's targets with virtual ones replaced by theirs; a loop names the path that closes it. */
@@ -84,46 +101,44 @@ const listOf = (strategy: Strategy, targets: ReadonlyArray<WeightedTarget>): Tar
 
 export const compileVirtualModels = (entries: ReadonlyArray<unknown> | undefined): CompiledVirtualModels => {
   if (entries === undefined || entries.length === 0) return noVirtualModels
-  const problems: Array<string> = []
-  const byName = new Map<string, VirtualModelConfig>()
+  const problems: Array<LeftOut> = []
+  const byName = new Map<string, { readonly index: number; readonly config: VirtualModelConfig }>()
   for (const [index, entry] of entries.entries()) {
     const decoded = decodeVirtualModel(entry, { unknownKeys: "keep" })
     if (Result.isFailure(decoded)) {
-      problems.push(`${labelOf(index, entry)}: ${decoded.failure.message}: left out`)
+      problems.push(leftOut(index, entry, decoded.failure.field ?? null, decoded.failure.message))
       continue
     }
     if (byName.has(decoded.success.name)) {
-      problems.push(`${labelOf(index, entry)}: name: another virtual model is called "${decoded.success.name}": left out`)
+      problems.push(leftOut(index, entry, "name", `name: another virtual model is called "${decoded.success.name}"`))
       continue
     }
-    byName.set(decoded.success.name, decoded.success)
+    byName.set(decoded.success.name, { index, config: decoded.success })
   }
+  const configs = new Map(Array.from(byName, ([name, { config }]) => [name, config]))
   const models = new Map<string, VirtualModel>()
-  for (const [name, config] of byName) {
+  for (const [name, { index, config }] of byName) {
     const strategy = config.strategy ?? "fallback"
-    const compile = (field: string, targets: ReadonlyArray<WeightedTarget>) =>
-      Result.mapError(expand(targets, byName, [name]), (message) => `${field}: ${message}`)
+    let problem: LeftOut | undefined
+    const compile = (field: string, targets: ReadonlyArray<WeightedTarget>): TargetList | undefined => {
+      const expanded = expand(targets, configs, [name])
+      if (Result.isSuccess(expanded)) return listOf(strategy, expanded.success)
+      problem ??= leftOut(index, config, field, `${field}: ${expanded.failure}`)
+      return undefined
+    }
     const list = compile("targets", config.targets.map(targetOf))
     const rules: Array<CompiledRule> = []
-    let problem = Result.isFailure(list) ? list.failure : undefined
     for (const [i, rule] of (config.rules ?? []).entries()) {
-      const targets = compile(`rules.${i}.targets`, rule.targets.map(targetOf))
-      if (Result.isFailure(targets)) problem ??= targets.failure
-      else rules.push({ name: rule.name ?? `rule ${i + 1}`, when: rule.when, list: listOf(strategy, targets.success) })
+      const ruleList = compile(`rules.${i}.targets`, rule.targets.map(targetOf))
+      if (ruleList !== undefined) rules.push({ name: rule.name ?? `rule ${i + 1}`, when: rule.when, list: ruleList })
     }
-    if (problem !== undefined || Result.isFailure(list)) {
-      problems.push(`virtual model "${name}": ${problem}: left out`)
+    if (problem !== undefined || list === undefined) {
+      if (problem !== undefined) problems.push(problem)
       continue
     }
-    models.set(name, {
-      name,
-      list: listOf(strategy, list.success),
-      rules,
-      system: config.system,
-      defaults: config.defaults,
-      config
-    })
+    models.set(name, { name, list, rules, system: config.system, defaults: config.defaults, config })
   }
+  problems.sort((a, b) => a.index - b.index)
   return { models, problems, source: entries }
 }
 
@@ -131,5 +146,5 @@ export const compileVirtualModels = (entries: ReadonlyArray<unknown> | undefined
  * The loop check of one entry against the others, for an API caller adding or changing it: the
  * compiled set's problem about it, if any.
  */
-export const problemOf = (name: string, compiled: CompiledVirtualModels): string | undefined =>
-  compiled.models.has(name) ? undefined : compiled.problems.find((problem) => problem.includes(`"${name}"`))
+export const problemOf = (name: string, compiled: CompiledVirtualModels): LeftOut | undefined =>
+  compiled.models.has(name) ? undefined : compiled.problems.find((problem) => problem.name === name)

@@ -19,7 +19,7 @@ interface Status {
 }
 interface List {
   readonly data: ReadonlyArray<Status>
-  readonly problems: ReadonlyArray<string>
+  readonly problems: ReadonlyArray<{ readonly index: number; readonly name: string | null; readonly field: string | null; readonly message: string }>
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -112,7 +112,7 @@ describe("virtual models in the admin API", () => {
       const now = await getJson<List>(switchboard.url, "/v1/virtual-models")
       return now.data.some((model) => model.id === "fine") ? now : undefined
     })
-    expect(list.problems).toEqual([expect.stringMatching(/virtualModels\[0\] \("broken"\): strategy: .*left out/)])
+    expect(list.problems).toMatchObject([{ index: 0, name: "broken", field: "strategy", message: expect.stringMatching(/virtualModels\[0\] \("broken"\): strategy: .*left out/) }])
     expect(list.warnings).toEqual([expect.stringMatching(/virtual model "gpt-b" hides the model of the same name served by up: call it up\/gpt-b/)])
     const health = await getJson<{ config: { warnings: ReadonlyArray<string> }; virtual_model_warnings: ReadonlyArray<string> }>(switchboard.url, "/health")
     expect(health.config.warnings.some((warning) => warning.includes("broken"))).toBe(true)

@@ -28,7 +28,8 @@ describe("compileVirtualModels", () => {
     assert.isTrue(compiled.models.has("fine"))
     assert.strictEqual(compiled.models.size, 1)
     assert.strictEqual(compiled.problems.length, 1)
-    assert.match(compiled.problems[0]!, problem)
+    assert.match(compiled.problems[0]!.message, problem)
+    assert.strictEqual(compiled.problems[0]!.index, 0)
   })
 
   it("expands a target that is another virtual model, weights multiplied", () => {
@@ -48,14 +49,21 @@ describe("compileVirtualModels", () => {
       { name: "ok", targets: ["x/m"] }
     ])
     assert.deepStrictEqual(Array.from(compiled.models.keys()), ["ok"])
-    assert.isTrue(compiled.problems.some((p) => p.includes(`"a"`) && p.includes("a → b → a")))
-    assert.isTrue(compiled.problems.some((p) => p.includes(`"d"`) && p.includes("rules.0.targets")))
+    assert.isTrue(compiled.problems.some((p) => p.name === "a" && p.field === "targets" && p.reason.includes("a → b → a")))
+    assert.isTrue(compiled.problems.some((p) => p.name === "d" && p.field === "rules.0.targets" && p.index === 3))
+    assert.deepStrictEqual(compiled.problems.map((p) => p.index), [0, 1, 2, 3])
   })
 
   it("refuses a second entry of the same name", () => {
     const compiled = compileVirtualModels([{ name: "x", targets: ["a/m"] }, { name: "x", targets: ["b/m"] }])
     assert.deepStrictEqual(compiled.models.get("x")!.list.targets.map((t) => t.model), ["a/m"])
-    assert.match(compiled.problems[0]!, /virtualModels\[1\] \("x"\): name/)
+    assert.deepStrictEqual(compiled.problems[0], {
+      index: 1,
+      name: "x",
+      field: "name",
+      reason: `name: another virtual model is called "x"`,
+      message: `virtualModels[1] ("x"): name: another virtual model is called "x": left out`
+    })
   })
 
   it("keeps unknown keys of an entry (a newer Switchboard may have written them)", () => {

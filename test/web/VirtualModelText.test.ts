@@ -1,7 +1,7 @@
 /** The virtual models' section's wording (web/src/VirtualModelText.ts), as tables. */
 import { describe, expect, it } from "vitest"
 import type { BreakerStatus, TargetStatus } from "../../src/admin/AdminApi.ts"
-import { availability, breakerText, conditionText, defaultsText, leftOutName, servingText } from "../../web/src/VirtualModelText.ts"
+import { availability, breakerText, conditionText, defaultsText, servingText } from "../../web/src/VirtualModelText.ts"
 
 const breaker = (state: BreakerStatus["state"], failures = 0, open_until: string | null = null): BreakerStatus =>
   ({ state, failures, open_until, last_failure: null })
@@ -83,13 +83,3 @@ describe("availability", () => {
   })
 })
 
-describe("leftOutName", () => {
-  it.each([
-    [`virtualModels[0] ("broken"): strategy: Expected "fallback" | "balance"; left out`, "broken"],
-    [`virtualModels[12] ("a.b-c"): targets: "a.b-c" leads back to itself: left out`, "a.b-c"],
-    [`virtualModels[1]: name: Missing key; left out`, undefined],
-    [`config: something else`, undefined]
-  ])("%s → %s", (problem, name) => {
-    expect(leftOutName(problem)).toBe(name)
-  })
-})

@@ -66,10 +66,3 @@ export const availability = (targets: ReadonlyArray<TargetStatus>): { readonly l
   return { level: "some", text: `${up} of ${targets.length} targets available` }
 }
 
-/**
- * The name of the entry a problem of the listing is about (`virtualModels[2] ("smart"): …` →
- * "smart"), or undefined for an entry without one. The listing gives each problem as a sentence
- * only; its label is the server's (src/router/VirtualModels.ts `labelOf`), so this reads that
- * fixed prefix, nothing of the message after it.
- */
-export const leftOutName = (problem: string): string | undefined => /^virtualModels\[\d+\] \("(.*?)"\): /.exec(problem)?.[1]

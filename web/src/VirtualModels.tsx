@@ -14,7 +14,7 @@ import type { TargetStatus, VirtualModelList, VirtualModelStatus } from "../../s
 import { admin } from "./Api.ts"
 import { PencilIcon, TrashIcon } from "./Icons.tsx"
 import { EditVirtualModel, VirtualModelForm } from "./VirtualModelForm.tsx"
-import { availability, breakerText, conditionText, defaultsText, leftOutName, servingText } from "./VirtualModelText.ts"
+import { availability, breakerText, conditionText, defaultsText, servingText } from "./VirtualModelText.ts"
 
 const POLL_MS = 5_000
 
@@ -174,7 +174,7 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
           ...current,
           data: current.data.some((m) => m.id === model.id) ? current.data.map((m) => m.id === model.id ? model : m) : [...current.data, model],
           // A left-out entry saved is in effect now: its problem is gone.
-          problems: current.problems.filter((problem) => leftOutName(problem) !== model.id)
+          problems: current.problems.filter((problem) => problem.name !== model.id)
         }
     )
     setForm(undefined)
@@ -198,12 +198,12 @@ export function VirtualModels(props: { readonly revision: number; readonly onCha
           <p>Left out of remote.json:</p>
           <ul>
             {list.problems.map((problem) => {
-              const name = leftOutName(problem)
+              const name = problem.name
               // A name also listed is a duplicate: editing it would open the listed one.
-              const editable = name !== undefined && !list.data.some((m) => m.id === name)
+              const editable = name !== null && !list.data.some((m) => m.id === name)
               return (
-                <li key={problem}>
-                  <span class="problem-text">{problem}</span>
+                <li key={problem.index}>
+                  <span class="problem-text">{problem.message}</span>
                   {editable && (
                     <button type="button" class="small" aria-label={`Edit ${name}`} title={`Fix ${name} in the form`} onClick={() => setForm({ editing: name })}>
                       <PencilIcon /> Edit
