@@ -5,19 +5,16 @@
  * refuse unknown fields. Secrets are wrapped in `Redacted` as soon as they are decoded
  * (`toNewProvider`, `toProviderEdit`).
  */
-import { Effect, Redacted, Schema, SchemaIssue } from "effect"
+import { Effect, Redacted, Schema, type SchemaIssue } from "effect"
+import { summariseIssue } from "../config/SchemaIssues.ts"
 import { InvalidProvider, type NewProvider, type ProviderEdit, type SettingsPatch } from "../config/ProviderCatalog.ts"
 import { readJsonObject } from "../http/RequestBody.ts"
 import type { CreateProvider, EditProvider, Settings } from "./AdminApi.ts"
 
-const issuesOf = SchemaIssue.makeFormatterStandardSchemaV1()
-
 /** `settings.host: Expected …` for each issue, the first issue's path as the field at fault. */
 const invalidBody = (issue: SchemaIssue.Issue): InvalidProvider => {
-  const issues = issuesOf(issue).issues.map((one) => ({ path: one.path?.map(String).join(".") ?? "", message: one.message }))
-  const field = issues.find((one) => one.path !== "")?.path
-  const parts = issues.map((one) => one.path === "" ? one.message : `${one.path}: ${one.message}`)
-  return new InvalidProvider({ message: `invalid request body: ${parts.join("; ")}`, ...(field === undefined ? {} : { field }) })
+  const { field, message } = summariseIssue(issue)
+  return new InvalidProvider({ message: `invalid request body: ${message}`, ...(field === undefined ? {} : { field }) })
 }
 
 /** The request body decoded with `schema`; a body off the schema is an `InvalidProvider` naming the field. */

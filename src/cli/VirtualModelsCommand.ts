@@ -50,11 +50,15 @@ const seconds = (until: string | null, now: number) => {
   return `${left} s`
 }
 
+/** A failure's first words: the table stays one line a row (the whole text is in `/v1/virtual-models`). */
+const FAILURE_CHARS = 60
+const shortened = (text: string): string => text.length <= FAILURE_CHARS ? text : `${text.slice(0, FAILURE_CHARS - 1).trimEnd()}…`
+
 /** What the running server says of a target now, in a few words and a colour. */
 export const targetState = (target: TargetRow, now: number): Cell => {
   const live = target.live
   if (live === undefined) return { text: "" }
-  const lastFailure = live.breaker.last_failure === null ? "" : `: ${live.breaker.last_failure}`
+  const lastFailure = live.breaker.last_failure === null ? "" : `: ${shortened(live.breaker.last_failure)}`
   if (live.serves === null) {
     if (live.provider === null) return { text: "no provider serves it", colour: "red" }
     if (live.provider_state === null) return { text: `no provider ${live.provider}`, colour: "red" }

@@ -8,7 +8,8 @@
  * on its own (`decodeVirtualModel`): a broken entry is reported with the field at fault and left
  * out, never taking the rest of the file down with it. Unknown keys of an entry are kept.
  */
-import { Result, Schema, SchemaIssue } from "effect"
+import { Result, Schema } from "effect"
+import { type IssueSummary, summariseIssue } from "./SchemaIssues.ts"
 
 /** A virtual model's name: no `/` (that is how qualified ids `<provider>/<model>` are told apart), no spaces. */
 export const VirtualModelName = Schema.String.pipe(
@@ -86,12 +87,8 @@ export const targetOf = (target: Target): { readonly model: string; readonly wei
   typeof target === "string" ? { model: target, weight: 1 } : { model: target.model, weight: target.weight ?? 1 }
 
 /** Why an entry cannot be used: the field at fault (`targets.1.weight`) and what is wrong with it. */
-export interface EntryProblem {
-  readonly field: string | undefined
-  readonly message: string
-}
+export type EntryProblem = IssueSummary
 
-const issuesOf = SchemaIssue.makeFormatterStandardSchemaV1()
 const decodeEntry = Schema.decodeUnknownResult(VirtualModelConfig)
 /** The known keys only: from an API caller, anything else is a typo, refused. */
 const strict = Schema.decodeUnknownResult(VirtualModelFields)
@@ -108,8 +105,5 @@ export const decodeVirtualModel = (
   const decoded = options.unknownKeys === "refuse"
     ? strict(entry, { errors: "all", onExcessProperty: "error" })
     : decodeEntry(entry, { errors: "all" })
-  if (Result.isSuccess(decoded)) return Result.succeed(decoded.success)
-  const issues = issuesOf(decoded.failure.issue).issues.map((one) => ({ path: one.path?.map(String).join(".") ?? "", message: one.message }))
-  const field = issues.find((one) => one.path !== "")?.path
-  return Result.fail({ field, message: issues.map((one) => one.path === "" ? one.message : `${one.path}: ${one.message}`).join("; ") })
+  return Result.mapError(decoded, (error) => summariseIssue(error.issue))
 }

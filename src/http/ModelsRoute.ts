@@ -15,7 +15,7 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { ModelState } from "../providers/ProviderActor.ts"
 import { Providers } from "../providers/Providers.ts"
-import type { Route } from "../router/RoutingTable.ts"
+import { type Route, routeFor } from "../router/RoutingTable.ts"
 import type { VirtualModel } from "../router/VirtualModels.ts"
 import { openAiError } from "./OpenAiError.ts"
 
@@ -96,7 +96,7 @@ const retrieve = Effect.gen(function*() {
   const table = yield* providers.routingTable
   const virtual = table.byQualifiedId.has(id) ? undefined : table.virtual.models.get(id)
   if (virtual !== undefined) return HttpServerResponse.jsonUnsafe(virtualObject(virtual))
-  const route = table.byQualifiedId.get(id) ?? (table.byUpstreamId.get(id)?.length === 1 ? table.byUpstreamId.get(id)![0] : undefined)
+  const route = routeFor(table, id)
   if (!route) {
     return openAiError(404, `The model \`${id}\` does not exist or no connected provider serves it.`, "invalid_request_error", { param: "model", code: "model_not_found" })
   }

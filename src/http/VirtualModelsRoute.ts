@@ -9,8 +9,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { TargetStatus, VirtualModelList, VirtualModelStatus } from "../admin/AdminApi.ts"
 import { Providers, type ProviderStatus } from "../providers/Providers.ts"
 import { stateName } from "../providers/ProviderState.ts"
-import { resolveTarget } from "../router/Chain.ts"
-import { clashes, type RoutingTable } from "../router/RoutingTable.ts"
+import { clashes, routeFor, type RoutingTable } from "../router/RoutingTable.ts"
 import { TargetHealth, type TargetHealthRegistry } from "../router/TargetHealth.ts"
 import type { TargetList, VirtualModel } from "../router/VirtualModels.ts"
 
@@ -21,7 +20,7 @@ const targetsJson = (
   health: TargetHealthRegistry
 ): Array<TargetStatus> =>
   list.targets.map((target) => {
-    const route = resolveTarget(table, target.model)
+    const route = routeFor(table, target.model)
     const slash = target.model.indexOf("/")
     const providerId = route?.providerId ?? (slash > 0 ? target.model.slice(0, slash) : undefined)
     const provider = providerId === undefined ? undefined : providers.get(providerId)

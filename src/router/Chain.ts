@@ -14,7 +14,7 @@
 import { GenerateError } from "../providers/Upstream.ts"
 import type { Outcome } from "./Breaker.ts"
 import type { Verdict } from "./Failover.ts"
-import { type Route, type RoutingTable } from "./RoutingTable.ts"
+import { type Route, routeFor, type RoutingTable } from "./RoutingTable.ts"
 import { chooseList, type RuleInput } from "./Rules.ts"
 import type { TargetHealthRegistry } from "./TargetHealth.ts"
 import type { TargetList, VirtualModel, WeightedTarget } from "./VirtualModels.ts"
@@ -31,13 +31,6 @@ export const routedHeaders = (route: Route, attempts: number, rule?: string): Re
   return headers
 }
 
-/** A target as routing knows it: a qualified id or a bare id exactly one connected provider serves (never a virtual name: those were expanded). */
-export const resolveTarget = (table: RoutingTable, model: string): Route | undefined => {
-  const qualified = table.byQualifiedId.get(model)
-  if (qualified !== undefined) return qualified
-  const bare = table.byUpstreamId.get(model)
-  return bare !== undefined && bare.length === 1 ? bare[0] : undefined
-}
 
 /**
  * Smooth weighted round-robin (as nginx balances upstreams) over the targets `eligible` allows:
@@ -93,7 +86,7 @@ export const makeChain = (model: VirtualModel, input: RuleInput, options: ChainO
   const { table, health, log } = options
   const chosen = model.rules.length === 0 ? { rule: undefined, list: model.list } : chooseList(model, input)
   const list = chosen.list
-  const routes = list.targets.map((target) => resolveTarget(table, target.model))
+  const routes = list.targets.map((target) => routeFor(table, target.model))
 
   let order: ReadonlyArray<number>
   if (list.strategy === "balance") {

@@ -85,6 +85,21 @@ export const resolveModel = (table: RoutingTable, model: string): Resolution => 
   if (qualified) return { _tag: "Found", route: qualified }
   const virtual = table.virtual.models.size === 0 ? undefined : table.virtual.models.get(model)
   if (virtual !== undefined) return { _tag: "Virtual", model: virtual }
+  return resolveBare(table, model)
+}
+
+/**
+ * A real model only (a virtual model's targets, `GET /v1/models/{id}`): a qualified id, or a bare
+ * id exactly one connected provider serves.
+ */
+export const routeFor = (table: RoutingTable, model: string): Route | undefined => {
+  const qualified = table.byQualifiedId.get(model)
+  if (qualified !== undefined) return qualified
+  const bare = resolveBare(table, model)
+  return bare._tag === "Found" ? bare.route : undefined
+}
+
+const resolveBare = (table: RoutingTable, model: string): Resolution => {
   const bare = table.byUpstreamId.get(model)
   if (!bare || bare.length === 0) return { _tag: "NotFound", model }
   if (bare.length === 1) return { _tag: "Found", route: bare[0]! }

@@ -73,14 +73,13 @@ export const makeRegistry = (now: () => number, policy: Breaker.BreakerPolicy = 
 }
 
 export class TargetHealth extends Context.Service<TargetHealth, TargetHealthRegistry>()("switchboard/TargetHealth") {
-  /** Breakers with the default policy, on the layer's clock. */
-  static readonly layer = Layer.effect(
-    TargetHealth,
-    Effect.clockWith((clock) => Effect.succeed(makeRegistry(() => clock.currentTimeMillisUnsafe())))
-  )
+  /** Breakers with `policy`, on the layer's clock (`TestClock` in tests). */
   static readonly layerWith = (policy: Breaker.BreakerPolicy) =>
     Layer.effect(
       TargetHealth,
       Effect.clockWith((clock) => Effect.succeed(makeRegistry(() => clock.currentTimeMillisUnsafe(), policy)))
     )
+
+  /** Breakers with the default policy. */
+  static readonly layer = TargetHealth.layerWith(Breaker.defaultPolicy)
 }

@@ -155,6 +155,11 @@ describe("targetState", () => {
       row({ available: false, breaker: { state: "open", failures: 1, open_until: "2026-12-06T10:00:12.300Z", last_failure: "429: slow down" } }),
       { text: "breaker open, retry in 13 s: 429: slow down", colour: "red" }
     ],
+    [
+      "a long failure, cut to its first words",
+      row({ breaker: { ...closed, failures: 1, last_failure: `429: ${"Rate limit reached for gpt-4.1 in organization org-x ".repeat(3)}` } }),
+      { text: "available, 1 failed in a row: 429: Rate limit reached for gpt-4.1 in organization org-x R…", colour: "green" }
+    ],
     ["half-open", row({ breaker: { state: "half_open", failures: 1, open_until: null, last_failure: "500: boom" } }), { text: "breaker half-open: next request probes: 500: boom", colour: "blue" }],
     ["a provider that is not connected", row({ serves: null, available: false, provider_state: "disconnected" }), { text: "provider fake: disconnected", colour: "gray" }],
     ["a provider in error", row({ serves: null, available: false, provider_state: "error" }), { text: "provider fake: error", colour: "red" }],

@@ -286,6 +286,7 @@ describeEachLane("virtual models", ({ fastLane }) => {
   it("lists virtual models in /v1/models and /v1/virtual-models", async () => {
     const models = await getJson<{ data: Array<{ id: string; owned_by: string; virtual?: { strategy: string } }> }>(url, "/v1/models")
     expect(models.data.find((model) => model.id === "spread")).toMatchObject({ owned_by: "switchboard", virtual: { strategy: "balance" } })
+    expect(await getJson(url, "/v1/models/spread")).toMatchObject({ id: "spread", owned_by: "switchboard", virtual: { targets: ["good/gpt-good", "spare/gpt-spare"] } })
     const list = await getJson<{ data: Array<{ id: string; targets: Array<{ model: string; serves: string | null; available: boolean }> }> }>(url, "/v1/virtual-models")
     expect(list.data.find((model) => model.id === "spread-one-down")!.targets).toMatchObject([
       { model: "gone/anything", serves: null, available: false },

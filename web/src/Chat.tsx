@@ -248,7 +248,7 @@ export function Chat(props: { readonly providersRevision: number }) {
           </ol>
           {missing && (
             <p role="alert" class="bad note">
-              {modelName(current.model)} is not available now (its provider is disabled or not connected): choose another model to go on.
+              {modelName(current.model)} is not available now (no longer in the model list: its provider is disabled or not connected, or the virtual model was removed): choose another model to go on.
             </p>
           )}
           <form
