@@ -25,18 +25,10 @@ export const withHeaders = (reply: Reply, headers: Readonly<Record<string, strin
   headers: { ...reply.headers, ...headers }
 })
 
-/** The routing headers of a plain route, made once per route (routes live until the table is rebuilt). */
-const single = new WeakMap<Route, Readonly<Record<string, string>>>()
-const singleHeaders = (route: Route): Readonly<Record<string, string>> => {
-  let headers = single.get(route)
-  if (headers === undefined) single.set(route, headers = routedHeaders(route, 1))
-  return headers
-}
-
 const nothing = () => {}
 
 /** The sink of a request for a plain model: one attempt, written as it comes. */
 export const directSink = (route: Route, response: ServerResponse): AttemptSink => {
-  const headers = singleHeaders(route)
+  const headers = routedHeaders(route, 1)
   return { headers, committed: nothing, reply: (reply) => writeReply(response, withHeaders(reply, headers)) }
 }

@@ -24,10 +24,22 @@ export const PROVIDER_HEADER = "x-switchboard-provider"
 export const ATTEMPTS_HEADER = "x-switchboard-attempts"
 export const RULE_HEADER = "x-switchboard-rule"
 
-/** The routing headers of an answer from `route` after `attempts` tries. */
-export const routedHeaders = (route: Route, attempts: number, rule?: string): Record<string, string> => {
+/** The routing headers of an answer from `route` after `attempts` tries (never to be changed: the first try's are shared). */
+export const routedHeaders = (route: Route, attempts: number, rule?: string): Readonly<Record<string, string>> => {
+  if (attempts === 1 && rule === undefined) return firstTry(route)
   const headers: Record<string, string> = { [MODEL_HEADER]: route.qualifiedId, [PROVIDER_HEADER]: route.providerId, [ATTEMPTS_HEADER]: String(attempts) }
   if (rule !== undefined) headers[RULE_HEADER] = rule
+  return headers
+}
+
+/** The usual case, a route answering at the first try, made once per route (routes live until the table is rebuilt). */
+const firstTries = new WeakMap<Route, Readonly<Record<string, string>>>()
+const firstTry = (route: Route): Readonly<Record<string, string>> => {
+  let headers = firstTries.get(route)
+  if (headers === undefined) {
+    headers = { [MODEL_HEADER]: route.qualifiedId, [PROVIDER_HEADER]: route.providerId, [ATTEMPTS_HEADER]: "1" }
+    firstTries.set(route, headers)
+  }
   return headers
 }
 
@@ -70,7 +82,7 @@ export interface Chain {
   /** Targets tried so far. */
   readonly attempts: () => number
   /** The routing headers for an answer from `step`. */
-  readonly headers: (step: ChainStep) => Record<string, string>
+  readonly headers: (step: ChainStep) => Readonly<Record<string, string>>
   /** When no target could be tried at all: a 503 saying why, target by target. */
   readonly unavailable: () => GenerateError
 }
