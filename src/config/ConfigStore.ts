@@ -18,7 +18,7 @@
 import { Context, Duration, Effect, FileSystem, Layer, Path, Result, Schema, Semaphore, Stream } from "effect"
 import { parse as parseTolerant, type ParseError, printParseErrorCode } from "jsonc-parser"
 import * as FileLock from "./FileLock.ts"
-import { emptyConfig, ProviderConfig, RemoteConfig, unknownKeys } from "./RemoteConfig.ts"
+import { configWarnings, emptyConfig, ProviderConfig, RemoteConfig } from "./RemoteConfig.ts"
 
 /** remote.json could not be read, parsed or written. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
@@ -37,7 +37,7 @@ export interface ConfigReport {
   readonly config: RemoteConfig
   /** Why the file cannot be used, or null. */
   readonly error: ConfigError | null
-  /** Keys the schema does not know, e.g. a misspelt `"protocl"` (see `unknownKeys`). */
+  /** Keys the schema does not know, e.g. a misspelt `"protocl"`, and broken price overrides (see `configWarnings`). */
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -137,7 +137,7 @@ const make = Effect.fnUntraced(function*(options: { readonly home: string }) {
   const inspect: Effect.Effect<ConfigReport> = Effect.flatMap(Effect.result(readText), (read) => {
     if (Result.isFailure(read)) return Effect.succeed({ config: emptyConfig, error: read.failure, warnings: [] })
     return parse(read.success).pipe(Effect.match({
-      onSuccess: (config): ConfigReport => ({ config, error: null, warnings: unknownKeys(config) }),
+      onSuccess: (config): ConfigReport => ({ config, error: null, warnings: configWarnings(config) }),
       onFailure: (error): ConfigReport => {
         const json = read.success === undefined ? undefined : parseJson(read.success)
         return { config: json !== undefined && Result.isSuccess(json) ? salvage(json.success) : emptyConfig, error, warnings: [] }

@@ -5,7 +5,7 @@
  * Unknown fields are kept (the file may be written by a newer Switchboard or edited by hand),
  * so every object is a struct with an `unknown` rest record.
  */
-import { Effect, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 
 /** The wire formats a provider can speak. */
 export const ApiFormat = Schema.Literals(["openai", "anthropic", "responses"])
@@ -29,8 +29,25 @@ export const ProviderId = Schema.String.pipe(
 )
 export type ProviderId = typeof ProviderId.Type
 
+/** A price per million tokens: a finite number, zero or more. */
+const PerMTok = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+
 const defaulted = <S extends Schema.Top>(schema: S, value: S["Encoded"]) =>
   Schema.withDecodingDefaultKey<S>(Effect.succeed(value))(schema)
+
+/**
+ * A price override for one upstream model, US dollars per million tokens (`"prices"` on a
+ * provider). Cached reads, cache writes and reasoning tokens cost what input (or, for reasoning,
+ * output) costs unless priced on their own. Used by `src/usage/Prices.ts`.
+ */
+export const ModelPrice = Schema.Struct({
+  inputPerMTok: PerMTok,
+  outputPerMTok: PerMTok,
+  cachedInputPerMTok: Schema.optionalKey(PerMTok),
+  cacheWritePerMTok: Schema.optionalKey(PerMTok),
+  reasoningPerMTok: Schema.optionalKey(PerMTok)
+})
+export type ModelPrice = typeof ModelPrice.Type
 
 /** The known fields of one provider entry. */
 export const ProviderFields = Schema.Struct({
@@ -52,7 +69,13 @@ export const ProviderFields = Schema.Struct({
   /** Names of headers whose values live in the SecretStore. */
   secretHeaders: defaulted(Schema.Array(Schema.String), []),
   /** Model ids added by hand, merged into the discovered list. */
-  models: Schema.optionalKey(Schema.Array(Schema.String))
+  models: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * Price overrides by upstream model id (`ModelPrice` each), kept as written: each entry is
+   * decoded on its own (`modelPrices`), so a broken one is reported (`priceProblems`) and left
+   * out without breaking the file.
+   */
+  prices: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
 })
 
 /** One provider entry; unknown fields are carried through untouched. */
@@ -143,3 +166,53 @@ export const unknownKeys = (config: RemoteConfig): ReadonlyArray<string> => [
   ...config.providers.flatMap((provider) => unknownIn(`provider ${provider.id}`, provider, Object.keys(ProviderFields.fields))),
   ...(config.local === undefined ? [] : unknownIn(`"local"`, config.local, Object.keys(LocalConfig.schema.fields)))
 ]
+
+const decodeModelPrice = Schema.decodeUnknownResult(ModelPrice)
+const priceKeys = Object.keys(ModelPrice.fields)
+
+/** What is wrong with one price entry, or undefined when it decodes. */
+const priceProblem = (value: unknown): string | undefined =>
+  Result.match(decodeModelPrice(value, { errors: "all" }), {
+    onSuccess: () => undefined,
+    onFailure: (error) => error.message.replace(/\s*\n\s*/g, " ")
+  })
+
+/**
+ * Problems of the `prices` overrides: entries that do not decode (reported and left out: the model
+ * is priced as if they were absent) and keys an entry does not know (a misspelt
+ * `"cachedInputPerMtok"` would otherwise price cached reads at the input price unnoticed).
+ */
+export const priceProblems = (config: RemoteConfig): ReadonlyArray<string> =>
+  config.providers.flatMap((provider) =>
+    Object.entries(provider.prices ?? {}).flatMap(([model, value]) => {
+      const where = `the price of ${JSON.stringify(model)} in provider ${provider.id}`
+      const problem = priceProblem(value)
+      if (problem !== undefined) return [`${where} is left out: ${problem}`]
+      return typeof value === "object" && value !== null ? unknownIn(where, value, priceKeys) : []
+    })
+  )
+
+/** Everything worth a warning in a configuration that loads: unknown keys and broken prices. */
+export const configWarnings = (config: RemoteConfig): ReadonlyArray<string> => [...unknownKeys(config), ...priceProblems(config)]
+
+const pricesCache = new WeakMap<object, ReadonlyMap<string, ModelPrice>>()
+
+/**
+ * A provider's price overrides that decode, by upstream model id; computed once per `prices`
+ * object (a configuration is immutable, so its entries are decoded once, not per request).
+ */
+export const modelPrices = (provider: ProviderConfig): ReadonlyMap<string, ModelPrice> => {
+  const prices = provider.prices
+  if (prices === undefined) return noPrices
+  const cached = pricesCache.get(prices)
+  if (cached !== undefined) return cached
+  const decoded = new Map<string, ModelPrice>()
+  for (const [model, value] of Object.entries(prices)) {
+    const price = decodeModelPrice(value)
+    if (Result.isSuccess(price)) decoded.set(model, price.success)
+  }
+  pricesCache.set(prices, decoded)
+  return decoded
+}
+
+const noPrices: ReadonlyMap<string, ModelPrice> = new Map()

@@ -6,14 +6,14 @@
  */
 import { Context, Effect, Layer, Ref, Stream } from "effect"
 import { ConfigStore } from "../config/ConfigStore.ts"
-import { type RemoteConfig, unknownKeys } from "../config/RemoteConfig.ts"
+import { configWarnings, type RemoteConfig } from "../config/RemoteConfig.ts"
 import { Providers } from "./Providers.ts"
 
 export interface ConfigStatus {
   readonly path: string
   /** Why the file on disk could not be used, or null when it is fine. */
   readonly error: string | null
-  /** Unknown keys in the configuration in use (see `unknownKeys`). */
+  /** Unknown keys and broken price overrides in the configuration in use (see `configWarnings`). */
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -37,7 +37,7 @@ export class ConfigSync extends Context.Service<ConfigSync, {
       // Unknown keys, and the virtual models left out (each with the field at fault).
       const applied = (config: RemoteConfig) =>
         Effect.gen(function*() {
-          const warnings = [...unknownKeys(config), ...(yield* providers.routingTable).virtual.problems.map((problem) => problem.message)]
+          const warnings = [...configWarnings(config), ...(yield* providers.routingTable).virtual.problems.map((problem) => problem.message)]
           yield* Ref.set(status, { path: store.path, error: null, warnings })
           yield* Effect.forEach(warnings, (warning) => Effect.logWarning(`config ${store.path}: ${warning}`), { discard: true })
         })
