@@ -78,12 +78,15 @@ const Document = Schema.Struct({
   error: OptionalUnknown,
   /** Open Responses' flat `error` event (OpenAI's shape): `{type: "error", code, message}`. */
   code: OptionalUnknown,
-  /** Anthropic's `message_start`. */
-  message: Schema.optionalKey(Schema.NullOr(Schema.Struct({ usage: OptionalUnknown }))),
-  /** Open Responses' lifecycle events. */
-  response: Schema.optionalKey(Schema.NullOr(Schema.Struct({ usage: OptionalUnknown, error: OptionalUnknown })))
+  /** Anthropic's `message_start` (`Nested`); a string in error events. */
+  message: OptionalUnknown,
+  /** Open Responses' lifecycle events (`Nested`). */
+  response: OptionalUnknown
 })
 type Document = typeof Document.Type
+
+/** The object `message_start` and the Responses lifecycle events nest their usage (and error) in. */
+const Nested = Schema.Struct({ usage: OptionalUnknown, error: OptionalUnknown })
 
 /** What some upstreams add to `usage`: what the request cost. */
 const ReportedCost = Schema.Struct({
@@ -97,6 +100,14 @@ const ReportedCost = Schema.Struct({
 })
 
 const decodeDocument = Schema.decodeUnknownResult(Document)
+const decodeNested = Schema.decodeUnknownResult(Nested)
+
+/** `message` / `response` of a document, or empty when it is not an object holding them. */
+const nested = (value: unknown): typeof Nested.Type => {
+  if (typeof value !== "object" || value === null) return {}
+  const decoded = decodeNested(value)
+  return Result.isSuccess(decoded) ? decoded.success : {}
+}
 const decodeErrorFields = Schema.decodeUnknownResult(ErrorFields)
 const decodeCost = Schema.decodeUnknownResult(ReportedCost)
 const decodeOpenAiUsage = Schema.decodeUnknownResult(OpenAiUsage.OpenAiUsage)
@@ -208,7 +219,7 @@ const readers: Record<ApiFormat, FormatReader> = {
     read: (reading, document) => {
       switch (document.type) {
         case "message_start":
-          reading.anthropicStart = anthropicUsage(document.message?.usage) ?? reading.anthropicStart
+          reading.anthropicStart = anthropicUsage(nested(document.message).usage) ?? reading.anthropicStart
           break
         case "error":
           reading.errorClass = classOf(document.error) ?? reading.errorClass
@@ -226,12 +237,12 @@ const readers: Record<ApiFormat, FormatReader> = {
       switch (document.type) {
         case "response.completed":
         case "response.incomplete":
-        case "response.failed":
-          responsesUsage(reading, document.response?.usage)
-          if (document.response?.error !== undefined && document.response.error !== null) {
-            reading.errorClass = classOf(document.response.error) ?? reading.errorClass
-          }
+        case "response.failed": {
+          const response = nested(document.response)
+          responsesUsage(reading, response.usage)
+          if (response.error !== undefined && response.error !== null) reading.errorClass = classOf(response.error) ?? reading.errorClass
           break
+        }
         case "error":
           // The spec nests the payload in `error`; OpenAI sends it flat.
           reading.errorClass = classOf(document.error ?? document) ?? reading.errorClass
