@@ -187,7 +187,7 @@ export const priceProblems = (config: RemoteConfig): ReadonlyArray<string> =>
     Object.entries(provider.prices ?? {}).flatMap(([model, value]) => {
       const where = `the price of ${JSON.stringify(model)} in provider ${provider.id}`
       const problem = priceProblem(value)
-      if (problem !== undefined) return [`${where} is left out: ${problem}`]
+      if (problem !== undefined) return [`${where} is left out (the model is priced as if it had none): ${problem}`]
       return typeof value === "object" && value !== null ? unknownIn(where, value, priceKeys) : []
     })
   )
