@@ -47,9 +47,10 @@ const writeHome = (upstreamPort: number): string => {
  * `serve`: the CLI as a user runs it. `effect-path`: the same gateway with its pass-through fast
  * lane off (switchboard-effect-path.ts), for comparison. `keys`: `serve` on 0.0.0.0 (not loopback,
  * so every request needs a gateway key: `GATEWAY_KEY`, from `SWITCHBOARD_GATEWAY_KEYS`), reached
- * through 127.0.0.1.
+ * through 127.0.0.1. `no-ledger`: `serve` with the usage ledger off (`SWITCHBOARD_LEDGER=off`), so
+ * that the ledger's cost shows as the difference to `serve`.
  */
-export type SwitchboardVariant = "serve" | "effect-path" | "keys"
+export type SwitchboardVariant = "serve" | "effect-path" | "keys" | "no-ledger"
 
 /** The gateway key of the `keys` variant (a bench-only value: it guards nothing). */
 export const GATEWAY_KEY = "sb-bench-gateway-key-0123456789"
@@ -71,7 +72,8 @@ export const startSwitchboard = async (
       ...process.env,
       SWITCHBOARD_HOME: home,
       SWITCHBOARD_SECRETS: "env",
-      ...(variant === "keys" ? { SWITCHBOARD_GATEWAY_KEYS: GATEWAY_KEY } : {})
+      ...(variant === "keys" ? { SWITCHBOARD_GATEWAY_KEYS: GATEWAY_KEY } : {}),
+      ...(variant === "no-ledger" ? { SWITCHBOARD_LEDGER: "off" } : {})
     },
     // Piped, not inherited: its logs would interleave with the table; kept for failure reports.
     stdio: ["ignore", "pipe", "pipe"]

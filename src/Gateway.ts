@@ -17,7 +17,7 @@
  *
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { constTrue } from "effect/Function"
 import { HttpClient, HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
@@ -25,9 +25,9 @@ import { AdminRoutes } from "./admin/AdminRoutes.ts"
 import { ConfigStore } from "./config/ConfigStore.ts"
 import { ProviderCatalog } from "./config/ProviderCatalog.ts"
 import { DEFAULT_MAX_BODY_BYTES, MaxBodyBytes } from "./http/BodyReader.ts"
-import { createServerHoldingEarlyRequests } from "./http/EarlyRequests.ts"
+import { createServerHoldingEarlyRequests, type FrontHandler } from "./http/EarlyRequests.ts"
 import { ServerLoad } from "./http/ServerLoad.ts"
-import { makeDispatcher, makeFastLane } from "./http/FastLane.ts"
+import { ENDPOINTS, makeDispatcher, makeFastLane } from "./http/FastLane.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { MessagesRoutes } from "./http/MessagesRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
@@ -47,6 +47,14 @@ import * as LocalProvider from "./local/LocalProvider.ts"
 import { LocalRoutes } from "./local/LocalRoutes.ts"
 import { Providers } from "./providers/Providers.ts"
 import { WebRoutes } from "./web/WebRoutes.ts"
+import type { ApiFormat } from "./config/RemoteConfig.ts"
+import { Ledger } from "./usage/Ledger.ts"
+import { observing } from "./usage/RequestObserver.ts"
+import * as UsageRecorder_ from "./usage/UsageRecorder.ts"
+import { UsageRecorder } from "./usage/UsageRecorder.ts"
+
+/** The format of an API endpoint's path, for the ledger's observer. */
+const inboundOf = (path: string): ApiFormat | undefined => ENDPOINTS.get(path)?.api
 
 export interface GatewayOptions {
   readonly host: string
@@ -66,6 +74,8 @@ export interface GatewayOptions {
   readonly fastLane?: boolean
   /** The largest request body the API endpoints accept; default `BodyReader.DEFAULT_MAX_BODY_BYTES` (32 MiB). */
   readonly maxBodyBytes?: number | undefined
+  /** Where the usage ledger is kept; default the database of `src/database/` (SQLite in `home`, or Postgres). */
+  readonly ledger?: Layer.Layer<Ledger> | undefined
 }
 
 /** Every HTTP route of the gateway. */
@@ -162,8 +172,11 @@ const logGatewayKeys = (host: string) =>
 const layerServer = (options: GatewayOptions) =>
   Layer.unwrap(Effect.gen(function*() {
     const load = yield* ServerLoad
+    const recorder = yield* UsageRecorder
+    // Every API request is observed for the ledger, whichever lane answers it.
+    const observed = (front: FrontHandler | undefined) => observing(inboundOf, recorder.observed, front)
     if (options.fastLane === false) {
-      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(undefined, load.track), { host: options.host, port: options.port })
+      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track), { host: options.host, port: options.port })
     }
     const providers = yield* Providers
     const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
@@ -179,7 +192,7 @@ const layerServer = (options: GatewayOptions) =>
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       isKnownKey: keys?.isKnownCurrent
     })
-    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane, load.track), { host: options.host, port: options.port })
+    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track), { host: options.host, port: options.port })
   }))
 
 /**
@@ -190,7 +203,18 @@ export const layer = (options: GatewayOptions) =>
   Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
     Layer.provide(layerServer(options)),
     Layer.provideMerge(ServerLoad.layer),
+    Layer.provideMerge(UsageRecorder_.layer()),
+    Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)
   )
+
+// TEMPORARY until the ledger's live layer is merged.
+const TEMPORARY_LEDGER = Layer.succeed(Ledger, Ledger.of({
+  write: () => Effect.void,
+  usage: () => Effect.succeed([]),
+  requests: () => Effect.succeed([]),
+  request: () => Effect.succeed(Option.none()),
+  status: Effect.succeed({ backend: "memory", location: "", ok: true, lastError: null, written: 0, dropped: 0, retentionDays: 0 })
+}))

@@ -21,6 +21,9 @@ import { modelUnavailable } from "./ModelUnavailable.ts"
 import { passThroughRoute } from "./PassThroughExchange.ts"
 import { type JsonObject, readJsonBody, requireModel } from "./RequestBody.ts"
 import { translate } from "./Translate.ts"
+import { type Observation, observationOf } from "../usage/RequestObserver.ts"
+import type { IncomingMessage } from "node:http"
+import type { Usage } from "../formats/Canonical.ts"
 
 /**
  * An endpoint only a provider of the caller's own format can answer (Anthropic's `count_tokens`:
@@ -39,13 +42,21 @@ const attempt = (
   only: PassThroughOnly | undefined,
   body: JsonObject,
   text: string,
-  headers: Readonly<Record<string, string | undefined>>
+  headers: Readonly<Record<string, string | undefined>>,
+  observation: Observation | undefined
 ) => {
   const passThrough = passThroughRoute(route, inbound)
+  if (observation !== undefined) {
+    observation.mode = passThrough !== undefined ? "pass-through" : route.upstream.http === undefined ? "local" : "translated"
+  }
   if (only !== undefined) {
     return passThrough !== undefined ? forward(passThrough, only.upstream, text, headers) : Effect.succeed(only.elsewhere(route))
   }
-  return passThrough !== undefined ? forward(passThrough, inbound, text, headers) : translate(route, inbound, body)
+  const onUsage = observation === undefined ? undefined : (usage: Usage) => void (observation.usage = usage)
+  const onWithheld = observation === undefined ? undefined : (event: string) => void (observation.unsent = event)
+  return passThrough !== undefined
+    ? forward(passThrough, inbound, text, headers, onWithheld, body)
+    : translate(route, inbound, body, onUsage)
 }
 
 const decoder = new TextDecoder()
@@ -76,7 +87,8 @@ const runChain = Effect.fnUntraced(function*(
   callerText: string,
   headers: Readonly<Record<string, string | undefined>>,
   /** Where the fast lane left off, when it handed the chain over (at a local engine's target). */
-  resume: ChainResume | undefined
+  resume: ChainResume | undefined,
+  observation: Observation | undefined
 ) {
   const said: Array<string> = []
   const log = (message: string) => void said.push(message)
@@ -106,7 +118,7 @@ const runChain = Effect.fnUntraced(function*(
     if (step === undefined) {
       return last ?? inbound.renderError(chain.unavailable())
     }
-    const response = yield* attempt(step.route, inbound, only, body, text, headers)
+    const response = yield* attempt(step.route, inbound, only, body, text, headers, observation)
     const verdict = verdictOfResponse(response)
     if (verdict._tag === "Final") {
       chain.answered(step)
@@ -124,9 +136,15 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const { json: body, text } = yield* readJsonBody
     const resume = preReadBody(request.source)?.resume
-    if (resume !== undefined) return yield* runChain(resume.chain.model, inbound, only, body, text, request.headers, resume)
+    const observation = observationOf(request.source as IncomingMessage)
+    if (resume !== undefined) return yield* runChain(resume.chain.model, inbound, only, body, text, request.headers, resume, observation)
     const model = yield* requireModel(body)
     const resolution = resolveModel(yield* providers.routingTable, model)
+    if (observation !== undefined) {
+      observation.requestedModel = model
+      observation.stream = body["stream"] === true
+      if (resolution._tag === "Virtual") observation.virtualModel = resolution.model.name
+    }
     switch (resolution._tag) {
       case "NotFound": {
         // `<providerId>/…` of a provider that exists but does not serve it now: say why.
@@ -150,11 +168,11 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
           code: "model_ambiguous"
         })
       case "Found": {
-        const response = yield* attempt(resolution.route, inbound, only, body, text, request.headers)
+        const response = yield* attempt(resolution.route, inbound, only, body, text, request.headers, observation)
         return HttpServerResponse.setHeaders(response, routedHeaders(resolution.route, 1))
       }
       case "Virtual":
-        return yield* runChain(resolution.model, inbound, only, body, text, request.headers, undefined)
+        return yield* runChain(resolution.model, inbound, only, body, text, request.headers, undefined, observation)
     }
   }).pipe(
     Effect.catchTag("BadRequest", (error) =>

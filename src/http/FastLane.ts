@@ -42,9 +42,12 @@ import { type AttemptSink, directSink } from "./Attempt.ts"
 import { replyOf } from "./TranslateExchange.ts"
 import { type FastAttempt, runFastChain } from "./FastChain.ts"
 import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
+import { observationOf } from "../usage/RequestObserver.ts"
+import type { Usage } from "../formats/Canonical.ts"
+import { asksForUsage } from "./UsageChunk.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
-const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
+export const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
   ["/v1/chat/completions", openAiChat],
   ["/chat/completions", openAiChat],
   ["/v1/messages", anthropicMessages],
@@ -124,9 +127,11 @@ export const forward = (
   body: string,
   request: IncomingMessage,
   response: ServerResponse,
-  sink: AttemptSink
+  sink: AttemptSink,
+  /** Switchboard asked for a usage chunk the caller did not (`UsageChunk.ts`): withheld, and told to the ledger. */
+  withholdUsage = false
 ): void => {
-  const exchange: Exchange.Exchange = { route, format }
+  const exchange: Exchange.Exchange = { route, format, withholdUsage }
   const target = targetOf(route.endpoint, format)
   const call = { origin: target.origin, path: target.path, headers: upstreamHeaders(target, route.endpoint, format, request), body }
   UndiciExchange.run(dispatcher, call, route.endpoint.timeoutSeconds, route.endpoint.health, response, (io) => {
@@ -146,7 +151,11 @@ export const forward = (
           response.writeHead(action.status, Object.assign(action.headers, sink.headers))
           return true
         case "Write":
-          io.write(action.bytes)
+          if (action.withheld !== undefined) {
+            const observation = observationOf(request)
+            if (observation !== undefined) observation.unsent = action.withheld
+          }
+          if (action.bytes.byteLength > 0) io.write(action.bytes)
           return true
         case "End":
           if (!response.destroyed && !response.writableEnded) response.end(action.bytes)
@@ -213,6 +222,12 @@ const serve = (options: FastLaneOptions, attempt: FastAttempt, request: Incoming
     if (typeof model !== "string" || model === "") return handOver()
     const table = options.routingTable()
     const resolution = resolveModel(table, model)
+    const observation = observationOf(request)
+    if (observation !== undefined) {
+      observation.requestedModel = model
+      observation.stream = (json as { stream?: unknown }).stream === true
+      if (resolution._tag === "Virtual") observation.virtualModel = resolution.model.name
+    }
     if (resolution._tag === "Virtual") {
       const chain = { table, health: options.health, log: options.log, attempt }
       return runFastChain(chain, resolution.model, format, json as Record<string, unknown>, read, request, response, next)
@@ -231,11 +246,15 @@ const serve = (options: FastLaneOptions, attempt: FastAttempt, request: Incoming
  */
 const attemptWith = (dispatcher: Dispatcher): FastAttempt => (route, format, body, text, request, response, sink, handOver) => {
   const passThrough = Exchange.passThroughRoute(route, format)
+  const observation = observationOf(request)
+  if (observation !== undefined) observation.mode = passThrough !== undefined ? "pass-through" : "translated"
   if (passThrough !== undefined) {
-    return forward(dispatcher, passThrough, format, Exchange.upstreamBody(passThrough, text), request, response, sink)
+    const askUsage = observation !== undefined && format.api === "openai" && asksForUsage(body)
+    return forward(dispatcher, passThrough, format, Exchange.upstreamBody(passThrough, text, askUsage), request, response, sink, askUsage)
   }
   const endpoint = route.upstream.http
   // An engine without an HTTP endpoint answers through the app's `Upstream.generate` (callers check first).
   if (endpoint === undefined) return handOver()
-  translateFast(dispatcher, format, { ...endpoint, upstreamModel: route.upstreamModel }, body, response, handOver, sink)
+  const onUsage = observation === undefined ? undefined : (usage: Usage) => void (observation.usage = usage)
+  translateFast(dispatcher, format, { ...endpoint, upstreamModel: route.upstreamModel }, body, response, handOver, sink, onUsage)
 }

@@ -12,6 +12,7 @@ import { timeoutError, transportError } from "../providers/UpstreamError.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { type Reply, replyOf, start, type TranslationTarget, writeReply } from "./TranslateExchange.ts"
 import type { AttemptSink } from "./Attempt.ts"
+import type { Usage } from "../formats/Canonical.ts"
 
 /** An upstream URL as undici's dispatch wants it, parsed once per URL (a handful: one per provider and format). */
 const origins = new Map<string, { readonly origin: string; readonly path: string }>()
@@ -44,11 +45,13 @@ export const translateFast = (
   body: unknown,
   response: ServerResponse,
   handOver: () => void,
-  sink: AttemptSink
+  sink: AttemptSink,
+  /** The answer's usage, for the ledger (`TranslateExchange.noteUsage`). */
+  onUsage?: (usage: Usage) => void
 ): void => {
   let started: ReturnType<typeof start>
   try {
-    started = start(inbound, target, body)
+    started = start(inbound, target, body, onUsage)
   } catch {
     return handOver()
   }

@@ -14,6 +14,7 @@ import { HttpClient, HttpClientRequest, HttpServerResponse } from "effect/http"
 import type { UpstreamError } from "../providers/UpstreamError.ts"
 import type { HttpFormat } from "./Formats.ts"
 import * as Exchange from "./PassThroughExchange.ts"
+import { asksForUsage } from "./UsageChunk.ts"
 
 // Kept importable from here while `ApiRoute.ts` and `HttpUpstream.ts` are rewritten elsewhere;
 // their home is the core.
@@ -24,10 +25,18 @@ export const forward = Effect.fnUntraced(function*(
   format: HttpFormat,
   /** The caller's body text, sent on as it is but for `model`. */
   body: string,
-  callerHeaders: Readonly<Record<string, string | undefined>>
+  callerHeaders: Readonly<Record<string, string | undefined>>,
+  /**
+   * Where a usage chunk the caller did not ask for goes (`UsageChunk.ts`): when given, and the
+   * request is a Chat Completions stream without `stream_options`, Switchboard asks for the chunk
+   * and withholds it from the caller.
+   */
+  onWithheld?: ((event: string) => void) | undefined,
+  callerBody?: unknown
 ) {
   const client = yield* HttpClient.HttpClient
-  const exchange: Exchange.Exchange = { route, format }
+  const withholdUsage = onWithheld !== undefined && format.api === "openai" && asksForUsage(callerBody)
+  const exchange: Exchange.Exchange = { route, format, withholdUsage }
   let state = Exchange.initial
   const run = ([next, action]: Exchange.Step): Exchange.Action => {
     state = next
@@ -40,7 +49,7 @@ export const forward = Effect.fnUntraced(function*(
 
   const request = HttpClientRequest.post(Exchange.upstreamUrl(route.endpoint, format)).pipe(
     HttpClientRequest.setHeaders(Exchange.upstreamHeaders(route.endpoint, format, callerHeaders)),
-    HttpClientRequest.bodyText(Exchange.upstreamBody(route, body), "application/json")
+    HttpClientRequest.bodyText(Exchange.upstreamBody(route, body, withholdUsage), "application/json")
   )
   const response = yield* client.execute(request).pipe(
     Effect.mapError(transport),
@@ -74,7 +83,9 @@ export const forward = Effect.fnUntraced(function*(
     Stream.timeoutOrElse({ duration: timeout, orElse: () => Stream.fail(Exchange.exchangeError(route, { timedOut: true })) }),
     Stream.filterMap((chunk: Uint8Array) => {
       const action = run(Exchange.data(state, chunk))
-      return action._tag === "Write" ? Result.succeed(action.bytes) : Result.failVoid
+      if (action._tag !== "Write") return Result.failVoid
+      if (action.withheld !== undefined) onWithheld?.(action.withheld)
+      return action.bytes.byteLength > 0 ? Result.succeed(action.bytes) : Result.failVoid
     }),
     Stream.concat(Stream.suspend(() => ending(run(Exchange.end(exchange, state))))),
     Stream.catch((error: UpstreamError) => {

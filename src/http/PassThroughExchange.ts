@@ -28,6 +28,7 @@ import type { Route } from "../router/RoutingTable.ts"
 import type { HttpFormat } from "./Formats.ts"
 import { rewriteModel } from "./RawModel.ts"
 import { frameEvents } from "./SseFraming.ts"
+import { withholdUsageChunk, withUsageAsked } from "./UsageChunk.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The request
@@ -64,8 +65,15 @@ export const upstreamHeaders = (
   "content-type": "application/json"
 })
 
-/** The caller's body text, sent on as it is but for `model`. */
-export const upstreamBody = (route: PassThroughRoute, callerBody: string): string => rewriteModel(callerBody, route.upstreamModel)
+/**
+ * The caller's body text, sent on as it is but for `model` — and, for a Chat Completions stream
+ * whose usage the caller did not ask for, `stream_options.include_usage` (`UsageChunk.ts`: the
+ * ledger needs the usage; the chunk is withheld from the caller).
+ */
+export const upstreamBody = (route: PassThroughRoute, callerBody: string, askUsage = false): string => {
+  const body = rewriteModel(callerBody, route.upstreamModel)
+  return askUsage ? withUsageAsked(body) : body
+}
 
 // ---------------------------------------------------------------------------------------------
 // The answer
@@ -139,6 +147,8 @@ const refusedAnswer = (format: HttpFormat, route: PassThroughRoute, status: numb
 export interface Exchange {
   readonly route: PassThroughRoute
   readonly format: HttpFormat
+  /** Switchboard asked for the usage chunk the caller did not (`upstreamBody`): withhold it. */
+  readonly withholdUsage?: boolean
 }
 
 /**
@@ -158,6 +168,8 @@ export type ExchangeState =
     readonly pending: Uint8Array | undefined
     readonly first: Uint8Array | undefined
     readonly last: Uint8Array | undefined
+    /** See `Exchange.withholdUsage`. */
+    readonly withhold?: boolean
   }
   | {
     readonly _tag: "Collecting"
@@ -173,6 +185,7 @@ export const initial: ExchangeState = { _tag: "Waiting" }
 const done: ExchangeState = { _tag: "Done" }
 const PLAIN: ExchangeState = { _tag: "Streaming", sse: false, pending: undefined, first: undefined, last: undefined }
 const SSE: ExchangeState = { _tag: "Streaming", sse: true, pending: undefined, first: undefined, last: undefined }
+const SSE_WITHHOLDING: ExchangeState = { ...SSE, withhold: true }
 
 /**
  * What the driver does next:
@@ -187,7 +200,12 @@ const SSE: ExchangeState = { _tag: "Streaming", sse: true, pending: undefined, f
  */
 export type Action =
   | { readonly _tag: "Head"; readonly status: number; readonly headers: Record<string, string>; readonly length: string | undefined }
-  | { readonly _tag: "Write"; readonly bytes: Uint8Array }
+  | {
+    readonly _tag: "Write"
+    readonly bytes: Uint8Array
+    /** An event taken out of the answer (a usage chunk the caller did not ask for), for the ledger. */
+    readonly withheld?: string | undefined
+  }
   | { readonly _tag: "End"; readonly bytes: Uint8Array | undefined }
   | { readonly _tag: "Answer"; readonly response: HttpServerResponse.HttpServerResponse }
   | { readonly _tag: "Cut" }
@@ -210,7 +228,7 @@ export const start = (exchange: Exchange, state: ExchangeState, status: number, 
     case "wrap":
       return [{ _tag: "Collecting", status, headers, wrap: true, chunks: [] }, NOTHING]
     case "stream":
-      return [SSE, { _tag: "Head", status, headers: passed, length: undefined }]
+      return [exchange.withholdUsage === true ? SSE_WITHHOLDING : SSE, { _tag: "Head", status, headers: passed, length: undefined }]
     case "pass":
       return [PLAIN, { _tag: "Head", status, headers: passed, length: headers["content-length"] }]
   }
@@ -224,7 +242,10 @@ export const data = (state: ExchangeState, chunk: Uint8Array): Step => {
       const framed = frameEvents(state.pending, chunk)
       const events = framed.events
       if (events === undefined) return [{ ...state, pending: framed.pending }, NOTHING]
-      return [{ ...state, pending: framed.pending, first: state.first ?? events, last: events }, { _tag: "Write", bytes: events }]
+      const next: ExchangeState = { ...state, pending: framed.pending, first: state.first ?? events, last: events }
+      if (state.withhold !== true) return [next, { _tag: "Write", bytes: events }]
+      const kept = withholdUsageChunk(events)
+      return [next, { _tag: "Write", bytes: kept.events, withheld: kept.withheld }]
     }
     case "Collecting":
       // The array is this exchange's own: appended in place (a copy per chunk made long error bodies quadratic).

@@ -4,6 +4,8 @@
  * Never a secret: statuses are built from `ProviderStatus`, which holds none.
  */
 import { Effect, Option } from "effect"
+import { Ledger } from "../usage/Ledger.ts"
+import { UsageRecorder } from "../usage/UsageRecorder.ts"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { ConfigSync } from "../providers/ConfigSync.ts"
 import { ServerLoad } from "./ServerLoad.ts"
@@ -43,6 +45,8 @@ const health = Effect.gen(function*() {
   const secrets = yield* SecretStore
   const load = yield* Effect.serviceOption(ServerLoad)
   const virtual = yield* virtualModelList
+  const ledger = yield* Effect.serviceOption(Ledger)
+  const recorder = yield* Effect.serviceOption(UsageRecorder)
   return HttpServerResponse.jsonUnsafe({
     status: "ok",
     config: { path: config.path, error: config.error, warnings: config.warnings },
@@ -55,6 +59,13 @@ const health = Effect.gen(function*() {
       targets: model.targets.map((target) => ({ model: target.model, serves: target.serves, available: target.available, breaker: target.breaker.state, last_failure: target.breaker.last_failure }))
     })),
     virtual_model_warnings: [...virtual.problems.map((problem) => problem.message), ...virtual.warnings],
+    // The usage ledger: where, whether its writes succeed (a failing one never fails a request: it shows here).
+    ledger: Option.isSome(ledger)
+      ? {
+        ...(yield* ledger.value.status),
+        dropped_observations: Option.isSome(recorder) ? yield* recorder.value.dropped : 0
+      }
+      : null,
     // Leak checks: both fall back to their resting values when traffic stops (null: not Switchboard's own server).
     runtime: {
       open_requests: Option.isSome(load) ? load.value.openRequests() : null,

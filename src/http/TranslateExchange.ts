@@ -22,7 +22,7 @@
 import { Result } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { ServerResponse } from "node:http"
-import type { Request, StreamEvent } from "../formats/Canonical.ts"
+import type { Request, StreamEvent, Usage } from "../formats/Canonical.ts"
 import { InvalidRequest, type UnsupportedField } from "../formats/FormatError.ts"
 import * as Sse from "../formats/Sse.ts"
 import { type GenerateError, type HttpEndpoint, unreachable } from "../providers/Upstream.ts"
@@ -137,7 +137,7 @@ const jsonReply = (value: object, headers: Readonly<Record<string, string>>): Re
  * The caller's body (a parsed JSON object) as the upstream request, or Switchboard's own answer
  * when it cannot be translated.
  */
-export const start = (inbound: HttpFormat, target: TranslationTarget, body: unknown): Start => {
+export const start = (inbound: HttpFormat, target: TranslationTarget, body: unknown, onUsage?: (usage: Usage) => void): Start => {
   const decoded = inbound.requestToCanonical(body)
   if (Result.isFailure(decoded)) return { _tag: "Answer", reply: requestFailure(inbound, decoded.failure) }
   const canonical: Request = { ...decoded.success, model: target.upstreamModel }
@@ -145,7 +145,7 @@ export const start = (inbound: HttpFormat, target: TranslationTarget, body: unkn
   if (problem !== undefined) return { _tag: "Answer", reply: requestFailure(inbound, problem) }
   const request = UpstreamExchange.requestFor(target, canonical)
   if (Result.isFailure(request)) return { _tag: "Answer", reply: refusal(inbound, request.failure) }
-  return { _tag: "Send", request: request.success, exchange: makeExchange(inbound, target, canonical) }
+  return { _tag: "Send", request: request.success, exchange: makeExchange(inbound, target, canonical, onUsage) }
 }
 
 /** Reading the upstream's answer: nothing yet, a whole body, or a stream being translated. */
@@ -155,12 +155,14 @@ type Phase =
   | { readonly _tag: "Streaming"; readonly translate: StreamTranslation }
   | { readonly _tag: "Done" }
 
-const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical: Request): Exchange => {
+const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical: Request, onUsage: ((usage: Usage) => void) | undefined): Exchange => {
   let phase: Phase = { _tag: "Waiting" }
 
   const wholeBody = (status: number, headers: Readonly<Record<string, string>>, chunks: ReadonlyArray<Uint8Array>): Reply => {
     const answer = UpstreamExchange.wholeAnswer(target, status, headers, Buffer.concat(chunks).toString("utf8"))
-    return Result.isFailure(answer) ? refusal(inbound, answer.failure) : jsonReply(inbound.encodeResponse(answer.success, canonical), headers)
+    if (Result.isFailure(answer)) return refusal(inbound, answer.failure)
+    if (onUsage !== undefined && answer.success.usage !== undefined) onUsage(answer.success.usage)
+    return jsonReply(inbound.encodeResponse(answer.success, canonical), headers)
   }
 
   return {
@@ -175,7 +177,7 @@ const makeExchange = (inbound: HttpFormat, target: TranslationTarget, canonical:
           phase = { _tag: "Body", status, headers: head.headers, chunks: [] }
           return undefined
         case "Stream":
-          phase = { _tag: "Streaming", translate: streamTranslation(inbound, target, canonical) }
+          phase = { _tag: "Streaming", translate: streamTranslation(inbound, target, canonical, onUsage) }
           return { _tag: "StreamHead", status: 200, headers: { ...head.headers, ...SSE_HEADERS } }
       }
     },
@@ -214,12 +216,20 @@ interface StreamTranslation {
   readonly fail: (error: UpstreamError) => string
 }
 
-const streamTranslation = (inbound: HttpFormat, target: TranslationTarget, canonical: Request): StreamTranslation => {
+const streamTranslation = (
+  inbound: HttpFormat,
+  target: TranslationTarget,
+  canonical: Request,
+  onUsage: ((usage: Usage) => void) | undefined
+): StreamTranslation => {
   const decoder = UpstreamExchange.streamDecoder(target)
   const encoder = inbound.streamEncoder(canonical)
   const encode = (events: ReadonlyArray<StreamEvent>, last: boolean): string => {
     const out: Array<string> = []
-    for (const event of events) for (const outbound of encoder.push(event)) out.push(Sse.encode(outbound))
+    for (const event of events) {
+      if (onUsage !== undefined) noteUsage(event, onUsage)
+      for (const outbound of encoder.push(event)) out.push(Sse.encode(outbound))
+    }
     if (last) for (const outbound of encoder.end()) out.push(Sse.encode(outbound))
     return out.length === 1 ? out[0]! : out.join("")
   }
@@ -240,4 +250,14 @@ const streamTranslation = (inbound: HttpFormat, target: TranslationTarget, canon
     end: () => finish(decoder.end()),
     fail: (error) => finish(decoder.fail(error))
   }
+}
+
+/**
+ * The usage a translated answer carries, for the ledger (`RequestObserver`): the caller's format
+ * may not be able to say all of it (OpenAI has no cache writes; a Chat Completions stream has no
+ * usage unless asked), so it is taken here, from the canonical events. The finish's usage is the
+ * whole; a start's (Anthropic's `message_start`) stands until then.
+ */
+export const noteUsage = (event: StreamEvent, onUsage: (usage: Usage) => void): void => {
+  if ((event._tag === "Finish" || event._tag === "Start") && event.usage !== undefined) onUsage(event.usage)
 }

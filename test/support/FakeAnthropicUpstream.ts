@@ -23,7 +23,7 @@
  * @see ../shared/specs/anthropic/sdk-fixtures/typescript/tool_use_response.txt — a recorded stream
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, type FixedUsage, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 
 /** A tool call the fake answers with; `input` is the object Anthropic sends. */
@@ -68,6 +68,8 @@ export interface FakeAnthropicUpstreamOptions {
   readonly apiKey: string
   /** The most models one `GET /v1/models` page holds, whatever `limit` asks (the API's maximum is 1000). */
   readonly pageSize?: number
+  /** Reported instead of word counts (no reasoning count: Anthropic has no word for it). */
+  readonly usage?: FixedUsage
 }
 
 /** The key is always required: Anthropic has no keyless access. */
@@ -184,10 +186,12 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
 
     const id = `msg_fake${String(++counter).padStart(6, "0")}`
     const input = inputTokens(request)
+    const fixed = options.usage
+    // Anthropic's `input_tokens` is the part of the prompt neither read from nor written to the cache.
     const usage = (output: number) => ({
-      input_tokens: input,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      input_tokens: fixed === undefined ? input : fixed.input - fixed.cachedRead - fixed.cacheWrite,
+      cache_creation_input_tokens: fixed?.cacheWrite ?? 0,
+      cache_read_input_tokens: fixed?.cachedRead ?? 0,
       output_tokens: output,
       service_tier: "standard"
     })
@@ -207,7 +211,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
 
     if (request.stream !== true) {
       if (behaviour._tag === "Stall" || behaviour._tag === "Endless") return // never answers
-      return send(res, 200, { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: usage(outputTokens) })
+      return send(res, 200, { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: usage(fixed?.output ?? outputTokens) })
     }
 
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": `req_${id}` })
@@ -258,7 +262,7 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
       if (index === 0) events.push(event({ type: "ping" }))
       events.push(event({ type: "content_block_stop", index }))
     })
-    events.push(event({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } }))
+    events.push(event({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: fixed?.output ?? outputTokens } }))
     events.push(event({ type: "message_stop" }))
     // One write per event, as the API flushes them.
     for (const e of events) res.write(e)

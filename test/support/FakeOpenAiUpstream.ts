@@ -22,7 +22,7 @@
  * @see ../shared/specs/openai/sdk-fixtures/ChatCompletionStream.test.ts.snap — recorded streams
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, type FixedUsage, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 /** A function tool call the fake answers with. `arguments` is JSON text, as the API sends it. */
 export interface FakeToolCall {
@@ -73,6 +73,8 @@ export interface FakeOpenAiUpstreamOptions {
    * to check that Switchboard scrubs secrets from what it shows.
    */
   readonly echoKeyInErrors?: boolean
+  /** Reported instead of word counts (no cache writes: OpenAI has no word for them). */
+  readonly usage?: FixedUsage
 }
 
 export type FakeOpenAiUpstream = FakeUpstream<ChatBehaviour>
@@ -106,7 +108,17 @@ const lastUserMessage = (body: Record<string, unknown>): string => {
 /** Deterministic token counts: one per word. */
 const countTokens = (text: string) => text.split(/\s+/).filter((word) => word !== "").length
 
-const usageFor = (prompt: string, completionTokens: number) => {
+const usageFor = (prompt: string, completion: number, fixed: FixedUsage | undefined) => {
+  if (fixed !== undefined) {
+    return {
+      prompt_tokens: fixed.input,
+      completion_tokens: fixed.output,
+      total_tokens: fixed.input + fixed.output,
+      prompt_tokens_details: { cached_tokens: fixed.cachedRead, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: fixed.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+    }
+  }
+  const completionTokens = completion
   const promptTokens = Math.max(1, countTokens(prompt))
   return {
     prompt_tokens: promptTokens,
@@ -201,7 +213,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
         ...base,
         object: "chat.completion",
         choices: [{ index: 0, message, logprobs: null, finish_reason: behaviour._tag === "ToolCalls" ? "tool_calls" : "stop" }],
-        usage: usageFor(prompt, completionTokens),
+        usage: usageFor(prompt, completionTokens, options.usage),
         service_tier: "default"
       }, { "x-request-id": `req_${id}` })
     }
@@ -249,7 +261,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
       events.push(chunk([delta({}, "stop")]))
       completionTokens = countTokens(content)
     }
-    if (includeUsage) events.push(chunk([], { usage: usageFor(prompt, completionTokens) }))
+    if (includeUsage) events.push(chunk([], { usage: usageFor(prompt, completionTokens, options.usage) }))
     events.push("data: [DONE]\n\n")
     // One write per event, as the real API flushes them, so the client sees separate chunks.
     for (const event of events) res.write(event)

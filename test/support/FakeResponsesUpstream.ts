@@ -26,7 +26,7 @@
  * @see ../shared/specs/openresponses/docs/2026-04-24.mdx "Items are streamable", "Errors", "Streaming"
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { createRecordingServer, fakeUpstream, type FakeUpstream, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
+import { createRecordingServer, fakeUpstream, type FakeUpstream, type FixedUsage, listenOnLoopback, type RecordedRequest, sendJson, upstreamEntry } from "./FakeServer.ts"
 
 
 /** A function call the fake answers with; `arguments` is JSON text, as the API sends it. */
@@ -84,6 +84,8 @@ export interface FakeResponsesUpstreamOptions {
   readonly models?: Readonly<Record<string, ResponsesBehaviour>>
   /** When set, every request must carry `Authorization: Bearer <apiKey>` or gets a 401. */
   readonly apiKey?: string
+  /** Reported instead of word counts (no cache writes: the format has no word for them). */
+  readonly usage?: FixedUsage
 }
 
 export type FakeResponsesUpstream = FakeUpstream<ResponsesBehaviour>
@@ -230,13 +232,22 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     }
     const outputTokens = items.reduce((sum, item) => sum + countTokens(item.type === "function_call" ? item.arguments : item.text), 0)
     const reasoningTokens = items.reduce((sum, item) => sum + (item.type === "reasoning" ? countTokens(item.text) : 0), 0)
-    const usage = {
-      input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: outputTokens,
-      output_tokens_details: { reasoning_tokens: reasoningTokens },
-      total_tokens: inputTokens + outputTokens
-    }
+    const fixed = options.usage
+    const usage = fixed === undefined
+      ? {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: outputTokens,
+        output_tokens_details: { reasoning_tokens: reasoningTokens },
+        total_tokens: inputTokens + outputTokens
+      }
+      : {
+        input_tokens: fixed.input,
+        input_tokens_details: { cached_tokens: fixed.cachedRead },
+        output_tokens: fixed.output,
+        output_tokens_details: { reasoning_tokens: fixed.reasoning },
+        total_tokens: fixed.input + fixed.output
+      }
     const status = truncated ? "incomplete" : "completed"
     const reasoningEvents = behaviour._tag === "Reply" ? behaviour.reasoningEvents : undefined
     const resource = (state: "in_progress" | "completed" | "incomplete" | "failed", output: Array<unknown>, extra: Json = {}) => ({

@@ -161,3 +161,16 @@ export const fakeUpstream = <Behaviour, Key>(parts: {
     close: () => closeServer(server)
   }
 }
+
+/**
+ * Usage a fake reports instead of its own word counts, in the ledger's terms (`input` counts
+ * every prompt token, cache reads and writes included; `reasoning` is part of `output`); each
+ * fake says it in its format's words, and leaves out what its format cannot say.
+ */
+export interface FixedUsage {
+  readonly input: number
+  readonly output: number
+  readonly cachedRead: number
+  readonly cacheWrite: number
+  readonly reasoning: number
+}
