@@ -35,8 +35,8 @@ export const usageTotals = (groups: ReadonlyArray<UsageGroup>): UsageFigures => 
   }
 }
 
-/** Dollars: cents, or four decimals under a cent (a short local chat costs fractions of one). */
-export const dollars = (usd: number): string => usd === 0 || usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`
+/** Dollars: cents from $1 up, four decimals below (one request often costs a fraction of a cent). */
+export const dollars = (usd: number): string => usd === 0 || usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`
 
 /** A sum's cost: exact, a lower bound when some requests have no known price, or unknown when none has. */
 export const costText = (figures: { readonly costUsd: number; readonly unpriced: number; readonly requests: number }): string =>
