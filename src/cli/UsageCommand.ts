@@ -13,7 +13,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import type { RequestList, UsageReport } from "../admin/AdminApi.ts"
 import { GroupBy } from "../usage/Ledger.ts"
 import type { RequestRecord } from "../usage/RequestRecord.ts"
-import { costText, countText, durationText, requestCostText } from "../usage/UsageReport.ts"
+import { costText, countText, durationText, requestCostText, routeText } from "../usage/UsageReport.ts"
 import { DEFAULT_SINCE, MAX_LIMIT } from "../usage/UsageWindow.ts"
 import { type AdminClient, findServer } from "./AdminClient.ts"
 import { CliFailure, operation } from "./Operation.ts"
@@ -94,14 +94,6 @@ export const usageTable = (report: UsageReport, colour: boolean): string => {
     line({ text: "TOTAL", colour: "bold" }, report.totals)
   ]
   return renderTable(headers, alignRight(rows, headers, new Set([1, 2, 3, 4, 5, 6, 7, 8])), colour)
-}
-
-/** `requested → served via provider`, or just what was served when it is what was asked for. */
-export const routeText = (row: RequestRecord): string => {
-  const asked = row.requestedModel ?? "?"
-  if (row.model === null) return `${asked} (no provider reached)`
-  const served = row.model === asked ? row.model : `${asked} → ${row.model}`
-  return row.provider === null ? served : `${served} via ${row.provider}`
 }
 
 /** `200`, `429 rate_limit_error`, `client closed (200)`. */

@@ -6,6 +6,7 @@
  * ("≥ $1.20 (3 unpriced)"), and one that holds only such requests is "price unknown" — never $0.
  */
 import type { UsageGroup } from "./Ledger.ts"
+import type { RequestRecord } from "./RequestRecord.ts"
 
 /** A group's figures without its name. */
 export type UsageFigures = Omit<UsageGroup, "group">
@@ -60,3 +61,11 @@ export const durationText = (ms: number | null): string => {
 
 /** A token count, grouped by thousands: `12,345`. */
 export const countText = (n: number | null): string => n === null ? "–" : n.toLocaleString("en-US")
+
+/** `requested → served via provider`, or just what was served when it is what was asked for. */
+export const routeText = (row: RequestRecord): string => {
+  const asked = row.requestedModel ?? "?"
+  if (row.model === null) return `${asked} (no provider reached)`
+  const served = row.model === asked ? row.model : `${asked} → ${row.model}`
+  return row.provider === null ? served : `${served} via ${row.provider}`
+}
