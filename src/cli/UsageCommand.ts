@@ -160,7 +160,7 @@ const totals = Command.make("usage", {
     Flag.optional
   ),
   until: Flag.String("until").pipe(Flag.withDescription("End of the window, written as --since (default now)"), Flag.optional),
-  by: Flag.Literals("by", GroupBy.literals).pipe(Flag.withDescription("Group by model (default), provider, key, day, hour, client or inbound_format"), Flag.optional),
+  by: Flag.Literals("by", GroupBy.literals).pipe(Flag.withDescription("What to group by (default model; day and hour are UTC)"), Flag.optional),
   key: keyFlag,
   json: jsonFlag,
   url: urlFlag
