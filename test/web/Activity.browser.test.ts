@@ -176,6 +176,11 @@ describe.skipIf(browserSkip !== undefined)("Activity on the page", () => {
     )
     await section().getByText("smart → anthropic/claude-sonnet-4-5 via anthropic").first().waitFor()
     await shot("41-activity")
+    // In the system's dark colours, the chart drawn again in them.
+    await page.emulateMedia({ colorScheme: "dark" })
+    await section().locator(".activity-chart canvas").waitFor()
+    await shot("44-activity-dark")
+    await page.emulateMedia({ colorScheme: "light" })
     expect(errors).toEqual([])
   }, 60_000)
 

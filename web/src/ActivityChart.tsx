@@ -6,7 +6,7 @@
  * The chart is made once per bucket size and series count and fed new data in place after that,
  * so the live refresh does not flicker or lose the cursor; it follows its container's width.
  */
-import { useEffect, useRef } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import uPlot from "uplot"
 import "uplot/dist/uPlot.min.css"
 import type { Bucket } from "../../src/usage/UsageWindow.ts"
@@ -52,22 +52,32 @@ const options = (bucket: Bucket, width: number): uPlot.Options => {
 
 const aligned = (series: ChartSeries): uPlot.AlignedData => [series.x, series.input, series.output, series.cost]
 
+const darkScheme = () => matchMedia("(prefers-color-scheme: dark)")
+
 export function ActivityChart(props: { readonly series: ChartSeries; readonly bucket: Bucket }) {
   const container = useRef<HTMLDivElement>(null)
-  const plot = useRef<{ readonly chart: uPlot; readonly bucket: Bucket; readonly points: number } | undefined>(undefined)
+  const plot = useRef<{ readonly chart: uPlot; readonly bucket: Bucket; readonly points: number; readonly dark: boolean } | undefined>(undefined)
+  // The colours are read when the chart is made: a switch of the system's light/dark setting makes it again.
+  const [dark, setDark] = useState(() => darkScheme().matches)
+  useEffect(() => {
+    const query = darkScheme()
+    const follow = () => setDark(query.matches)
+    query.addEventListener("change", follow)
+    return () => query.removeEventListener("change", follow)
+  }, [])
 
   useEffect(() => {
     const element = container.current
     if (element === null) return
     const current = plot.current
-    if (current !== undefined && current.bucket === props.bucket && current.points === props.series.x.length) {
+    if (current !== undefined && current.bucket === props.bucket && current.points === props.series.x.length && current.dark === dark) {
       current.chart.setData(aligned(props.series))
       return
     }
     current?.chart.destroy()
     const chart = new uPlot(options(props.bucket, Math.max(200, element.clientWidth)), aligned(props.series), element)
-    plot.current = { chart, bucket: props.bucket, points: props.series.x.length }
-  }, [props.series, props.bucket])
+    plot.current = { chart, bucket: props.bucket, points: props.series.x.length, dark }
+  }, [props.series, props.bucket, dark])
 
   useEffect(() => {
     const element = container.current
