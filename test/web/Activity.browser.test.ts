@@ -220,6 +220,11 @@ describe.skipIf(browserSkip !== undefined)("Activity on the page", () => {
     expect(await section().getByRole("button", { name: "7 d" }).getAttribute("aria-pressed")).toBe("true")
     await section().locator(".activity-chart canvas").waitFor()
     await shot("43-activity-7d")
+    // A narrow window: the tables scroll sideways, the chart follows the width.
+    await page.setViewportSize({ width: 760, height: 1000 })
+    await section().locator(".activity-chart canvas").waitFor()
+    await shot("45-activity-narrow")
+    await page.setViewportSize({ width: 1280, height: 1100 })
 
     // Back to the gateway view and again: the Activity view is a place in the address.
     await page.getByRole("link", { name: "Models & chat" }).click()
