@@ -13,6 +13,8 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, OpenApi } from "effect/http-api"
 import { ApiFormat, AuthKind, PresetId, Protocol } from "../config/RemoteConfig.ts"
 import { Condition, Defaults, Strategy, VirtualModelFields } from "../config/VirtualModelConfig.ts"
+import { GroupBy, UsageGroup } from "../usage/Ledger.ts"
+import { RequestRecord } from "../usage/RequestRecord.ts"
 
 // --- Requests ------------------------------------------------------------------------------------
 // Secrets arrive as plain JSON strings (write-only: no answer ever holds one); the server wraps
@@ -273,6 +275,23 @@ export type VirtualModelBody = typeof VirtualModelBody.Type
 export const VirtualModelEntry = Schema.JsonObject
 export type VirtualModelEntry = typeof VirtualModelEntry.Type
 
+/** `GET /admin/usage`: the window asked for (ISO 8601), its groups (by cost, largest first) and their totals. */
+export const UsageReport = Schema.Struct({
+  since: Schema.String,
+  until: Schema.String,
+  by: GroupBy,
+  /** The gateway key asked for, or null for every request. */
+  keyId: Schema.NullOr(Schema.String),
+  groups: Schema.Array(UsageGroup),
+  /** The groups' sums; the percentiles only when there is one group (they do not add up), else null. */
+  totals: UsageGroup.mapFields(({ group: _group, ...fields }) => fields)
+})
+export type UsageReport = typeof UsageReport.Type
+
+/** `GET /admin/requests`: ledger rows, newest first. */
+export const RequestList = Schema.Struct({ object: Schema.Literal("list"), data: Schema.Array(RequestRecord) })
+export type RequestList = typeof RequestList.Type
+
 // --- Errors --------------------------------------------------------------------------------------
 // Every error has the OpenAI shape `{ error: { message, type, param, code } }`, one class per
 // status so the server encodes each with its status and clients decode by status.
@@ -306,6 +325,8 @@ export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLa
 export class UnsupportedMediaType extends Schema.Error<UnsupportedMediaType>("UnsupportedMediaType")(ErrorBody, { httpApiStatus: 415 }) {}
 /** 500: the config file or the secret store failed (their own sentence, never a secret). */
 export class ServerError extends Schema.Error<ServerError>("ServerError")(ErrorBody, { httpApiStatus: 500 }) {}
+/** 503: the usage ledger cannot answer now (its database is unreachable or broken; the reason is said). */
+export class ServiceUnavailable extends Schema.Error<ServiceUnavailable>("ServiceUnavailable")(ErrorBody, { httpApiStatus: 503 }) {}
 
 /** Any error the admin API answers. */
 export type AdminApiError =
@@ -317,6 +338,7 @@ export type AdminApiError =
   | PayloadTooLarge
   | UnsupportedMediaType
   | ServerError
+  | ServiceUnavailable
 
 /**
  * Who may call: requests addressed to a loopback name from no web origin but Switchboard's own
@@ -393,11 +415,48 @@ export const SecretsGroup = HttpApiGroup.make("secrets").add(
   HttpApiEndpoint.get("status", "/admin/secrets", { success: SecretStoreStatus })
 )
 
+/**
+ * The usage ledger's questions. Times are typed as on the command line (`since=24h`, `7d`,
+ * `2026-12-01`, an ISO time with its zone, Unix ms: src/usage/UsageWindow.ts); a value off that is
+ * a 400 naming the parameter, and a ledger that cannot answer a 503 with its reason.
+ */
+export const LedgerGroup = HttpApiGroup.make("usage").add(
+  HttpApiEndpoint.get("totals", "/admin/usage", {
+    query: {
+      /** Default `24h`. */
+      since: Schema.optionalKey(Schema.String),
+      /** Default now. */
+      until: Schema.optionalKey(Schema.String),
+      /** model (default), provider, key, day, hour, client or inbound_format. */
+      by: Schema.optionalKey(Schema.String),
+      /** Only this gateway key's requests. */
+      key: Schema.optionalKey(Schema.String)
+    },
+    success: UsageReport,
+    error: [InvalidRequest, ServiceUnavailable]
+  }),
+  HttpApiEndpoint.get("requests", "/admin/requests", {
+    query: {
+      /** 1 to 500, default 50. */
+      limit: Schema.optionalKey(Schema.String),
+      /** Rows that started before this time (as `since`), for paging back. */
+      before: Schema.optionalKey(Schema.String),
+      /** Case-insensitive: id, model, requested or virtual model, provider, client, error class. */
+      search: Schema.optionalKey(Schema.String),
+      key: Schema.optionalKey(Schema.String)
+    },
+    success: RequestList,
+    error: [InvalidRequest, ServiceUnavailable]
+  }),
+  HttpApiEndpoint.get("request", "/admin/requests/:id", { params: id, success: RequestRecord, error: [NotFound, ServiceUnavailable] })
+)
+
 export const AdminApi = HttpApi.make("switchboard-admin")
   .add(PresetsGroup)
   .add(SecretsGroup)
   .add(ProvidersGroup)
   .add(VirtualModelsGroup)
+  .add(LedgerGroup)
   .middleware(AdminGuard)
   .annotate(OpenApi.Title, "Switchboard admin API")
   .annotate(

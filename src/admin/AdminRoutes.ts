@@ -9,7 +9,7 @@
  * applied to the running providers at once, so the answer already shows the new state; the
  * ConfigSync watcher sees the same file a moment later and finds nothing left to change.
  */
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted, Result } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, OpenApi } from "effect/http-api"
 import { ConfigStore } from "../config/ConfigStore.ts"
@@ -23,7 +23,7 @@ import { Providers } from "../providers/Providers.ts"
 import { resolveAuth, scrub } from "../providers/UpstreamAuth.ts"
 import * as MemorySecretStore from "../secrets/MemorySecretStore.ts"
 import { accountFor, apiKey, header, type SecretName, SecretStore, statusOf } from "../secrets/SecretStore.ts"
-import { AdminApi, CreateProvider, EditProvider, type PresetList } from "./AdminApi.ts"
+import { AdminApi, CreateProvider, EditProvider, InvalidRequest, NotFound, type PresetList, ServiceUnavailable, type UsageReport } from "./AdminApi.ts"
 import { type AdminError, toApiError } from "./AdminErrors.ts"
 import { eventsResponse } from "./AdminEvents.ts"
 import * as AdminGuard from "./AdminGuard.ts"
@@ -32,6 +32,10 @@ import { providerJson } from "./ProviderJson.ts"
 import { putVirtualModel, removeVirtualModel, UnknownVirtualModel, virtualModelEntry } from "../config/VirtualModelCatalog.ts"
 import { readJsonObject } from "../http/RequestBody.ts"
 import { virtualModelList } from "../http/VirtualModelsRoute.ts"
+import { openAiErrorBody } from "../http/OpenAiError.ts"
+import { Ledger, type LedgerError } from "../usage/Ledger.ts"
+import { usageTotals } from "../usage/UsageReport.ts"
+import { DEFAULT_BY, parseGroupBy, parseInstant, parseLimit, parseWindow, type WindowProblem } from "../usage/UsageWindow.ts"
 
 const loadEntries = Effect.gen(function*() {
   return (yield* (yield* ConfigStore).load).providers
@@ -191,6 +195,80 @@ const PresetsHandlers = HttpApiBuilder.group(AdminApi, "presets", (handlers) => 
 const SecretsHandlers = HttpApiBuilder.group(AdminApi, "secrets", (handlers) =>
   handlers.handle("status", () => Effect.map(SecretStore, statusOf)))
 
+const invalidQuery = (problem: WindowProblem) =>
+  new InvalidRequest(openAiErrorBody(problem.message, "invalid_request_error", { param: problem.param, code: "invalid_query" }))
+
+const unavailable = (reason: string) =>
+  new ServiceUnavailable(openAiErrorBody(`the usage ledger cannot answer: ${reason}`, "server_error", { code: "ledger_unavailable" }))
+
+const fromLedger = (error: LedgerError) => unavailable(error.message)
+
+/** A parse of a query value, or the 400 naming it. */
+const queryValue = <A>(result: Result.Result<A, WindowProblem>) => Effect.mapError(Effect.fromResult(result), invalidQuery)
+
+/**
+ * The ledger's questions. The ledger is looked up once, when the routes are built: a gateway built
+ * without one (an embedding program that records nothing) answers 503 saying so, rather than
+ * failing to start.
+ */
+const UsageHandlers = HttpApiBuilder.group(AdminApi, "usage", (handlers) =>
+  Effect.gen(function*() {
+    const found = yield* Effect.serviceOption(Ledger)
+    const withLedger = <A, E>(f: (ledger: Ledger["Service"]) => Effect.Effect<A, E>) =>
+      Option.match(found, { onNone: () => Effect.fail(unavailable("this gateway keeps no ledger")), onSome: f })
+    return handlers
+      .handle("totals", ({ query }) =>
+        withLedger((ledger) =>
+          Effect.gen(function*() {
+            const window = yield* queryValue(parseWindow(query, Date.now()))
+            const by = query.by === undefined
+              ? DEFAULT_BY
+              : yield* queryValue(Result.mapError(parseGroupBy(query.by), (message) => ({ param: "by", message: `by: ${message}` })))
+            const groups = yield* Effect.mapError(
+              ledger.usage({ since: window.since, until: window.until, by, ...(query.key === undefined ? {} : { keyId: query.key }) }),
+              fromLedger
+            )
+            return {
+              since: new Date(window.since).toISOString(),
+              until: new Date(window.until).toISOString(),
+              by,
+              keyId: query.key ?? null,
+              groups,
+              totals: usageTotals(groups)
+            } satisfies UsageReport
+          })
+        ))
+      .handle("requests", ({ query }) =>
+        withLedger((ledger) =>
+          Effect.gen(function*() {
+            const limit = yield* queryValue(parseLimit(query.limit))
+            const now = Date.now()
+            const before = query.before === undefined
+              ? undefined
+              : yield* queryValue(Result.mapError(parseInstant(query.before, now), (message) => ({ param: "before", message: `before: ${message}` })))
+            const search = query.search?.trim()
+            const data = yield* Effect.mapError(
+              ledger.requests({
+                limit,
+                ...(before === undefined ? {} : { before }),
+                ...(search === undefined || search === "" ? {} : { search }),
+                ...(query.key === undefined ? {} : { keyId: query.key })
+              }),
+              fromLedger
+            )
+            return { object: "list" as const, data }
+          })
+        ))
+      .handle("request", ({ params }) =>
+        withLedger((ledger) =>
+          Effect.flatMap(Effect.mapError(ledger.request(params.id), fromLedger), (row) =>
+            Option.match(row, {
+              onNone: () => Effect.fail(new NotFound(openAiErrorBody(`no request ${params.id} in the ledger`, "not_found_error", { param: "id", code: "request_not_found" }))),
+              onSome: Effect.succeed
+            }))
+        ))
+  }))
+
 /** `create`, `test` and `edit` read their body themselves (`readBody`), hence `handleRaw`. */
 const ProvidersHandlers = HttpApiBuilder.group(AdminApi, "providers", (handlers) =>
   handlers
@@ -232,6 +310,6 @@ const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
 
 /** Every admin route; each passes `AdminGuard` first. */
 export const AdminRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers]), Layer.provide(AdminGuard.layer)),
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers, UsageHandlers]), Layer.provide(AdminGuard.layer)),
   PlainRoutes
 )
