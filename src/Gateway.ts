@@ -74,8 +74,11 @@ export interface GatewayOptions {
   readonly fastLane?: boolean
   /** The largest request body the API endpoints accept; default `BodyReader.DEFAULT_MAX_BODY_BYTES` (32 MiB). */
   readonly maxBodyBytes?: number | undefined
-  /** Where the usage ledger is kept; default the database of `src/database/` (SQLite in `home`, or Postgres). */
-  readonly ledger?: Layer.Layer<Ledger> | undefined
+  /**
+   * Where the usage ledger is kept; default the database of `src/database/` (SQLite in `home`, or
+   * Postgres). `false`: no ledger at all — nothing is observed or recorded (`SWITCHBOARD_LEDGER=off`).
+   */
+  readonly ledger?: Layer.Layer<Ledger> | false | undefined
 }
 
 /** Every HTTP route of the gateway. */
@@ -172,9 +175,10 @@ const logGatewayKeys = (host: string) =>
 const layerServer = (options: GatewayOptions) =>
   Layer.unwrap(Effect.gen(function*() {
     const load = yield* ServerLoad
-    const recorder = yield* UsageRecorder
-    // Every API request is observed for the ledger, whichever lane answers it.
-    const observed = (front: FrontHandler | undefined) => observing(inboundOf, recorder.observed, front)
+    const recorder = yield* Effect.serviceOption(UsageRecorder)
+    // Every API request is observed for the ledger, whichever lane answers it (unless it is off).
+    const observed = (front: FrontHandler | undefined) =>
+      Option.isSome(recorder) ? observing(inboundOf, recorder.value.observed, front) : front
     if (options.fastLane === false) {
       return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track), { host: options.host, port: options.port })
     }
@@ -195,6 +199,12 @@ const layerServer = (options: GatewayOptions) =>
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track), { host: options.host, port: options.port })
   }))
 
+/** The usage ledger and its recorder, or nothing when the ledger is off (`GatewayOptions.ledger`). */
+const layerUsage = (options: GatewayOptions) =>
+  options.ledger === false
+    ? Layer.empty
+    : UsageRecorder_.layer().pipe(Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER))
+
 /**
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
  * port opens, so the first request already finds the configured providers starting.
@@ -203,8 +213,7 @@ export const layer = (options: GatewayOptions) =>
   Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
     Layer.provide(layerServer(options)),
     Layer.provideMerge(ServerLoad.layer),
-    Layer.provideMerge(UsageRecorder_.layer()),
-    Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER),
+    Layer.provideMerge(layerUsage(options)),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)

@@ -83,7 +83,8 @@ describeEachLane("usage ledger", ({ fastLane }) => {
       ),
       scope
     ))
-    recorder = Context.get(context, UsageRecorder)
+    // The recorder is there unless the ledger is off (`ledger: false`), which the types cannot tell.
+    recorder = Context.get(context as unknown as Context.Context<UsageRecorder>, UsageRecorder)
     url = `http://127.0.0.1:${port}`
     for (const id of ["oa", "an", "rs"]) await waitForProvider(url, id, "connected")
   }, 30_000)

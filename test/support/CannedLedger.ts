@@ -150,9 +150,8 @@ export const startGatewayWithLedger = async (ledger: Layer.Layer<Ledger> | undef
   const home = mkdtempSync(join(tmpdir(), "switchboard-usage-"))
   writeRemoteConfig(home, { version: 1, providers: [] })
   const port = await freePort()
-  const gateway = Gateway.layer({ host: "127.0.0.1", port, home, engines: LocalEngines.layerNone() }).pipe(
-    Layer.provide(MemorySecretStore.layer([])),
-    Layer.provide(ledger ?? Layer.empty)
+  const gateway = Gateway.layer({ host: "127.0.0.1", port, home, engines: LocalEngines.layerNone(), ledger: ledger ?? false }).pipe(
+    Layer.provide(MemorySecretStore.layer([]))
   )
   const scope = await Effect.runPromise(Scope.make())
   try {
