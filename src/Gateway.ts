@@ -17,7 +17,7 @@
  *
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Metric, Option } from "effect"
 import { constTrue } from "effect/Function"
 import { HttpClient, HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
@@ -49,7 +49,9 @@ import { Providers } from "./providers/Providers.ts"
 import { WebRoutes } from "./web/WebRoutes.ts"
 import type { ApiFormat } from "./config/RemoteConfig.ts"
 import { Ledger } from "./usage/Ledger.ts"
+import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { observing } from "./usage/RequestObserver.ts"
+import * as UsageMetrics from "./usage/UsageMetrics.ts"
 import * as UsageRecorder_ from "./usage/UsageRecorder.ts"
 import { UsageRecorder } from "./usage/UsageRecorder.ts"
 
@@ -82,7 +84,7 @@ export interface GatewayOptions {
 }
 
 /** Every HTTP route of the gateway. */
-export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, VirtualModelsRoutes, StatusRoutes, LocalRoutes, AdminRoutes, WebRoutes, NotFoundRoute)
+export const Routes = Layer.mergeAll(ChatCompletionsRoutes, MessagesRoutes, ResponsesRoutes, ModelsRoutes, VirtualModelsRoutes, StatusRoutes, MetricsRoute, LocalRoutes, AdminRoutes, WebRoutes, NotFoundRoute)
 
 /** remote.json on disk, and the add/remove operations that keep it and the secrets in step. Requires a `SecretStore`. */
 export const layerConfig = (options: { readonly home: string }) =>
@@ -203,7 +205,15 @@ const layerServer = (options: GatewayOptions) =>
 const layerUsage = (options: GatewayOptions) =>
   options.ledger === false
     ? Layer.empty
-    : UsageRecorder_.layer().pipe(Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER))
+    : UsageRecorder_.layer([(recorded) => UsageMetrics.record(recorded.map((r) => r.record))]).pipe(
+      Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER)
+    )
+
+/**
+ * This gateway's own metric registry: `/metrics` shows its requests only, also when several
+ * gateways share a process (tests, an embedding program).
+ */
+const layerMetricRegistry = Layer.sync(Metric.MetricRegistry, () => new Map())
 
 /**
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
@@ -214,6 +224,7 @@ export const layer = (options: GatewayOptions) =>
     Layer.provide(layerServer(options)),
     Layer.provideMerge(ServerLoad.layer),
     Layer.provideMerge(layerUsage(options)),
+    Layer.provideMerge(layerMetricRegistry),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)

@@ -177,7 +177,10 @@ export const layer = (sinks: ReadonlyArray<RecordSink> = []) =>
     })
     // One flush at a time: the loop's and a test's or shutdown's must not interleave their batches.
     const lock = yield* Semaphore.make(1)
-    const flushOnce = lock.withPermits(1)(flush)
+    // Whoever calls `flush` (a test, shutdown), the sinks run with the gateway's own services (its
+    // metric registry among them), as from the loop.
+    const services = yield* Effect.context<never>()
+    const flushOnce = lock.withPermits(1)(flush).pipe(Effect.provideContext(services))
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(FLUSH_EVERY), flushOnce)))
     yield* Effect.addFinalizer(() => flushOnce)
     return UsageRecorder.of({

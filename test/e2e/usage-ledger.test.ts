@@ -189,4 +189,27 @@ describeEachLane("usage ledger", ({ fastLane }) => {
     expect(row).toMatchObject({ status: 200, outcome: "client_closed", provider: "oa", stream: true })
     expect(row.ttftMs).not.toBeNull()
   })
+
+  it("GET /metrics counts the same requests and tokens, streams included, in Prometheus text", async () => {
+    const before = await (await fetch(`${url}/metrics`)).text()
+    const answer = await call(url, "anthropic", MODEL.openai, { stream: true })
+    await rowOf(answer.headers)
+    const response = await fetch(`${url}/metrics`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await response.text()
+    const value = (metrics: string, pattern: RegExp) => Number(metrics.match(pattern)?.[1] ?? "0")
+    const requests = /switchboard_requests_total\{provider="oa",model="oa\/gpt-usage",inbound_format="anthropic",status="200"\} (\d+)/
+    expect(value(text, requests) - value(before, requests)).toBe(1)
+    const cached = /switchboard_tokens_total\{provider="oa",model="oa\/gpt-usage",kind="cached_read"\} (\d+)/
+    expect(value(text, cached) - value(before, cached)).toBe(12)
+    expect(text).toMatch(/switchboard_request_duration_seconds_bucket\{[^}]*provider="oa"[^}]*\} \d+/)
+    expect(text).toMatch(/switchboard_time_to_first_token_seconds_count\{[^}]*provider="oa"[^}]*\} \d+/)
+    expect(text).toMatch(/switchboard_provider_up\{provider="oa"\} 1/)
+  })
+
+  it("GET /metrics refuses a web page's request, as /admin does", async () => {
+    const response = await fetch(`${url}/metrics`, { headers: { origin: "https://evil.example" } })
+    expect(response.status).toBe(403)
+  })
 })
