@@ -52,6 +52,8 @@ import { Ledger } from "./usage/Ledger.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { observing } from "./usage/RequestObserver.ts"
 import * as UsageMetrics from "./usage/UsageMetrics.ts"
+import * as RequestTracing_ from "./usage/RequestTracing.ts"
+import { RequestTracing } from "./usage/RequestTracing.ts"
 import * as UsageRecorder_ from "./usage/UsageRecorder.ts"
 import { UsageRecorder } from "./usage/UsageRecorder.ts"
 
@@ -81,6 +83,8 @@ export interface GatewayOptions {
    * Postgres). `false`: no ledger at all — nothing is observed or recorded (`SWITCHBOARD_LEDGER=off`).
    */
   readonly ledger?: Layer.Layer<Ledger> | false | undefined
+  /** Where the request spans go; default `RequestTracing.layer` (OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, else none). */
+  readonly tracing?: Layer.Layer<RequestTracing> | undefined
 }
 
 /** Every HTTP route of the gateway. */
@@ -205,8 +209,16 @@ const layerServer = (options: GatewayOptions) =>
 const layerUsage = (options: GatewayOptions) =>
   options.ledger === false
     ? Layer.empty
-    : UsageRecorder_.layer([(recorded) => UsageMetrics.record(recorded.map((r) => r.record))]).pipe(
-      Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER)
+    : Layer.unwrap(Effect.gen(function*() {
+      const tracing = yield* RequestTracing
+      // Each finished request's record, besides the ledger: the metrics and the traces.
+      return UsageRecorder_.layer([
+        (recorded) => UsageMetrics.record(recorded.map((r) => r.record)),
+        (recorded) => tracing.export(recorded.map((r) => r.record))
+      ])
+    })).pipe(
+      Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER),
+      Layer.provideMerge(options.tracing ?? RequestTracing_.layer)
     )
 
 /**

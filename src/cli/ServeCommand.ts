@@ -42,7 +42,9 @@ export const ServeCommand = Command.make("serve", { host, port, logFormat }, ({ 
     // two lanes apart when chasing a problem.
     const fastLane = yield* Settings.fastLane.config
     const maxBodyBytes = yield* Settings.maxBodyBytes.config
-    const gateway = Gateway.layer({ host, port, home: dir, fastLane, maxBodyBytes }).pipe(Layer.provide(SecretStoreLive.layer))
+    // `SWITCHBOARD_LEDGER=false`: no ledger at all (else the default: the database's).
+    const ledger = (yield* Settings.ledger.config) ? undefined : false
+    const gateway = Gateway.layer({ host, port, home: dir, fastLane, maxBodyBytes, ledger }).pipe(Layer.provide(SecretStoreLive.layer))
     return yield* Layer.launch(logFormat === "json" ? gateway.pipe(Layer.provide(Logger.layer([Logger.consoleJson]))) : gateway).pipe(
       Effect.catchTag("ServeError", (error) => Effect.fail(serveFailure(error, host, port)))
     )

@@ -116,6 +116,24 @@ export const maxBodyBytes = variable("SWITCHBOARD_MAX_BODY_BYTES", Config.Int, {
   meaning: "The largest request body the API endpoints accept (a larger one is a 413)."
 })
 
+export const ledger = variable("SWITCHBOARD_LEDGER", Config.Boolean, {
+  default: true,
+  shown: "true",
+  meaning: "`false` (or `off`) records nothing: no usage ledger, no request metrics or traces, no database opened."
+})
+
+export const otlpEndpoint = optional(
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  Config.String,
+  "An OTLP/HTTP collector's base URL (e.g. `http://127.0.0.1:4318`): one span per request is sent to `<url>/v1/traces`. Unset: no tracing."
+)
+
+export const otelServiceName = variable("OTEL_SERVICE_NAME", Config.String, {
+  default: "switchboard",
+  shown: "switchboard",
+  meaning: "The `service.name` the spans carry."
+})
+
 /** Upper-cased, every character other than A–Z and 0–9 replaced by `_`. */
 const envName = (part: string) => part.toUpperCase().replace(/[^A-Z0-9]/g, "_")
 
@@ -172,6 +190,9 @@ export const table: ReadonlyArray<Variable<unknown> | Family<ReadonlyArray<strin
   logFormat,
   fastLane,
   maxBodyBytes,
+  ledger,
+  otlpEndpoint,
+  otelServiceName,
   noColor,
   forceColor,
   term,
