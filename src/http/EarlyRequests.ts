@@ -19,6 +19,9 @@ export type RequestListener = (request: IncomingMessage, response: ServerRespons
 /** Sees a request first; calls `next` (the app, or the hold queue before it exists) for those it does not answer. */
 export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: RequestListener) => void
 
+/** The name of `NodeHttpServer`'s own stand-in `request` listener (see `createServerHoldingEarlyRequests`). */
+const PLATFORM_PLACEHOLDER = "unavailable"
+
 /** `track` sees every response first (`ServerLoad` counts the open ones). */
 export const createServerHoldingEarlyRequests = (front?: FrontHandler, track?: (response: ServerResponse) => void): Server => {
   const server = createServer()
@@ -36,6 +39,10 @@ export const createServerHoldingEarlyRequests = (front?: FrontHandler, track?: (
   server.on("request", dispatch)
   server.on("newListener", function onListener(event: string | symbol, listener: unknown) {
     if (event !== "request" || listener === dispatch || typeof listener !== "function") return
+    // `NodeHttpServer` (4.1.5) adds a listener of its own while the app is not attached yet, which
+    // answers 503 when it is the only `request` listener besides none: left on the emitter beside
+    // `dispatch` it stays silent (requests are held here instead), and is not the app.
+    if (listener.name === PLATFORM_PLACEHOLDER) return
     server.off("newListener", onListener)
     // After the listener is registered (newListener fires just before): from then on it is
     // reached through `dispatch` only, and the held requests go first, in order.
