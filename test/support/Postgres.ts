@@ -63,6 +63,10 @@ export interface PostgresCluster {
   readonly freshDatabase: () => string
   /** A URL for the cluster's default database. */
   readonly url: (database?: string) => string
+  /** Stops the server (fast: connections are cut), as a crash or a restart would. */
+  readonly stop: () => void
+  /** Starts it again, on the same port. */
+  readonly start: () => void
 }
 
 /** A port nothing listens on now: the OS's pick of a free one, closed again. */
@@ -110,11 +114,7 @@ export const usePostgres = (): PostgresCluster => {
     chmodSync(dir, 0o700)
     run("initdb", ["-D", data, "-U", user, `--pwfile=${passwordFile}`, "--auth=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"], dir)
     port = await freePort()
-    run("pg_ctl", [
-      "-D", data, "-l", join(dir, "log"), "-w", "-t", "60",
-      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-      "start"
-    ], dir)
+    start()
   }, 120_000)
 
   afterAll(() => {
@@ -126,6 +126,14 @@ export const usePostgres = (): PostgresCluster => {
     }
   }, 60_000)
 
+  const start = () =>
+    run("pg_ctl", [
+      "-D", data, "-l", join(dir!, "log"), "-w", "-t", "60",
+      "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+      "start"
+    ], dir!)
+  const stop = () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"], dir!)
+
   const url = (database = "postgres") => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
   return {
     get port() {
@@ -134,6 +142,8 @@ export const usePostgres = (): PostgresCluster => {
     user,
     password,
     url,
+    start,
+    stop,
     freshDatabase: () => {
       const name = `test_${process.pid}_${++count}`
       run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", `CREATE DATABASE ${name}`], dir!, {

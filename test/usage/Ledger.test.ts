@@ -220,4 +220,25 @@ describePostgres("Ledger (Postgres)", () => {
     () => sqlLedger(Database.layerPostgres(Redacted.make(`postgres://switchboard:${encodeURIComponent(secret)}@127.0.0.1:${port}/ledger`))),
     { reason: /ECONNREFUSED/, secret }
   )
+
+  // Last in the file: it stops the cluster and starts it again.
+  it.live("a Postgres that goes down and comes back: the batches meanwhile are dropped, then writing resumes", () =>
+    Effect.suspend(() =>
+      Effect.gen(function*() {
+        const ledger = yield* Ledger
+        yield* ledger.write(rows.slice(0, 2))
+        assert.isTrue((yield* ledger.status).ok)
+        yield* Effect.sync(() => pg.stop())
+        yield* ledger.write(rows.slice(2, 3))
+        const down = yield* ledger.status
+        assert.isFalse(down.ok)
+        assert.notInclude(JSON.stringify(down), pg.password)
+        yield* Effect.sync(() => pg.start())
+        yield* ledger.write(rows.slice(3))
+        const up = yield* ledger.status
+        assert.deepStrictEqual([up.ok, up.lastError, up.written, up.dropped], [true, null, rows.length - 1, 1])
+        assert.deepStrictEqual((yield* ledger.requests({ limit: 100 })).map((row) => row.id).sort(), ["r1", "r2", "r4", "r5", "r6", "r7"])
+        console.log(`while Postgres was down: ${down.lastError}`)
+      }).pipe(Effect.provide(sqlLedger(Database.layerPostgres(Redacted.make(pg.freshDatabase())))))
+    ), 120_000)
 })
