@@ -21,7 +21,7 @@ import * as SqlClient from "effect/sql/SqlClient"
 import type { Fragment } from "effect/sql/Statement"
 import * as Settings from "../config/Settings.ts"
 import { Database } from "../database/Database.ts"
-import { Ledger, LedgerError, type LedgerStatus, type GroupBy, type UsageGroup } from "./Ledger.ts"
+import { type GroupBy, Ledger, LedgerError, type LedgerStatus, type RequestsQuery, type UsageGroup, type UsageQuery } from "./Ledger.ts"
 import * as LedgerTotals from "./LedgerTotals.ts"
 import { Mode, Outcome, PriceSource, type RequestRecord } from "./RequestRecord.ts"
 
@@ -231,8 +231,9 @@ export const make = (options: SqlOptions) =>
     const write = (rows: ReadonlyArray<RequestRecord>): Effect.Effect<void> =>
       rows.length === 0 ? Effect.void : Effect.andThen(db.ready, sql.withTransaction(insert(rows))).pipe(
         Effect.matchCauseEffect({
+          // Interrupted (the server stopping) is not a database failure: it stays an interruption.
           onFailure: (cause) =>
-            Effect.andThen(
+            Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.andThen(
               Effect.sync(() => dropped += rows.length),
               failed(`${rows.length === 1 ? "1 row" : `${rows.length} rows`} not written`)(Cause.squash(cause))
             ),
@@ -242,7 +243,7 @@ export const make = (options: SqlOptions) =>
 
     const where = (conditions: ReadonlyArray<Fragment>) => conditions.length === 0 ? sql`` : sql`WHERE ${sql.and(conditions)}`
 
-    const usage = (query: Parameters<Ledger["Service"]["usage"]>[0]) =>
+    const usage = (query: UsageQuery) =>
       asking(Effect.gen(function*() {
         const until = query.until ?? (yield* Clock.currentTimeMillis) + 1
         const group = sql.unsafe(groupExpression(query.by, postgres))
@@ -308,7 +309,7 @@ export const make = (options: SqlOptions) =>
         return LedgerTotals.orderGroups(query.by, groups)
       }))
 
-    const requests = (query: Parameters<Ledger["Service"]["requests"]>[0]) =>
+    const requests = (query: RequestsQuery) =>
       asking(Effect.gen(function*() {
         const limit = LedgerTotals.clampLimit(query.limit)
         if (limit === 0) return []
