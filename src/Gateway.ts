@@ -48,7 +48,10 @@ import { LocalRoutes } from "./local/LocalRoutes.ts"
 import { Providers } from "./providers/Providers.ts"
 import { WebRoutes } from "./web/WebRoutes.ts"
 import type { ApiFormat } from "./config/RemoteConfig.ts"
-import { Ledger } from "./usage/Ledger.ts"
+import type { Ledger } from "./usage/Ledger.ts"
+import * as LedgerSql from "./usage/LedgerSql.ts"
+import { Database, sqliteFile } from "./database/Database.ts"
+import * as Settings from "./config/Settings.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { observing } from "./usage/RequestObserver.ts"
 import * as UsageMetrics from "./usage/UsageMetrics.ts"
@@ -205,6 +208,16 @@ const layerServer = (options: GatewayOptions) =>
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track), { host: options.host, port: options.port })
   }))
 
+/**
+ * The database (`src/database/`): Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in
+ * `<home>/switchboard.db`. Opened lazily by its users; one that cannot be opened fails no request.
+ */
+export const layerDatabase = (options: { readonly home: string }) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const url = yield* Settings.databaseUrl.config
+    return Option.isSome(url) ? Database.layerPostgres(url.value) : Database.layerSqlite(sqliteFile(options.home))
+  }))
+
 /** The usage ledger and its recorder, or nothing when the ledger is off (`GatewayOptions.ledger`). */
 const layerUsage = (options: GatewayOptions) =>
   options.ledger === false
@@ -217,7 +230,7 @@ const layerUsage = (options: GatewayOptions) =>
         (recorded) => tracing.export(recorded.map((r) => r.record))
       ])
     })).pipe(
-      Layer.provideMerge(options.ledger ?? TEMPORARY_LEDGER),
+      Layer.provideMerge(options.ledger ?? LedgerSql.layer.pipe(Layer.provide(layerDatabase(options)))),
       Layer.provideMerge(options.tracing ?? RequestTracing_.layer)
     )
 
@@ -241,12 +254,3 @@ export const layer = (options: GatewayOptions) =>
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)
   )
-
-// TEMPORARY until the ledger's live layer is merged.
-const TEMPORARY_LEDGER = Layer.succeed(Ledger, Ledger.of({
-  write: () => Effect.void,
-  usage: () => Effect.succeed([]),
-  requests: () => Effect.succeed([]),
-  request: () => Effect.succeed(Option.none()),
-  status: Effect.succeed({ backend: "memory", location: "", ok: true, lastError: null, written: 0, dropped: 0, retentionDays: 0 })
-}))
