@@ -106,35 +106,101 @@ const tableUsage = (parts: Parts): TableUsage => ({
 })
 
 /**
- * The table's provider narrowed to the one model an id matches, by table provider and model id,
- * or null when the table has no price for it. Matching a model id runs the provider's match rules
- * over all of its models (OpenRouter has hundreds): done once per model, not per request. Bounded:
- * the ids come from upstream answers and configuration.
+ * The table's price of one model: its provider narrowed to that model (for `calcPrice`), and —
+ * when the model's price is a plain rate per token kind (no tiers by prompt size, no prices that
+ * change by date or hour) — that rate per kind, read from the table itself by pricing a million
+ * tokens of each kind alone. A cost is then a sum of products, exactly `calcPrice`'s for such a
+ * price, without its per-call work (tens of µs: it runs for every request).
  */
-const matched = new Map<string, TableProvider | null>()
+interface TableEntry {
+  readonly provider: TableProvider
+  readonly rates: Rates | undefined
+}
+
+/** US dollars per million tokens of each kind, and per request. */
+interface Rates {
+  readonly request: number
+  readonly input: number
+  readonly cachedRead: number
+  readonly cacheWrite: number
+  readonly output: number
+  readonly reasoning: number
+}
+
+const MILLION = 1_000_000
+
+const ratesOf = (provider: TableProvider, model: string, at: Date): Rates | undefined => {
+  const prices = provider.models[0]?.prices
+  if (prices === undefined || Array.isArray(prices)) return undefined
+  if (!Object.values(prices).every((value) => value === undefined || typeof value === "number")) return undefined
+  const cost = (usage: TableUsage) => calcPrice(usage, model, { provider, timestamp: at })?.total_price
+  const request = cost({ input_tokens: 0, output_tokens: 0 })
+  const input = cost({ input_tokens: MILLION })
+  const cachedRead = cost({ input_tokens: MILLION, cache_read_tokens: MILLION })
+  const cacheWrite = cost({ input_tokens: MILLION, cache_write_tokens: MILLION })
+  const output = cost({ output_tokens: MILLION })
+  const reasoning = cost({ output_tokens: MILLION, output_reasoning_tokens: MILLION })
+  const all = [request, input, cachedRead, cacheWrite, output, reasoning]
+  if (!all.every((value) => value !== undefined && Number.isFinite(value))) return undefined
+  return {
+    request: request!,
+    input: input! - request!,
+    cachedRead: cachedRead! - request!,
+    cacheWrite: cacheWrite! - request!,
+    output: output! - request!,
+    reasoning: reasoning! - request!
+  }
+}
+
+/**
+ * Matching a model id runs the provider's match rules over all of its models (OpenRouter has
+ * hundreds): done once per model, not per request. Bounded: the ids come from upstream answers
+ * and configuration.
+ */
+const matched = new Map<string, TableEntry | null>()
 const MATCHED_LIMIT = 4096
 
-const tableModel = (providerId: string, model: string, at: Date): TableProvider | null => {
+const tableEntry = (providerId: string, model: string, at: Date): TableEntry | null => {
   const key = `${providerId}\u0000${model}`
   const known = matched.get(key)
   if (known !== undefined) return known
   const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId, timestamp: at })
-  const narrowed = probe === null ? null : { ...probe.provider, models: [probe.model] }
+  const provider = probe === null ? null : { ...probe.provider, models: [probe.model] }
+  const entry = provider === null ? null : { provider, rates: ratesOf(provider, model, at) }
   if (matched.size >= MATCHED_LIMIT) matched.clear()
-  matched.set(key, narrowed)
-  return narrowed
+  matched.set(key, entry)
+  return entry
 }
+
+const ratedCost = (rates: Rates, parts: Parts): number =>
+  rates.request +
+  ((parts.input - parts.cachedRead - parts.cacheWrite) * rates.input +
+      parts.cachedRead * rates.cachedRead +
+      parts.cacheWrite * rates.cacheWrite +
+      (parts.output - parts.reasoning) * rates.output +
+      parts.reasoning * rates.reasoning) / MILLION
 
 const tableCost = (providerId: string, model: string, parts: Parts, at: Date): number | null => {
   try {
-    const provider = tableModel(providerId, model, at)
-    if (provider === null) return null
-    const result = calcPrice(tableUsage(parts), model, { provider, timestamp: at })
+    const entry = tableEntry(providerId, model, at)
+    if (entry === null) return null
+    if (entry.rates !== undefined) return ratedCost(entry.rates, parts)
+    const result = calcPrice(tableUsage(parts), model, { provider: entry.provider, timestamp: at })
     return result === null || !Number.isFinite(result.total_price) ? null : result.total_price
   } catch {
     // The table refuses usage it finds inconsistent (it throws); that is an unknown price, not a failure.
     return null
   }
+}
+
+/** The table's own cost for `tokens` (no rates): what the rates must agree with (tests). */
+export const tableCostExact = (preset: string, model: string, tokens: Tokens, at: Date): number | null => {
+  const table = tableProviders[preset]
+  const parts = partsOf(tokens)
+  if (table === undefined || parts === undefined) return null
+  const entry = tableEntry(table, model, at)
+  if (entry === null) return null
+  return calcPrice(tableUsage(parts), model, { provider: entry.provider, timestamp: at })?.total_price ?? null
 }
 
 /** The cost of one request and where its price came from. Pure (the table lookup is memoised). */

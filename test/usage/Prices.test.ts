@@ -15,7 +15,7 @@ import { ProviderCatalog } from "../../src/config/ProviderCatalog.ts"
 import { configWarnings, type ModelPrice, modelPrices, priceProblems, RemoteConfig } from "../../src/config/RemoteConfig.ts"
 import { putVirtualModel } from "../../src/config/VirtualModelCatalog.ts"
 import * as MemorySecretStore from "../../src/secrets/MemorySecretStore.ts"
-import { type Price, type PriceInput, priceOf } from "../../src/usage/Prices.ts"
+import { type Price, type PriceInput, priceOf, tableCostExact } from "../../src/usage/Prices.ts"
 import { noTokens, type Tokens } from "../../src/usage/RequestRecord.ts"
 import { tempDir } from "../support/TempDir.ts"
 
@@ -250,4 +250,29 @@ describe("the prices override in remote.json", () => {
       assert.strictEqual(modelPrices(loaded.providers.find((p) => p.id === "corp")!).size, 2)
     }).pipe(Effect.provide(setup(home)))
   })
+})
+
+describe("the table's rates per token kind agree with the table's own calculation", () => {
+  const at = new Date("2026-12-01T12:00:00Z")
+  const models: ReadonlyArray<readonly [string, string]> = [
+    ["openai", "gpt-4o-mini"], ["openai", "gpt-4.1"], ["openai", "o3"], ["anthropic", "claude-sonnet-4-5"],
+    ["anthropic", "claude-3-5-haiku-latest"], ["xai", "grok-3"], ["openrouter", "openai/gpt-4o-mini"]
+  ]
+  const usages: ReadonlyArray<Tokens> = [
+    { input: 1234, output: 567, cachedRead: 200, cacheWrite: 100, reasoning: 50 },
+    { input: 10, output: 0, cachedRead: null, cacheWrite: null, reasoning: null },
+    { input: 99_999, output: 4321, cachedRead: 99_000, cacheWrite: 0, reasoning: 4000 },
+    { input: 1, output: 1, cachedRead: 0, cacheWrite: 1, reasoning: 1 }
+  ]
+  for (const [preset, model] of models) {
+    it(`${preset}/${model}`, () => {
+      for (const tokens of usages) {
+        const exact = tableCostExact(preset, model, tokens, at)
+        const rated = priceOf({ providerId: "p", preset, upstreamModel: model, tokens, reportedCostUsd: null, override: undefined, at })
+        if (exact === null) continue
+        assert.strictEqual(rated.source, "table")
+        assert.closeTo(rated.costUsd!, exact, 1e-12)
+      }
+    })
+  }
 })
