@@ -19,7 +19,9 @@ import { priceOf } from "./Prices.ts"
 import type { ObservedRequest } from "./RequestObserver.ts"
 import { noTokens, type RequestRecord, type Tokens } from "./RequestRecord.ts"
 
-export const FLUSH_EVERY = Duration.millis(250)
+export const FLUSH_EVERY = Duration.millis(100)
+/** Records per slice of a batch (see `flush`). */
+const SLICE = 64
 export const MAX_PENDING = 50_000
 
 /** What pricing needs of a provider, from remote.json. */
@@ -45,6 +47,9 @@ export class UsageRecorder extends Context.Service<UsageRecorder, {
   /** Observations dropped because the buffer was full. */
   readonly dropped: Effect.Effect<number>
 }>()("switchboard/UsageRecorder") {}
+
+/** Lets node run what waits (requests' I/O) before going on: a macrotask, not a microtask. */
+const giveWay = Effect.callback<void>((resume) => void setImmediate(() => resume(Effect.void)))
 
 const decoder = new TextDecoder()
 const textOf = (chunks: ReadonlyArray<string | Uint8Array>): string => {
@@ -156,23 +161,33 @@ export const layer = (sinks: ReadonlyArray<RecordSink> = []) =>
 
     let pending: Array<ObservedRequest> = []
     let dropped = 0
+    /** A slice of the batch: read, priced, written, handed to the sinks. */
+    const recordSlice = (slice: ReadonlyArray<ObservedRequest>, priced: ReadonlyMap<string, PricedProvider>) =>
+      Effect.gen(function*() {
+        const recorded: Array<RecordedRequest> = []
+        for (const observed of slice) {
+          // A bug in reading one answer must not lose the others.
+          try {
+            recorded.push({ record: recordOf(observed, priced), admission: observed.observation.admission })
+          } catch (cause) {
+            yield* Effect.logWarning(`usage: could not record request ${observed.observation.id}: ${String(cause)}`)
+          }
+        }
+        yield* ledger.write(recorded.map((r) => r.record))
+        for (const sink of sinks) {
+          yield* sink(recorded).pipe(Effect.catchCause((cause) => Effect.logWarning("usage: a record sink failed", cause)))
+        }
+      })
     const flush = Effect.gen(function*() {
       if (pending.length === 0) return
       const batch = pending
       pending = []
       const priced = yield* Ref.get(providers)
-      const recorded: Array<RecordedRequest> = []
-      for (const observed of batch) {
-        // A bug in reading one answer must not lose the others.
-        try {
-          recorded.push({ record: recordOf(observed, priced), admission: observed.observation.admission })
-        } catch (cause) {
-          yield* Effect.logWarning(`usage: could not record request ${observed.observation.id}: ${String(cause)}`)
-        }
-      }
-      yield* ledger.write(recorded.map((r) => r.record))
-      for (const sink of sinks) {
-        yield* sink(recorded).pipe(Effect.catchCause((cause) => Effect.logWarning("usage: a record sink failed", cause)))
+      // In slices, giving way to requests between them: the work is synchronous (SQLite writes
+      // are), and a whole busy batch at once would hold every request up for tens of ms.
+      for (let start = 0; start < batch.length; start += SLICE) {
+        if (start > 0) yield* giveWay
+        yield* recordSlice(batch.slice(start, start + SLICE), priced)
       }
     })
     // One flush at a time: the loop's and a test's or shutdown's must not interleave their batches.
