@@ -10,7 +10,7 @@
  *
  * Empty values count as unset (the env provider's rule), as they always did here.
  */
-import { Config, Option, Redacted } from "effect"
+import { Config, ConfigProvider, Effect, Option, Redacted } from "effect"
 import { homedir } from "node:os"
 import { delimiter, join } from "node:path"
 import { DEFAULT_MAX_BODY_BYTES } from "../http/BodyReader.ts"
@@ -116,6 +116,31 @@ export const maxBodyBytes = variable("SWITCHBOARD_MAX_BODY_BYTES", Config.Int, {
   meaning: "The largest request body the API endpoints accept (a larger one is a 413)."
 })
 
+/**
+ * A Postgres URL, kept `Redacted` (it may hold the password). Only `postgres://` and
+ * `postgresql://` are accepted; the error for anything else never repeats the value.
+ */
+const postgresUrl = (name: string) =>
+  Config.Redacted(name).pipe(
+    Config.mapEffect((url) =>
+      /^postgres(ql)?:\/\/./.test(Redacted.value(url))
+        ? Effect.succeed(url)
+        : Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message: `${name} must be a postgres:// or postgresql:// URL` })))
+    )
+  )
+
+export const databaseUrl = optional(
+  "SWITCHBOARD_DATABASE_URL",
+  postgresUrl,
+  "A `postgres://user:password@host:5432/database` URL: the usage ledger (and gateway keys' budgets) go to that Postgres, shared by every instance pointed at it, instead of the SQLite file `switchboard.db` in the configuration folder."
+)
+
+export const retentionDays = variable("SWITCHBOARD_RETENTION_DAYS", Config.Int, {
+  default: 90,
+  shown: "90",
+  meaning: "How many days the usage ledger keeps a request's row; older rows are deleted at start and every hour (`0`: kept forever)."
+})
+
 /** Upper-cased, every character other than A–Z and 0–9 replaced by `_`. */
 const envName = (part: string) => part.toUpperCase().replace(/[^A-Z0-9]/g, "_")
 
@@ -172,6 +197,8 @@ export const table: ReadonlyArray<Variable<unknown> | Family<ReadonlyArray<strin
   logFormat,
   fastLane,
   maxBodyBytes,
+  databaseUrl,
+  retentionDays,
   noColor,
   forceColor,
   term,

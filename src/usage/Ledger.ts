@@ -8,7 +8,8 @@
  * disk, a database gone) never fails a request: the batch is dropped, counted, and the failure
  * shows in `status` (and so in `/health`) until a later write succeeds.
  */
-import { Context, type Effect, type Option, Schema } from "effect"
+import { Context, type Effect, Layer, type Option, Schema } from "effect"
+import * as LedgerMemory from "./LedgerMemory.ts"
 import type { RequestRecord } from "./RequestRecord.ts"
 
 export class LedgerError extends Schema.TaggedError<LedgerError>()("LedgerError", {
@@ -86,5 +87,11 @@ export class Ledger extends Context.Service<Ledger, {
   readonly requests: (query: RequestsQuery) => Effect.Effect<ReadonlyArray<RequestRecord>, LedgerError>
   readonly request: (id: string) => Effect.Effect<Option.Option<RequestRecord>, LedgerError>
   readonly status: Effect.Effect<LedgerStatus>
-}>()("switchboard/Ledger") {}
+}>()("switchboard/Ledger") {
+  /**
+   * For tests: rows in memory, answered as the database answers (`LedgerMemory.ts`). The live
+   * layer is `LedgerSql.layer` (src/usage/LedgerSql.ts), over the `Database`.
+   */
+  static readonly layerMemory = (options?: LedgerMemory.MemoryOptions) => Layer.effect(Ledger, LedgerMemory.make(options))
+}
 

@@ -1,0 +1,16 @@
+/**
+ * The database's migrations, in order: one file per migration in `migrations/`, named
+ * `NNNN_name.ts` (the number is its order and its id in the `switchboard_migrations` table), each
+ * a default-exported Effect over `SqlClient` in SQL that SQLite and Postgres both accept (or split
+ * with `sql.onDialectOrElse` where they differ). A migration, once released, is never edited: a
+ * change is a new one. Run by `Database.ready` (src/database/Database.ts).
+ */
+import * as Migrator from "effect/sql/Migrator"
+import requests from "./migrations/0001_requests.ts"
+
+/** Where the applied migrations are recorded. */
+export const table = "switchboard_migrations"
+
+export const loader: Migrator.Loader = Migrator.fromRecord({
+  "0001_requests": requests
+})
