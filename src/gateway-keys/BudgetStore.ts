@@ -12,6 +12,7 @@
 import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import { Database } from "../database/Database.ts"
 import {
   type Counter,
   emptyCounter,
@@ -67,8 +68,11 @@ export class BudgetStore extends Context.Service<BudgetStore, {
   readonly prune: (at: number) => Effect.Effect<void, BudgetStoreError>
 }>()("switchboard/BudgetStore") {
   static readonly layerMemory = Layer.sync(BudgetStore, () => makeMemory())
-  /** Over the `SqlClient` at hand, whose migrations (`key_usage`) have run. */
-  static readonly layerSql = Layer.effect(BudgetStore, Effect.suspend(() => Effect.map(SqlClient.SqlClient, (sql) => makeSql(sql))))
+  /** Over the `Database` at hand (its migrations run before the first statement). */
+  static readonly layerSql = Layer.effect(
+    BudgetStore,
+    Effect.suspend(() => Effect.map(Effect.all([SqlClient.SqlClient, Database]), ([sql, db]) => makeSql(sql, db)))
+  )
 }
 
 const KEEP: Record<WindowKind, number> = { minute: 3_600_000, day: 40 * 86_400_000, month: 400 * 86_400_000 }
@@ -156,8 +160,12 @@ const counterOf = (row: CounterRow): Counter => ({
 
 const isWindowKind = (kind: string): kind is WindowKind => (WINDOW_KINDS as ReadonlyArray<string>).includes(kind)
 
-const makeSql = (sql: SqlClient.SqlClient) => {
-  const failed = (error: SqlError) => new BudgetStoreError({ message: `the gateway keys' counters: ${error.message}` })
+const makeSql = (sql: SqlClient.SqlClient, db: Database["Service"]) => {
+  const failed = (error: SqlError | { readonly message: string }) =>
+    new BudgetStoreError({ message: `the gateway keys' counters: ${db.describe(error)}` })
+  /** Every operation runs the migrations first (once; again after a failure). */
+  const ready = <A>(effect: Effect.Effect<A, BudgetStoreError>) =>
+    Effect.flatMap(Effect.mapError(db.ready, failed), () => effect)
 
   /**
    * One window's conditional count: an upsert whose update only happens when the request fits
@@ -208,7 +216,7 @@ const makeSql = (sql: SqlClient.SqlClient) => {
       }
       // One transaction, windows always in the same order (minute, day, month): concurrent
       // reservations of one key lock the rows in one order and cannot deadlock.
-      return sql.withTransaction(Effect.forEach(windows, ({ kind, start }) =>
+      return ready(sql.withTransaction(Effect.forEach(windows, ({ kind, start }) =>
         Effect.flatMap(countIn(keyId, kind, start, limits, estimate), (rows) =>
           rows.length > 0
             ? Effect.void
@@ -217,20 +225,20 @@ const makeSql = (sql: SqlClient.SqlClient) => {
         Effect.as<ReserveOutcome>({ _tag: "Reserved", reservation: { keyId, windows, tokens: estimate.tokens, costUsd: estimate.costUsd } }),
         Effect.catchTag("Refused", (refused) => Effect.succeed<ReserveOutcome>({ _tag: "Refused", exceeded: refused.exceeded as Exceeded })),
         Effect.mapError(failed)
-      )
+      ))
     },
     settle: (reservation, actual) =>
-      sql.withTransaction(Effect.forEach(reservation.windows, ({ kind, start }) =>
+      ready(sql.withTransaction(Effect.forEach(reservation.windows, ({ kind, start }) =>
         sql`UPDATE key_usage SET
           tokens = tokens + ${actual.tokens - reservation.tokens},
           spent_usd = spent_usd + ${actual.costUsd},
           reserved_usd = CASE WHEN reserved_usd > ${reservation.costUsd} THEN reserved_usd - ${reservation.costUsd} ELSE 0 END
           WHERE key_id = ${reservation.keyId} AND window_kind = ${kind} AND window_start = ${start}`, { discard: true })).pipe(
         Effect.mapError(failed)
-      ),
+      )),
     usage: (at) => {
       const [minute, day, month] = windowsAt(at)
-      return sql<CounterRow>`SELECT * FROM key_usage WHERE
+      return ready(sql<CounterRow>`SELECT * FROM key_usage WHERE
           (window_kind = 'minute' AND window_start = ${minute!.start})
           OR (window_kind = 'day' AND window_start = ${day!.start})
           OR (window_kind = 'month' AND window_start = ${month!.start})`.pipe(
@@ -245,12 +253,12 @@ const makeSql = (sql: SqlClient.SqlClient) => {
           return found as ReadonlyMap<string, KeyUsage>
         }),
         Effect.mapError(failed)
-      )
+      ))
     },
     prune: (at) =>
-      sql`DELETE FROM key_usage WHERE
+      ready(sql`DELETE FROM key_usage WHERE
           (window_kind = 'minute' AND window_start < ${at - KEEP.minute})
           OR (window_kind = 'day' AND window_start < ${at - KEEP.day})
-          OR (window_kind = 'month' AND window_start < ${at - KEEP.month})`.pipe(Effect.asVoid, Effect.mapError(failed))
+          OR (window_kind = 'month' AND window_start < ${at - KEEP.month})`.pipe(Effect.asVoid, Effect.mapError(failed)))
   })
 }
