@@ -39,6 +39,11 @@ import { TargetHealth } from "./router/TargetHealth.ts"
 import { isLoopbackHost } from "./gateway-keys/GatewayKey.ts"
 import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
+import { limitedKey } from "./gateway-keys/Admission.ts"
+import { BudgetStore } from "./gateway-keys/BudgetStore.ts"
+import { Budgets } from "./gateway-keys/Budgets.ts"
+import { Database, sqliteFile } from "./database/Database.ts"
+import * as Settings from "./config/Settings.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
 import * as LocalEngines from "./local/LocalEngines.ts"
@@ -169,6 +174,7 @@ const layerServer = (options: GatewayOptions) =>
     const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
     const dispatcher = yield* Effect.acquireRelease(Effect.sync(makeDispatcher), (agent) => Effect.promise(() => agent.destroy()))
     const health = yield* TargetHealth
+    const budgets = yield* Budgets
     // The chains' log lines go through the gateway's logger, like the Effect path's.
     const logWith = Effect.runForkWith(yield* Effect.context<never>())
     const fastLane = makeFastLane({
@@ -177,10 +183,22 @@ const layerServer = (options: GatewayOptions) =>
       log: (message) => void logWith(Effect.logWarning(message)),
       dispatcher,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      isKnownKey: keys?.isKnownCurrent
+      isKnownKey: keys?.isKnownCurrent,
+      limitedKey: limitedKey(budgets)
     })
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(fastLane, load.track), { host: options.host, port: options.port })
   }))
+
+/** The database of `home` (SQLite), or the Postgres of `SWITCHBOARD_DATABASE_URL`. */
+export const layerDatabase = (home: string) =>
+  Layer.unwrap(Effect.map(
+    Effect.orDie(Settings.databaseUrl.config),
+    (url) => url._tag === "Some" ? Database.layerPostgres(url.value) : Database.layerSqlite(sqliteFile(home))
+  ))
+
+/** Gateway keys' rate limits and budgets, counted in the database. */
+export const layerBudgets = (home: string) =>
+  Budgets.layer.pipe(Layer.provide(BudgetStore.layerSql), Layer.provide(Layer.orDie(layerDatabase(home))))
 
 /**
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
@@ -192,5 +210,6 @@ export const layer = (options: GatewayOptions) =>
     Layer.provideMerge(ServerLoad.layer),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
+    Layer.provideMerge(layerBudgets(options.home)),
     Layer.provide(GatewayKeys.layer)
   )

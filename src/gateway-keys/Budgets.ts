@@ -12,7 +12,7 @@
 import { Context, Effect, Layer, Schedule, Schema } from "effect"
 import { presentedKeys } from "./GatewayKey.ts"
 import { GatewayKeys } from "./GatewayKeys.ts"
-import { type Reservation, BudgetStore, type KeyUsage } from "./BudgetStore.ts"
+import { BudgetStore, type BudgetStoreError, type KeyUsage, type Reservation } from "./BudgetStore.ts"
 import { refusalMessage, retryAfterSeconds, windowOf } from "./KeyLimits.ts"
 
 /** A request refused by one of its key's limits: a 429 with `retry-after`. */
@@ -52,15 +52,25 @@ export class Budgets extends Context.Service<Budgets, {
   readonly admit: (keyId: string, request: AdmitRequest) => Effect.Effect<Admission, LimitExceeded>
   readonly settle: (admission: Admission, usage: Usage) => Effect.Effect<void>
   /** The keys' counters now (minute, UTC day, UTC month), for `keys list` and the admin API. */
-  readonly usage: Effect.Effect<ReadonlyMap<string, KeyUsage>, import("./BudgetStore.ts").BudgetStoreError>
+  readonly usage: Effect.Effect<ReadonlyMap<string, KeyUsage>, BudgetStoreError>
+  /** A request's estimated cost in dollars before the call, or null when its price is unknown. */
+  readonly estimateCost: EstimateCost
 }>()("switchboard/Budgets") {
-  /** Over the `GatewayKeys` and `BudgetStore` at hand; prunes old windows every 10 minutes. */
-  static readonly layer = Layer.effect(Budgets, Effect.suspend(() => make))
+  /** Over the `GatewayKeys` and `BudgetStore` at hand, no prices known yet; prunes old windows every 10 minutes. */
+  static readonly layer = Layer.effect(Budgets, Effect.suspend(() => make(() => null)))
+  /** With a way to price an estimate (`Prices.priceOf`, wired by the gateway). */
+  static readonly layerWith = (estimateCost: EstimateCost) => Layer.effect(Budgets, Effect.suspend(() => make(estimateCost)))
 }
+
+/** Prices a request's estimated tokens on a route, before the call: dollars, or null when unknown. */
+export type EstimateCost = (
+  route: { readonly providerId: string; readonly upstreamModel: string },
+  tokens: { readonly input: number; readonly output: number }
+) => number | null
 
 const now = Effect.clockWith((clock) => clock.currentTimeMillis)
 
-const make = Effect.gen(function*() {
+const make = (estimateCost: EstimateCost) => Effect.gen(function*() {
   const keys = yield* GatewayKeys
   const store = yield* BudgetStore
   yield* Effect.forkScoped(
@@ -101,7 +111,8 @@ const make = Effect.gen(function*() {
         Effect.catch((error) => Effect.logWarning(`${error.message}; gateway key ${admission.keyId}'s request not settled`))
       )
     },
-    usage: Effect.flatMap(now, store.usage)
+    usage: Effect.flatMap(now, store.usage),
+    estimateCost
   })
 })
 

@@ -34,7 +34,13 @@ export const hasAny = (limits: KeyLimits | undefined): boolean =>
  * A change to a key's limits: a number sets one, `null` clears it, an absent field keeps it.
  * What `keys edit` and `PATCH /admin/keys/{id}` send.
  */
-export type LimitsChange = { readonly [K in LimitName]?: KeyLimits[K] | null }
+export const LimitsChange = Schema.Struct({
+  rpm: Schema.optionalKey(Schema.NullOr(KeyLimits.fields.rpm.schema)),
+  tpm: Schema.optionalKey(Schema.NullOr(KeyLimits.fields.tpm.schema)),
+  budgetUsdDay: Schema.optionalKey(Schema.NullOr(KeyLimits.fields.budgetUsdDay.schema)),
+  budgetUsdMonth: Schema.optionalKey(Schema.NullOr(KeyLimits.fields.budgetUsdMonth.schema))
+})
+export type LimitsChange = typeof LimitsChange.Type
 
 export const applyChange = (limits: KeyLimits | undefined, change: LimitsChange): KeyLimits => {
   const next: { -readonly [K in LimitName]?: KeyLimits[K] } = { ...limits }
