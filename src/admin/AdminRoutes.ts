@@ -32,6 +32,7 @@ import { providerJson } from "./ProviderJson.ts"
 import { putVirtualModel, removeVirtualModel, UnknownVirtualModel, virtualModelEntry } from "../config/VirtualModelCatalog.ts"
 import { readJsonObject } from "../http/RequestBody.ts"
 import { virtualModelList } from "../http/VirtualModelsRoute.ts"
+import { KeysHandlers } from "./AdminKeys.ts"
 
 const loadEntries = Effect.gen(function*() {
   return (yield* (yield* ConfigStore).load).providers
@@ -232,6 +233,6 @@ const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
 
 /** Every admin route; each passes `AdminGuard` first. */
 export const AdminRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers]), Layer.provide(AdminGuard.layer)),
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers, KeysHandlers]), Layer.provide(AdminGuard.layer)),
   PlainRoutes
 )

@@ -93,6 +93,46 @@ describeEachLane("budgets", (lane) => {
   }, 60_000)
 })
 
+describe("budgets: the admin API's keys", () => {
+  let home: string
+  let server: SwitchboardProcess
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), "switchboard-budgets-admin-"))
+    server = await startSwitchboard({ home, config: { version: 1, providers: [] }, env: { SWITCHBOARD_SECRETS: "file" } })
+  }, 60_000)
+  afterAll(async () => {
+    await server?.stop()
+    if (home !== undefined) rmSync(home, { recursive: true, force: true })
+  })
+
+  it("create (the key once), list with limits and usage, edit limits, revoke", async () => {
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      })
+      return { status: response.status, body: await response.json() as Record<string, any> }
+    }
+    const created = await call("POST", "/admin/keys", { name: "ci", limits: { rpm: 10, budgetUsdDay: 2 } })
+    assert.strictEqual(created.status, 201)
+    assert.match(created.body.key, /^sb-/)
+    const id = created.body.info.id as string
+    assert.deepStrictEqual(created.body.info.limits, { rpm: 10, budgetUsdDay: 2 })
+    const list = await call("GET", "/admin/keys")
+    assert.strictEqual(list.status, 200)
+    const listed = list.body.data.find((key: { id: string }) => key.id === id)
+    assert.deepStrictEqual(listed.usage.day, { requests: 0, tokens: 0, usd: 0 })
+    assert.notInclude(JSON.stringify(list.body), created.body.key)
+    const edited = await call("PATCH", `/admin/keys/${id}`, { rpm: null, tpm: 1000 })
+    assert.strictEqual(edited.status, 200)
+    assert.deepStrictEqual(edited.body.limits, { tpm: 1000, budgetUsdDay: 2 })
+    assert.strictEqual((await call("PATCH", `/admin/keys/${id}`, { rpm: 0 })).status, 400)
+    assert.strictEqual((await call("PATCH", "/admin/keys/nope", { rpm: 1 })).status, 404)
+    assert.deepStrictEqual((await call("DELETE", `/admin/keys/${id}`)).body, { id, deleted: true })
+    assert.strictEqual((await call("DELETE", `/admin/keys/${id}`)).status, 404)
+  }, 60_000)
+})
+
 describe.skipIf(localModelSkip !== undefined)("budgets: a local model is never blocked by a dollar budget", () => {
   let home: string
   let server: SwitchboardProcess
