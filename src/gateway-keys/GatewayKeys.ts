@@ -24,6 +24,9 @@ import type { Clock } from "effect/Clock"
 import * as Settings from "../config/Settings.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
+import * as SqlClient from "effect/sql/SqlClient"
+import { Database } from "../database/Database.ts"
+import { KeyLimits as KeyLimitsSchema } from "./KeyLimits.ts"
 import { generateId, generateKey, matchesAny, matchIndex, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
 import { applyChange, hasAny, type KeyLimits, type LimitsChange } from "./KeyLimits.ts"
 
@@ -105,13 +108,25 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
     )
   )
 
-  /** The store the user chose with `SWITCHBOARD_SECRETS`: the secret store, or the environment. */
+  /**
+   * Keys in the database's `gateway_keys` table (hashes and limits, never keys): with Postgres,
+   * several gateway instances share one set. Changes run in a transaction holding the table's
+   * lock, so two instances changing keys at once do not lose one's change.
+   */
+  static readonly layerSql = Layer.effect(GatewayKeys, Effect.suspend(() => makeSql))
+
+  /**
+   * The store the user chose: the Postgres of `SWITCHBOARD_DATABASE_URL` when set (shared by every
+   * instance), else by `SWITCHBOARD_SECRETS` the secret store, or the environment.
+   */
   static readonly layer = Layer.unwrap(
-    Effect.map(
+    Effect.gen(function*() {
+      const url = yield* Effect.orElseSucceed(Settings.databaseUrl.config, () => Option.none())
+      if (Option.isSome(url)) return GatewayKeys.layerSql.pipe(Layer.provide(Layer.orDie(Database.layerPostgres(url.value))))
       // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
-      Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const),
-      (backend) => backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
-    )
+      const backend = yield* Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const)
+      return backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
+    })
   )
 
   /** For tests: the given keys, in memory, changeable with `create` / `revoke`. */
@@ -281,6 +296,52 @@ const makeStore = Effect.gen(function*() {
 })
 
 const envId = (index: number) => `env-${index + 1}`
+
+interface KeyRow {
+  readonly id: string
+  readonly name: string
+  readonly created: string
+  readonly sha256: string
+  readonly limits: string | null
+}
+
+const decodeLimits = Schema.decodeUnknownOption(Schema.fromJsonString(KeyLimitsSchema))
+
+const makeSql = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const db = yield* Database
+  const failed = (error: unknown) => new GatewayKeysError({ message: `the gateway keys in the database: ${db.describe(error)}` })
+  const ready = Effect.mapError(db.ready, failed)
+  const load = ready.pipe(
+    Effect.andThen(sql<KeyRow>`SELECT id, name, created, sha256, limits FROM gateway_keys ORDER BY created, id`),
+    Effect.mapError(failed),
+    Effect.map((rows) =>
+      rows.map((row): StoredKey => {
+        const limits = row.limits === null ? undefined : Option.getOrUndefined(decodeLimits(row.limits))
+        return { id: row.id, name: row.name, created: row.created, sha256: row.sha256, ...(limits === undefined ? {} : { limits }) }
+      })
+    )
+  )
+  const save = (keys: ReadonlyArray<StoredKey>) =>
+    Effect.gen(function*() {
+      yield* sql`DELETE FROM gateway_keys`
+      for (const key of keys) {
+        const limits = key.limits === undefined ? null : JSON.stringify(key.limits)
+        yield* sql`INSERT INTO gateway_keys (id, name, created, sha256, limits) VALUES (${key.id}, ${key.name}, ${key.created}, ${key.sha256}, ${limits})`
+      }
+    }).pipe(Effect.mapError(failed))
+  const atomically = <A, E>(effect: Effect.Effect<A, E>) =>
+    ready.pipe(
+      Effect.andThen(sql.withTransaction(
+        Effect.andThen(
+          db.dialect === "postgres" ? Effect.mapError(sql`LOCK TABLE gateway_keys IN SHARE ROW EXCLUSIVE MODE`, failed) : Effect.void,
+          effect
+        )
+      )),
+      Effect.catchTag("SqlError", (error) => Effect.fail(failed(error)))
+    )
+  return yield* makeWith(`database (${db.location})`, load, save, atomically)
+})
 
 const ENV_BACKEND = "environment variable SWITCHBOARD_GATEWAY_KEYS (SWITCHBOARD_SECRETS=env)"
 

@@ -6,7 +6,7 @@
  * gateway processes would have).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { join } from "node:path"
 import { Database } from "../../src/database/Database.ts"
 import { BudgetStore } from "../../src/gateway-keys/BudgetStore.ts"
@@ -108,6 +108,24 @@ describe("Budgets (SQLite)", () => {
 describePostgres("Budgets (Postgres)", () => {
   const pg = usePostgres()
   contract(() => BudgetStore.layerSql.pipe(Layer.provide(Database.layerPostgres(Redacted.make(pg.freshDatabase())))))
+
+  it.live("gateway keys in the database: one instance's new key and limits are another's, revoked for both", () =>
+    Effect.gen(function*() {
+      const url = Redacted.make(pg.freshDatabase())
+      const instance = () => GatewayKeys.layerSql.pipe(Layer.provide(Database.layerPostgres(url)))
+      // Built in this test's scope: both stay open to the end, as two running gateways would.
+      const a = Context.get(yield* Layer.build(instance()), GatewayKeys)
+      const b = Context.get(yield* Layer.build(instance()), GatewayKeys)
+      const created = yield* a.create("shared", { rpm: 5 })
+      const key = Redacted.value(created.key)
+      assert.isTrue(yield* b.verify(Redacted.make(key)))
+      assert.strictEqual(b.identify(key), created.info.id)
+      assert.deepStrictEqual(b.limitsOf(created.info.id), { rpm: 5 })
+      yield* b.setLimits(created.info.id, { rpm: null, budgetUsdMonth: 3 })
+      assert.deepStrictEqual((yield* a.list).map((info: { limits: unknown }) => info.limits), [{ budgetUsdMonth: 3 }])
+      yield* a.revoke(created.info.id)
+      assert.deepStrictEqual(yield* b.list, [])
+    }).pipe(Effect.scoped), 60_000)
 
   it.live("two clients on one database (two gateways): together they pass exactly the affordable number", () =>
     Effect.gen(function*() {
