@@ -161,6 +161,7 @@ const makeWith = (
       hashes = keys.map((key) => toBuffer(key.sha256))
       stored = keys
     }
+    let lastFailure: string | undefined
     // Never read: the first check reads whatever its age limits say.
     let readAt = Number.NEGATIVE_INFINITY
 
@@ -172,11 +173,18 @@ const makeWith = (
       Effect.flatMap(now, (at) => fresh(at, maxAge) ? Effect.void : lock.withPermits(1)(Effect.gen(function*() {
         const started = yield* now
         if (fresh(started, maxAge)) return
+        // Said once per failure, not per re-read: on a loopback listener every request's
+        // `identify` may ask for one, and an unreadable store must not flood the log.
         const keys = yield* load.pipe(
-          Effect.tapError((error) => Effect.logError(`cannot read the gateway keys: ${error.message}`)),
+          Effect.tapError((error) =>
+            error.message === lastFailure ? Effect.void : Effect.logError(`cannot read the gateway keys: ${lastFailure = error.message}`)
+          ),
           Effect.option
         )
-        if (Option.isSome(keys)) remember(keys.value)
+        if (Option.isSome(keys)) {
+          remember(keys.value)
+          lastFailure = undefined
+        }
         // A failed read also counts: the next attempt waits like any other.
         readAt = started
       })))
