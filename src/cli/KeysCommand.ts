@@ -49,7 +49,7 @@ const changeOf = (flags: LimitFlags, clear: ReadonlyArray<string>) =>
     )
   })
 
-const money = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`
+const money = (usd: number) => `$${usd.toFixed(usd > 0 && usd < 1 ? 4 : 2)}`
 
 /** A key's limits, short: `60 rpm, 10000 tpm, $5/day, $50/month`, or `-`. */
 export const limitsText = (limits: KeyLimits): string => {
