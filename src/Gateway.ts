@@ -39,6 +39,12 @@ import { TargetHealth } from "./router/TargetHealth.ts"
 import { isLoopbackHost } from "./gateway-keys/GatewayKey.ts"
 import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
+import { limitedKey } from "./gateway-keys/Admission.ts"
+import { BudgetStore } from "./gateway-keys/BudgetStore.ts"
+import { type Admission, Budgets } from "./gateway-keys/Budgets.ts"
+import type { RequestRecord } from "./usage/RequestRecord.ts"
+import { Database, sqliteFile } from "./database/Database.ts"
+import * as Settings from "./config/Settings.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
 import * as LocalEngines from "./local/LocalEngines.ts"
@@ -50,9 +56,8 @@ import { WebRoutes } from "./web/WebRoutes.ts"
 import type { ApiFormat } from "./config/RemoteConfig.ts"
 import type { Ledger } from "./usage/Ledger.ts"
 import * as LedgerSql from "./usage/LedgerSql.ts"
-import { Database, sqliteFile } from "./database/Database.ts"
-import * as Settings from "./config/Settings.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
+import { PriceBook } from "./usage/PriceBook.ts"
 import { observing } from "./usage/RequestObserver.ts"
 import * as UsageMetrics from "./usage/UsageMetrics.ts"
 import * as RequestTracing_ from "./usage/RequestTracing.ts"
@@ -185,9 +190,11 @@ const layerServer = (options: GatewayOptions) =>
   Layer.unwrap(Effect.gen(function*() {
     const load = yield* ServerLoad
     const recorder = yield* Effect.serviceOption(UsageRecorder)
-    // Every API request is observed for the ledger, whichever lane answers it (unless it is off).
+    const budgets = yield* Budgets
+    // Every API request is observed for the ledger, whichever lane answers it (unless it is off),
+    // with the gateway key it presents when that is a known one (on loopback too: its usage counts).
     const observed = (front: FrontHandler | undefined) =>
-      Option.isSome(recorder) ? observing(inboundOf, recorder.value.observed, front) : front
+      Option.isSome(recorder) ? observing(inboundOf, recorder.value.observed, front, budgets.identify) : front
     if (options.fastLane === false) {
       return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track), { host: options.host, port: options.port })
     }
@@ -203,7 +210,8 @@ const layerServer = (options: GatewayOptions) =>
       log: (message) => void logWith(Effect.logWarning(message)),
       dispatcher,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      isKnownKey: keys?.isKnownCurrent
+      isKnownKey: keys?.isKnownCurrent,
+      limitedKey: limitedKey(budgets)
     })
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track), { host: options.host, port: options.port })
   }))
@@ -218,21 +226,42 @@ export const layerDatabase = (options: { readonly home: string }) =>
     return Option.isSome(url) ? Database.layerPostgres(url.value) : Database.layerSqlite(sqliteFile(options.home))
   }))
 
+type DatabaseLayer = ReturnType<typeof layerDatabase>
+
 /** The usage ledger and its recorder, or nothing when the ledger is off (`GatewayOptions.ledger`). */
-const layerUsage = (options: GatewayOptions) =>
+const layerUsage = (options: GatewayOptions, database: DatabaseLayer) =>
   options.ledger === false
     ? Layer.empty
     : Layer.unwrap(Effect.gen(function*() {
       const tracing = yield* RequestTracing
-      // Each finished request's record, besides the ledger: the metrics and the traces.
+      const budgets = yield* Budgets
+      // Each finished request's record, besides the ledger: the metrics, the traces, and the
+      // budgets (a reservation settled with the real cost).
       return UsageRecorder_.layer([
         (recorded) => UsageMetrics.record(recorded.map((r) => r.record)),
-        (recorded) => tracing.export(recorded.map((r) => r.record))
+        (recorded) => tracing.export(recorded.map((r) => r.record)),
+        (recorded) => Effect.forEach(recorded, ({ admission, record }) => settle(budgets, admission, record), { discard: true })
       ])
     })).pipe(
-      Layer.provideMerge(options.ledger ?? LedgerSql.layer.pipe(Layer.provide(layerDatabase(options)))),
+      Layer.provideMerge(options.ledger ?? LedgerSql.layer.pipe(Layer.provide(database))),
       Layer.provideMerge(options.tracing ?? RequestTracing_.layer)
     )
+
+/** A budget's reservation settled with what the request really used (`Budgets.settle`). */
+const settle = (budgets: Budgets["Service"], admission: Admission | undefined, record: RequestRecord) =>
+  admission !== undefined
+    ? budgets.settle(admission, { tokens: (record.tokens.input ?? 0) + (record.tokens.output ?? 0), costUsd: record.costUsd })
+    : Effect.void
+
+/**
+ * Gateway keys' rate limits and budgets, counted in the database; an estimate priced as the ledger
+ * prices (`PriceBook`).
+ */
+const layerBudgets = (database: DatabaseLayer) =>
+  Layer.unwrap(Effect.map(PriceBook, (book) => Budgets.layerWith(book.estimate))).pipe(
+    Layer.provide(BudgetStore.layerSql),
+    Layer.provide(Layer.orDie(database))
+  )
 
 /**
  * This gateway's own metric registry: `/metrics` shows its requests only, also when several
@@ -244,13 +273,18 @@ const layerMetricRegistry = Layer.sync(Metric.MetricRegistry, () => new Map())
  * The gateway, listening on `host:port`. Requires a `SecretStore`. The core is built before the
  * port opens, so the first request already finds the configured providers starting.
  */
-export const layer = (options: GatewayOptions) =>
-  Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
+export const layer = (options: GatewayOptions) => {
+  // One layer value, so one database (one SQLite connection, one Postgres pool) for the ledger and the budgets.
+  const database = layerDatabase(options)
+  return Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
     Layer.provide(layerServer(options)),
     Layer.provideMerge(ServerLoad.layer),
-    Layer.provideMerge(layerUsage(options)),
+    Layer.provideMerge(layerUsage(options, database)),
+    Layer.provideMerge(layerBudgets(database)),
+    Layer.provideMerge(PriceBook.layer),
     Layer.provideMerge(layerMetricRegistry),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
     Layer.provide(GatewayKeys.layer)
   )
+}

@@ -15,6 +15,7 @@ import { ApiFormat, AuthKind, PresetId, Protocol } from "../config/RemoteConfig.
 import { Condition, Defaults, Strategy, VirtualModelFields } from "../config/VirtualModelConfig.ts"
 import { GroupBy, UsageGroup } from "../usage/Ledger.ts"
 import { RequestRecord } from "../usage/RequestRecord.ts"
+import { KeyLimits, LimitsChange } from "../gateway-keys/KeyLimits.ts"
 
 // --- Requests ------------------------------------------------------------------------------------
 // Secrets arrive as plain JSON strings (write-only: no answer ever holds one); the server wraps
@@ -411,6 +412,49 @@ export const VirtualModelsGroup = HttpApiGroup.make("virtualModels").add(
   HttpApiEndpoint.delete("remove", "/admin/virtual-models/:name", { params: name, success: Deleted, error: [NotFound, ServerError] })
 )
 
+/** What a key used in a window (UTC), dollars including requests not settled yet. */
+export const KeySpend = Schema.Struct({ requests: Schema.Number, tokens: Schema.Number, usd: Schema.Number })
+
+/** A gateway key as the admin API shows it: never the key nor its hash. */
+export const GatewayKeyJson = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  created: Schema.NullOr(Schema.String),
+  limits: KeyLimits,
+  /** This minute, today and this month (UTC); null when the counters cannot be read. */
+  usage: Schema.NullOr(Schema.Struct({ minute: KeySpend, day: KeySpend, month: KeySpend }))
+})
+export type GatewayKeyJson = typeof GatewayKeyJson.Type
+
+export const GatewayKeyList = Schema.Struct({
+  object: Schema.Literal("list"),
+  /** Where the keys live (the secret store's name, or the database). */
+  backend: Schema.String,
+  data: Schema.Array(GatewayKeyJson)
+})
+
+/** `POST /admin/keys`. */
+export const CreateGatewayKey = Schema.Struct({
+  name: Schema.optionalKey(Schema.String),
+  limits: Schema.optionalKey(KeyLimits)
+})
+
+/** `POST /admin/keys`'s answer: the key itself, this once. */
+export const CreatedGatewayKey = Schema.Struct({ key: Schema.String, info: GatewayKeyJson })
+
+export const KeysGroup = HttpApiGroup.make("keys").add(
+  HttpApiEndpoint.get("list", "/admin/keys", { success: GatewayKeyList, error: readFailures }),
+  /** The key is in this answer only: only its hash is kept. */
+  HttpApiEndpoint.post("create", "/admin/keys", {
+    payload: CreateGatewayKey,
+    success: CreatedGatewayKey.pipe(HttpApiSchema.status(201)),
+    error: [InvalidRequest, ServerError]
+  }),
+  /** Limits set (a number), cleared (`null`) or kept (absent). */
+  HttpApiEndpoint.patch("edit", "/admin/keys/:id", { params: id, payload: LimitsChange, success: GatewayKeyJson, error: [InvalidRequest, NotFound, ServerError] }),
+  HttpApiEndpoint.delete("revoke", "/admin/keys/:id", { params: id, success: Deleted, error: byIdFailures })
+)
+
 export const SecretsGroup = HttpApiGroup.make("secrets").add(
   HttpApiEndpoint.get("status", "/admin/secrets", { success: SecretStoreStatus })
 )
@@ -457,6 +501,7 @@ export const AdminApi = HttpApi.make("switchboard-admin")
   .add(ProvidersGroup)
   .add(VirtualModelsGroup)
   .add(LedgerGroup)
+  .add(KeysGroup)
   .middleware(AdminGuard)
   .annotate(OpenApi.Title, "Switchboard admin API")
   .annotate(

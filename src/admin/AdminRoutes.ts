@@ -36,6 +36,7 @@ import { openAiErrorBody } from "../http/OpenAiError.ts"
 import { Ledger, type LedgerError } from "../usage/Ledger.ts"
 import { usageTotals } from "../usage/UsageReport.ts"
 import { DEFAULT_BY, parseGroupBy, parseInstant, parseLimit, parseWindow, type WindowProblem } from "../usage/UsageWindow.ts"
+import { KeysHandlers } from "./AdminKeys.ts"
 
 const loadEntries = Effect.gen(function*() {
   return (yield* (yield* ConfigStore).load).providers
@@ -310,6 +311,6 @@ const PlainRoutes = HttpRouter.addAll(Effect.gen(function*() {
 
 /** Every admin route; each passes `AdminGuard` first. */
 export const AdminRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers, UsageHandlers]), Layer.provide(AdminGuard.layer)),
+  HttpApiBuilder.layer(AdminApi).pipe(Layer.provide([PresetsHandlers, SecretsHandlers, ProvidersHandlers, VirtualModelsHandlers, UsageHandlers, KeysHandlers]), Layer.provide(AdminGuard.layer)),
   PlainRoutes
 )

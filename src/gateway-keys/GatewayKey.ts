@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { KeyLimits } from "./KeyLimits.ts"
 
 /** Every key starts with this, so a leaked one is recognisable (secret scanners, logs, the user). */
 export const KEY_PREFIX = "sb-"
@@ -16,7 +17,9 @@ export const StoredKey = Schema.Struct({
   /** ISO 8601. */
   created: Schema.String,
   /** Hex SHA-256 of the whole key. A hash alone cannot be presented as a key. */
-  sha256: Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]{64}$/)))
+  sha256: Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]{64}$/))),
+  /** Rate limits and budgets (`KeyLimits.ts`); absent in entries written before they existed. */
+  limits: Schema.optionalKey(KeyLimits)
 })
 export type StoredKey = typeof StoredKey.Type
 
@@ -40,11 +43,18 @@ export const sha256 = (key: string): Buffer => createHash("sha256").update(key, 
  * Whether `presented` hashes to one of `hashes`. Every hash is compared, each in constant time,
  * so neither the position of a match nor how much of a hash matched shows in the timing.
  */
-export const matchesAny = (hashes: ReadonlyArray<Buffer>, presented: string): boolean => {
+export const matchesAny = (hashes: ReadonlyArray<Buffer>, presented: string): boolean => matchIndex(hashes, presented) !== -1
+
+/**
+ * The index in `hashes` of the one `presented` hashes to, or -1. Compared as `matchesAny` does:
+ * every hash, each in constant time.
+ */
+export const matchIndex = (hashes: ReadonlyArray<Buffer>, presented: string): number => {
   const digest = sha256(presented)
-  let found = false
-  for (const hash of hashes) {
-    if (hash.length === digest.length && timingSafeEqual(hash, digest)) found = true
+  let found = -1
+  for (let i = 0; i < hashes.length; i++) {
+    const hash = hashes[i]!
+    if (hash.length === digest.length && timingSafeEqual(hash, digest)) found = i
   }
   return found
 }

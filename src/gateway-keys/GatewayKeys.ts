@@ -24,7 +24,11 @@ import type { Clock } from "effect/Clock"
 import * as Settings from "../config/Settings.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
-import { generateId, generateKey, matchesAny, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
+import * as SqlClient from "effect/sql/SqlClient"
+import { Database } from "../database/Database.ts"
+import { KeyLimits as KeyLimitsSchema } from "./KeyLimits.ts"
+import { generateId, generateKey, matchesAny, matchIndex, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
+import { applyChange, hasAny, type KeyLimits, type LimitsChange } from "./KeyLimits.ts"
 
 /** The secret-store owner and name of the entry (see the module comment). */
 const OWNER = "_switchboard"
@@ -54,6 +58,8 @@ export interface KeyInfo {
   readonly name: string
   /** ISO 8601, or null for keys from the environment. */
   readonly created: string | null
+  /** Its rate limits and budgets; `{}` when it has none. */
+  readonly limits: KeyLimits
 }
 
 export class GatewayKeys extends Context.Service<GatewayKeys, {
@@ -61,8 +67,13 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
   readonly backend: string
   readonly list: Effect.Effect<ReadonlyArray<KeyInfo>, GatewayKeysError>
   /** Makes, stores and returns a new key: the only time the key itself exists outside the caller's hands. */
-  readonly create: (name: string) => Effect.Effect<{ readonly key: Redacted.Redacted<string>; readonly info: KeyInfo }, GatewayKeysError>
+  readonly create: (
+    name: string,
+    limits?: KeyLimits
+  ) => Effect.Effect<{ readonly key: Redacted.Redacted<string>; readonly info: KeyInfo }, GatewayKeysError>
   readonly revoke: (id: string) => Effect.Effect<KeyInfo, GatewayKeysError | UnknownGatewayKey>
+  /** Sets (a number) or clears (`null`) a key's limits, one by one; absent fields stay as they are. */
+  readonly setLimits: (id: string, change: LimitsChange) => Effect.Effect<KeyInfo, GatewayKeysError | UnknownGatewayKey>
   /**
    * Whether a presented key is a current one. Cheap (a hash and a few comparisons) except when
    * the cached hashes are stale or the key unknown (see the module comment). Never fails: keys
@@ -75,6 +86,15 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
    * in the background. False is "not known": `verify` has the final word (it re-reads first).
    */
   readonly isKnownCurrent: (presented: string) => boolean
+  /**
+   * Which key a presented one is, by the cached hashes, without waiting (a re-read starts in the
+   * background when they are older than `REFRESH`, and this answers from them meanwhile): its id,
+   * or undefined. For counting and limiting a request, not for letting it in: that is
+   * `isKnownCurrent` / `verify`.
+   */
+  readonly identify: (presented: string) => string | undefined
+  /** A key's limits by the cached entries, when it has any (sync: the request path asks). */
+  readonly limitsOf: (id: string) => KeyLimits | undefined
 }>()("switchboard/GatewayKeys") {
   /** Keys in the `SecretStore` at hand (keychain, memory). */
   static readonly layerStore = Layer.effect(GatewayKeys, Effect.suspend(() => makeStore))
@@ -88,13 +108,25 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
     )
   )
 
-  /** The store the user chose with `SWITCHBOARD_SECRETS`: the secret store, or the environment. */
+  /**
+   * Keys in the database's `gateway_keys` table (hashes and limits, never keys): with Postgres,
+   * several gateway instances share one set. Changes run in a transaction holding the table's
+   * lock, so two instances changing keys at once do not lose one's change.
+   */
+  static readonly layerSql = Layer.effect(GatewayKeys, Effect.suspend(() => makeSql))
+
+  /**
+   * The store the user chose: the Postgres of `SWITCHBOARD_DATABASE_URL` when set (shared by every
+   * instance), else by `SWITCHBOARD_SECRETS` the secret store, or the environment.
+   */
   static readonly layer = Layer.unwrap(
-    Effect.map(
+    Effect.gen(function*() {
+      const url = yield* Effect.orElseSucceed(Settings.databaseUrl.config, () => Option.none())
+      if (Option.isSome(url)) return GatewayKeys.layerSql.pipe(Layer.provide(Layer.orDie(Database.layerPostgres(url.value))))
       // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
-      Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const),
-      (backend) => backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
-    )
+      const backend = yield* Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const)
+      return backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
+    })
   )
 
   /** For tests: the given keys, in memory, changeable with `create` / `revoke`. */
@@ -102,7 +134,7 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
 }
 
 const nowIso = Effect.clockWith((clock) => clock.currentTimeMillis).pipe(Effect.map((ms) => new Date(ms).toISOString()))
-const info = (key: StoredKey): KeyInfo => ({ id: key.id, name: key.name, created: key.created })
+const info = (key: StoredKey): KeyInfo => ({ id: key.id, name: key.name, created: key.created, limits: key.limits ?? {} })
 const toBuffer = (hex: string) => Buffer.from(hex, "hex")
 
 /**
@@ -112,7 +144,9 @@ const toBuffer = (hex: string) => Buffer.from(hex, "hex")
 const makeWith = (
   backend: string,
   load: Effect.Effect<ReadonlyArray<StoredKey>, GatewayKeysError>,
-  save: (keys: ReadonlyArray<StoredKey>) => Effect.Effect<void, GatewayKeysError>
+  save: (keys: ReadonlyArray<StoredKey>) => Effect.Effect<void, GatewayKeysError>,
+  /** Makes a read-change-write one step for other processes too (a database transaction); the lock covers this one. */
+  atomically: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E | GatewayKeysError> = (effect) => effect
 ) =>
   Effect.gen(function*() {
     const lock = yield* Semaphore.make(1)
@@ -121,6 +155,13 @@ const makeWith = (
     // The background re-reads of `isKnownCurrent` run with this layer's services (its clock, its logger).
     const fork = Effect.runForkWith(yield* Effect.context<never>())
     let hashes: ReadonlyArray<Buffer> = []
+    // The same keys as `hashes`, at the same positions.
+    let stored: ReadonlyArray<StoredKey> = []
+    const remember = (keys: ReadonlyArray<StoredKey>) => {
+      hashes = keys.map((key) => toBuffer(key.sha256))
+      stored = keys
+    }
+    let lastFailure: string | undefined
     // Never read: the first check reads whatever its age limits say.
     let readAt = Number.NEGATIVE_INFINITY
 
@@ -132,23 +173,42 @@ const makeWith = (
       Effect.flatMap(now, (at) => fresh(at, maxAge) ? Effect.void : lock.withPermits(1)(Effect.gen(function*() {
         const started = yield* now
         if (fresh(started, maxAge)) return
+        // Said once per failure, not per re-read: on a loopback listener every request's
+        // `identify` may ask for one, and an unreadable store must not flood the log.
         const keys = yield* load.pipe(
-          Effect.tapError((error) => Effect.logError(`cannot read the gateway keys: ${error.message}`)),
+          Effect.tapError((error) =>
+            error.message === lastFailure ? Effect.void : Effect.logError(`cannot read the gateway keys: ${lastFailure = error.message}`)
+          ),
           Effect.option
         )
-        if (Option.isSome(keys)) hashes = keys.value.map((key) => toBuffer(key.sha256))
+        if (Option.isSome(keys)) {
+          remember(keys.value)
+          lastFailure = undefined
+        }
         // A failed read also counts: the next attempt waits like any other.
         readAt = started
       })))
 
     let refreshing = false
-    const isKnownCurrent = (presented: string): boolean => {
-      if (fresh(clock.currentTimeMillisUnsafe(), REFRESH)) return matchesAny(hashes, presented)
+    /** Whether the cached hashes are fresh; when not, a re-read starts in the background. */
+    const freshNow = (): boolean => {
+      if (fresh(clock.currentTimeMillisUnsafe(), REFRESH)) return true
       if (!refreshing) {
         refreshing = true
         fork(Effect.ensuring(refresh(REFRESH), Effect.sync(() => void (refreshing = false))))
       }
       return false
+    }
+    const isKnownCurrent = (presented: string): boolean => freshNow() && matchesAny(hashes, presented)
+    const identify = (presented: string): string | undefined => {
+      freshNow()
+      if (hashes.length === 0) return undefined
+      const index = matchIndex(hashes, presented)
+      return index === -1 ? undefined : stored[index]?.id
+    }
+    const limitsOf = (id: string): KeyLimits | undefined => {
+      for (const key of stored) if (key.id === id) return hasAny(key.limits) ? key.limits : undefined
+      return undefined
     }
 
     const verify = (presented: Redacted.Redacted<string>) =>
@@ -163,9 +223,12 @@ const makeWith = (
     // Changes re-read the entry first: another process (the CLI, a server) may have changed it.
     const change = <A, E>(f: (keys: ReadonlyArray<StoredKey>) => Effect.Effect<readonly [ReadonlyArray<StoredKey>, A], E>) =>
       lock.withPermits(1)(Effect.gen(function*() {
-        const [next, result] = yield* f(yield* load)
-        yield* save(next)
-        hashes = next.map((key) => toBuffer(key.sha256))
+        const [next, result] = yield* atomically(Effect.gen(function*() {
+          const [next, result] = yield* f(yield* load)
+          yield* save(next)
+          return [next, result] as const
+        }))
+        remember(next)
         readAt = yield* now
         return result
       }))
@@ -173,19 +236,29 @@ const makeWith = (
     return GatewayKeys.of({
       backend,
       list: Effect.map(load, (keys) => keys.map(info)),
-      create: (name) =>
+      create: (name, limits) =>
         change((keys) =>
           Effect.gen(function*() {
             const key = generateKey()
-            const stored: StoredKey = {
+            const entry: StoredKey = {
               id: generateId(new Set(keys.map((k) => k.id))),
               name: name.trim(),
               created: yield* nowIso,
-              sha256: sha256(key).toString("hex")
+              sha256: sha256(key).toString("hex"),
+              ...(hasAny(limits) ? { limits } : {})
             }
-            return [[...keys, stored], { key: Redacted.make(key), info: info(stored) }] as const
+            return [[...keys, entry], { key: Redacted.make(key), info: info(entry) }] as const
           })
         ),
+      setLimits: (id, limitsChange) =>
+        change((keys) => {
+          const found = keys.find((key) => key.id === id)
+          if (found === undefined) return Effect.fail(new UnknownGatewayKey({ id }))
+          const { limits: _old, ...rest } = found
+          const limits = applyChange(found.limits, limitsChange)
+          const updated: StoredKey = hasAny(limits) ? { ...rest, limits } : rest
+          return Effect.succeed([keys.map((key) => key.id === id ? updated : key), info(updated)] as const)
+        }),
       revoke: (id) =>
         change((keys) => {
           const found = keys.find((key) => key.id === id)
@@ -194,7 +267,9 @@ const makeWith = (
             : Effect.succeed([keys.filter((key) => key.id !== id), info(found)] as const)
         }),
       verify,
-      isKnownCurrent
+      isKnownCurrent,
+      identify,
+      limitsOf
     })
   })
 
@@ -228,6 +303,54 @@ const makeStore = Effect.gen(function*() {
   return yield* makeWith(store.backend, load, save)
 })
 
+const envId = (index: number) => `env-${index + 1}`
+
+interface KeyRow {
+  readonly id: string
+  readonly name: string
+  readonly created: string
+  readonly sha256: string
+  readonly limits: string | null
+}
+
+const decodeLimits = Schema.decodeUnknownOption(Schema.fromJsonString(KeyLimitsSchema))
+
+const makeSql = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const db = yield* Database
+  const failed = (error: unknown) => new GatewayKeysError({ message: `the gateway keys in the database: ${db.describe(error)}` })
+  const ready = Effect.mapError(db.ready, failed)
+  const load = ready.pipe(
+    Effect.andThen(sql<KeyRow>`SELECT id, name, created, sha256, limits FROM gateway_keys ORDER BY created, id`),
+    Effect.mapError(failed),
+    Effect.map((rows) =>
+      rows.map((row): StoredKey => {
+        const limits = row.limits === null ? undefined : Option.getOrUndefined(decodeLimits(row.limits))
+        return { id: row.id, name: row.name, created: row.created, sha256: row.sha256, ...(limits === undefined ? {} : { limits }) }
+      })
+    )
+  )
+  const save = (keys: ReadonlyArray<StoredKey>) =>
+    Effect.gen(function*() {
+      yield* sql`DELETE FROM gateway_keys`
+      for (const key of keys) {
+        const limits = key.limits === undefined ? null : JSON.stringify(key.limits)
+        yield* sql`INSERT INTO gateway_keys (id, name, created, sha256, limits) VALUES (${key.id}, ${key.name}, ${key.created}, ${key.sha256}, ${limits})`
+      }
+    }).pipe(Effect.mapError(failed))
+  const atomically = <A, E>(effect: Effect.Effect<A, E>) =>
+    ready.pipe(
+      Effect.andThen(sql.withTransaction(
+        Effect.andThen(
+          db.dialect === "postgres" ? Effect.mapError(sql`LOCK TABLE gateway_keys IN SHARE ROW EXCLUSIVE MODE`, failed) : Effect.void,
+          effect
+        )
+      )),
+      Effect.catchTag("SqlError", (error) => Effect.fail(failed(error)))
+    )
+  return yield* makeWith(`database (${db.location})`, load, save, atomically)
+})
+
 const ENV_BACKEND = "environment variable SWITCHBOARD_GATEWAY_KEYS (SWITCHBOARD_SECRETS=env)"
 
 const makeEnv = (keys: ReadonlyArray<string>) => {
@@ -239,11 +362,18 @@ const makeEnv = (keys: ReadonlyArray<string>) => {
   return GatewayKeys.of({
     backend: ENV_BACKEND,
     // The position is the only id an environment key has; its hash would be a fingerprint of it.
-    list: Effect.succeed(keys.map((_, i): KeyInfo => ({ id: `env-${i + 1}`, name: `SWITCHBOARD_GATEWAY_KEYS #${i + 1}`, created: null }))),
+    list: Effect.succeed(keys.map((_, i): KeyInfo => ({ id: envId(i), name: `SWITCHBOARD_GATEWAY_KEYS #${i + 1}`, created: null, limits: {} }))),
     create: readOnly,
     revoke: readOnly,
+    setLimits: readOnly,
     verify: (presented) => Effect.sync(() => matchesAny(hashes, Redacted.value(presented))),
-    isKnownCurrent: (presented) => matchesAny(hashes, presented)
+    isKnownCurrent: (presented) => matchesAny(hashes, presented),
+    identify: (presented) => {
+      const index = hashes.length === 0 ? -1 : matchIndex(hashes, presented)
+      return index === -1 ? undefined : envId(index)
+    },
+    // Environment keys have no place to keep limits.
+    limitsOf: () => undefined
   })
 }
 

@@ -24,6 +24,7 @@ import { translate } from "./Translate.ts"
 import { type Observation, observationOf } from "../usage/RequestObserver.ts"
 import type { IncomingMessage } from "node:http"
 import type { Usage } from "../formats/Canonical.ts"
+import { admitRequest } from "../gateway-keys/Admission.ts"
 
 /**
  * An endpoint only a provider of the caller's own format can answer (Anthropic's `count_tokens`:
@@ -168,11 +169,16 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
           code: "model_ambiguous"
         })
       case "Found": {
+        const refused = yield* admitRequest(inbound, request, model, resolution.route, body, text)
+        if (Option.isSome(refused)) return refused.value
         const response = yield* attempt(resolution.route, inbound, only, body, text, request.headers, observation)
         return HttpServerResponse.setHeaders(response, routedHeaders(resolution.route, 1))
       }
-      case "Virtual":
+      case "Virtual": {
+        const refused = yield* admitRequest(inbound, request, model, undefined, body, text)
+        if (Option.isSome(refused)) return refused.value
         return yield* runChain(resolution.model, inbound, only, body, text, request.headers, undefined, observation)
+      }
     }
   }).pipe(
     Effect.catchTag("BadRequest", (error) =>

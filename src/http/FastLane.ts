@@ -68,6 +68,11 @@ export interface FastLaneOptions {
    * current by the cached hashes (`GatewayKeys.isKnownCurrent`). Undefined: no key needed.
    */
   readonly isKnownKey?: ((presented: string) => boolean) | undefined
+  /**
+   * Whether a request's gateway key has rate limits or budgets (`Admission.limitedKey`): those
+   * requests are handed to the app, which admits them. Undefined: no key has any.
+   */
+  readonly limitedKey?: ((headers: Readonly<Record<string, string | undefined>>) => boolean) | undefined
   /** The virtual models' circuit breakers (shared with the Effect path). */
   readonly health: TargetHealthRegistry
   /** Where a virtual model's chain says why it passed a target over or an attempt failed. */
@@ -202,6 +207,8 @@ const serve = (options: FastLaneOptions, attempt: FastAttempt, request: Incoming
     // A key not known to be current: the app's guard decides (it re-reads the keys before refusing).
     if (problem === "unsure") return next(request, response)
   }
+  // Budgets are admitted on the Effect path only (one implementation of the check and its 429).
+  if (options.limitedKey?.(request.headers as Readonly<Record<string, string | undefined>>) === true) return next(request, response)
 
   readBody(request, options.maxBodyBytes, (read) => {
     let json: unknown

@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import type { ApiFormat } from "../config/RemoteConfig.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import type { Mode } from "./RequestRecord.ts"
+import type { Admission } from "../gateway-keys/Budgets.ts"
 import type { FrontHandler } from "../http/EarlyRequests.ts"
 
 export const REQUEST_ID_HEADER = "x-switchboard-request-id"
@@ -49,8 +50,8 @@ export interface Observation {
   usage: Usage | undefined
   /** An event of the answer withheld from the caller (a usage chunk it did not ask for), read with the rest. */
   unsent: string | undefined
-  /** Whatever the lanes keep for the recorder's follow-ups (a budget's admission). */
-  admission: unknown
+  /** The gateway key's budget admission, settled with the real cost once the answer is over. */
+  admission: Admission | undefined
 }
 
 /** What the recorder gets once the answer is over. */
@@ -249,7 +250,9 @@ export const observe = (
 export const observing = (
   inboundOf: (path: string) => ApiFormat | undefined,
   done: (observed: ObservedRequest) => void,
-  front: FrontHandler | undefined
+  front: FrontHandler | undefined,
+  /** The gateway key a request presents, by id, when it is a known one (`Budgets.identify`). */
+  identify: (headers: Readonly<Record<string, string | undefined>>) => string | undefined = () => undefined
 ): FrontHandler =>
 (request, response, next) => {
   if (request.method === "POST") {
@@ -257,7 +260,9 @@ export const observing = (
     const query = url.indexOf("?")
     const path = query === -1 ? url : url.slice(0, query)
     const inbound = inboundOf(path)
-    if (inbound !== undefined) observe(request, response, inbound, path, done)
+    if (inbound !== undefined) {
+      observe(request, response, inbound, path, done).keyId = identify(request.headers as Readonly<Record<string, string | undefined>>)
+    }
   }
   return front === undefined ? next(request, response) : front(request, response, next)
 }

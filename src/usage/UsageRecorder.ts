@@ -9,12 +9,11 @@
  * here can fail a request: a ledger that cannot write says so in its status, and a buffer that
  * outgrows `MAX_PENDING` (a ledger stuck for long) drops its oldest observations, counted.
  */
-import { Context, Duration, Effect, Layer, Option, Ref, Semaphore, Stream } from "effect"
-import { ConfigStore } from "../config/ConfigStore.ts"
-import { type ModelPrice, modelPrices, type RemoteConfig } from "../config/RemoteConfig.ts"
-import { LOCAL_PROVIDER_ID } from "../local/LocalProvider.ts"
+import { Context, Duration, Effect, Layer, Semaphore } from "effect"
 import { answerUsage } from "./AnswerUsage.ts"
+import type { Admission } from "../gateway-keys/Budgets.ts"
 import { Ledger } from "./Ledger.ts"
+import { presetOf, PriceBook, type PricedProvider } from "./PriceBook.ts"
 import { priceOf } from "./Prices.ts"
 import type { ObservedRequest } from "./RequestObserver.ts"
 import { noTokens, type RequestRecord, type Tokens } from "./RequestRecord.ts"
@@ -24,19 +23,13 @@ export const FLUSH_EVERY = Duration.millis(100)
 const SLICE = 64
 export const MAX_PENDING = 50_000
 
-/** What pricing needs of a provider, from remote.json. */
-export interface PricedProvider {
-  readonly preset: string | undefined
-  readonly prices: ReadonlyMap<string, ModelPrice>
-}
-
 /** A consumer of finished records besides the ledger (metrics, traces, budgets). */
 export type RecordSink = (records: ReadonlyArray<RecordedRequest>) => Effect.Effect<void>
 
 /** A record, with what the lanes kept for follow-ups (a budget's admission). */
 export interface RecordedRequest {
   readonly record: RequestRecord
-  readonly admission: unknown
+  readonly admission: Admission | undefined
 }
 
 export class UsageRecorder extends Context.Service<UsageRecorder, {
@@ -58,12 +51,6 @@ const textOf = (chunks: ReadonlyArray<string | Uint8Array>): string => {
   return text + decoder.decode()
 }
 
-/** Each provider's preset and price overrides, by id. */
-export const pricedProviders = (config: RemoteConfig): ReadonlyMap<string, PricedProvider> => {
-  const map = new Map<string, PricedProvider>()
-  for (const provider of config.providers) map.set(provider.id, { preset: provider.preset, prices: modelPrices(provider) })
-  return map
-}
 
 /**
  * The usage a lane noted (a translated answer's, from the canonical events: all the upstream
@@ -95,7 +82,7 @@ export const recordOf = (observed: ObservedRequest, providers: ReadonlyMap<strin
     ? model.slice(provider.length + 1)
     : model
   const priced = provider === undefined ? undefined : providers.get(provider)
-  const preset = provider === LOCAL_PROVIDER_ID ? "local" : priced?.preset
+  const preset = provider === undefined ? undefined : presetOf(providers, provider)
   const price = provider !== undefined && upstreamModel !== undefined
     ? priceOf({
       providerId: provider,
@@ -150,14 +137,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10
 export const layer = (sinks: ReadonlyArray<RecordSink> = []) =>
   Layer.effect(UsageRecorder, Effect.gen(function*() {
     const ledger = yield* Ledger
-    const config = yield* ConfigStore
-    const providers = yield* Ref.make<ReadonlyMap<string, PricedProvider>>(new Map())
-    const initial = yield* Effect.option(config.load)
-    if (Option.isSome(initial)) yield* Ref.set(providers, pricedProviders(initial.value))
-    yield* config.changes.pipe(
-      Stream.runForEach((change) => change._tag === "Loaded" ? Ref.set(providers, pricedProviders(change.config)) : Effect.void),
-      Effect.forkScoped
-    )
+    const book = yield* PriceBook
 
     let pending: Array<ObservedRequest> = []
     let dropped = 0
@@ -182,7 +162,7 @@ export const layer = (sinks: ReadonlyArray<RecordSink> = []) =>
       if (pending.length === 0) return
       const batch = pending
       pending = []
-      const priced = yield* Ref.get(providers)
+      const priced = book.providers()
       // In slices, giving way to requests between them: the work is synchronous (SQLite writes
       // are), and a whole busy batch at once would hold every request up for tens of ms.
       for (let start = 0; start < batch.length; start += SLICE) {

@@ -12,6 +12,7 @@ import { GatewayKeyForm } from "./GatewayKeyForm.tsx"
 import { Providers } from "./Providers.tsx"
 import { SecretStoreBanner } from "./SecretStoreBanner.tsx"
 import { VirtualModels } from "./VirtualModels.tsx"
+import { GatewayKeys } from "./GatewayKeys.tsx"
 
 export function App() {
   const [keyProblem, setKeyProblem] = useState<KeyProblem | undefined>()
@@ -64,6 +65,7 @@ export function App() {
             <div class="side">
               <Providers onChange={() => setProvidersRevision((n) => n + 1)} />
               <VirtualModels revision={providersRevision} onChange={() => setProvidersRevision((n) => n + 1)} />
+              <GatewayKeys />
             </div>
             <Chat providersRevision={providersRevision} />
           </main>
