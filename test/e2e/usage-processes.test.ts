@@ -122,4 +122,32 @@ describePostgres("one ledger for two gateways on one Postgres", () => {
       expect(JSON.stringify(health)).not.toContain(encodeURIComponent(postgres.password))
     }
   }, 60_000)
+
+  it("one set of gateway keys and one budget for both: a key made on one is known to the other, and its rpm counts across both", async () => {
+    const [a, b] = gateways as [SwitchboardProcess, SwitchboardProcess]
+    const created = await fetch(`${a.url}/admin/keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "shared", limits: { rpm: 3 } })
+    })
+    expect(created.status).toBe(201)
+    const { key, info } = await created.json() as { key: string; info: { id: string } }
+    const ask = (url: string) =>
+      new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 }).chat.completions
+        .create({ model: "oa/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+        .withResponse()
+        .then(({ response }) => ({ status: response.status, id: response.headers.get("x-switchboard-request-id") }), (error: unknown) => ({ status: (error as { status?: number }).status, id: null }))
+    // The other gateway learns of the key when its cached keys are next re-read (within seconds:
+    // `GatewayKeys.REFRESH`); a request without a model makes each look now, and counts for nothing.
+    await new Promise((resolve) => setTimeout(resolve, 3_500))
+    for (const url of [a.url, b.url]) {
+      await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Three requests within the minute, spread over both gateways, pass; the fourth, on either, is a 429.
+    const answers = [await ask(a.url), await ask(b.url), await ask(a.url), await ask(b.url)]
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429])
+    // The rows carry the key's id, whichever gateway wrote them.
+    for (const answer of answers.slice(0, 3)) expect(await rowOf(b.url, answer.id!)).toMatchObject({ keyId: info.id })
+  }, 60_000)
 })
