@@ -62,7 +62,10 @@ export const limitsText = (limits: KeyLimits): string => {
   return parts.length === 0 ? "-" : parts.join(", ")
 }
 
-const describeKey = (info: KeyInfo) => `gateway key ${info.id}${info.name === "" ? "" : ` (${info.name})`}, limits: ${limitsText(info.limits)}`
+const describeKey = (info: KeyInfo) => {
+  const limits = limitsText(info.limits)
+  return `gateway key ${info.id}${info.name === "" ? "" : ` (${info.name})`}, ${limits === "-" ? "no limits" : `limits: ${limits}`}`
+}
 
 const create = Command.make("create", {
   name: Flag.String("name").pipe(Flag.withDescription("A name to tell the key apart in `keys list` (who or what uses it)"), Flag.optional),

@@ -11,7 +11,8 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { Database, DatabaseError } from "../../src/database/Database.ts"
 import * as Migrations from "../../src/database/Migrations.ts"
-import { describePostgres, freePort, usePostgres } from "../support/Postgres.ts"
+import { describePostgres, usePostgres } from "../support/Postgres.ts"
+import { freePort } from "../support/SwitchboardProcess.ts"
 import { tempDir } from "../support/TempDir.ts"
 
 const tables = Effect.gen(function*() {

@@ -13,10 +13,10 @@
 import { execFileSync, spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, it } from "vitest"
+import { freePort } from "./SwitchboardProcess.ts"
 
 /** The newest installed Postgres's binaries, e.g. `/usr/lib/postgresql/15/bin`. */
 const binDir = (() => {
@@ -69,16 +69,7 @@ export interface PostgresCluster {
   readonly start: () => void
 }
 
-/** A port nothing listens on now: the OS's pick of a free one, closed again. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")))
-    })
-  })
+
 
 const run = (bin: string, args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) => {
   const command = join(binDir!, bin)
