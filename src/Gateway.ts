@@ -58,7 +58,8 @@ import type { Ledger } from "./usage/Ledger.ts"
 import * as LedgerSql from "./usage/LedgerSql.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { PriceBook } from "./usage/PriceBook.ts"
-import { observing } from "./usage/RequestObserver.ts"
+import { observing, TappedResponse } from "./usage/RequestObserver.ts"
+import type { ServerResponse } from "node:http"
 import * as UsageMetrics from "./usage/UsageMetrics.ts"
 import * as RequestTracing_ from "./usage/RequestTracing.ts"
 import { RequestTracing } from "./usage/RequestTracing.ts"
@@ -195,8 +196,9 @@ const layerServer = (options: GatewayOptions) =>
     // with the gateway key it presents when that is a known one (on loopback too: its usage counts).
     const observed = (front: FrontHandler | undefined) =>
       Option.isSome(recorder) ? observing(inboundOf, recorder.value.observed, front, budgets.identify) : front
+    const responseClass = Option.isSome(recorder) ? TappedResponse as typeof ServerResponse : undefined
     if (options.fastLane === false) {
-      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track), { host: options.host, port: options.port })
+      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track, responseClass), { host: options.host, port: options.port })
     }
     const providers = yield* Providers
     const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
@@ -213,7 +215,7 @@ const layerServer = (options: GatewayOptions) =>
       isKnownKey: keys?.isKnownCurrent,
       limitedKey: limitedKey(budgets)
     })
-    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track), { host: options.host, port: options.port })
+    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track, responseClass), { host: options.host, port: options.port })
   }))
 
 /**

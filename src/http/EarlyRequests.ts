@@ -23,8 +23,13 @@ export type FrontHandler = (request: IncomingMessage, response: ServerResponse, 
 const PLATFORM_PLACEHOLDER = "unavailable"
 
 /** `track` sees every response first (`ServerLoad` counts the open ones). */
-export const createServerHoldingEarlyRequests = (front?: FrontHandler, track?: (response: ServerResponse) => void): Server => {
-  const server = createServer()
+export const createServerHoldingEarlyRequests = (
+  front?: FrontHandler,
+  track?: (response: ServerResponse) => void,
+  /** The class of the server's responses (`RequestObserver.TappedResponse`, when requests are recorded). */
+  responseClass?: typeof ServerResponse
+): Server => {
+  const server = responseClass === undefined ? createServer() : createServer({ ServerResponse: responseClass })
   const held: Array<readonly [IncomingMessage, ServerResponse]> = []
   let app: RequestListener | undefined
   const toApp: RequestListener = (request, response) => {

@@ -17,7 +17,7 @@
  * in batches off the request path.
  */
 import { randomUUID } from "node:crypto"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { type IncomingMessage, ServerResponse } from "node:http"
 import type { ApiFormat } from "../config/RemoteConfig.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import type { Mode } from "./RequestRecord.ts"
@@ -95,16 +95,10 @@ const size = (chunk: Chunk): number => typeof chunk === "string" ? chunk.length 
 const headerText = (value: unknown): string | undefined =>
   value === undefined || value === null ? undefined : Array.isArray(value) ? value.join(", ") : String(value)
 
-/**
- * What a tapped response keeps, on the response itself (`TAP`): the taps are functions made once
- * for all responses, not closures per request — this runs for every request, on both lanes.
- */
+/** What a tapped response keeps of its answer (`TappedResponse.tap`). */
 interface Tap {
   readonly observation: Observation
   readonly done: (observed: ObservedRequest) => void
-  readonly write: ServerResponse["write"]
-  readonly end: ServerResponse["end"]
-  readonly writeHead: ServerResponse["writeHead"]
   head: Array<Chunk>
   headBytes: number
   tail: Array<Chunk> | undefined
@@ -114,8 +108,18 @@ interface Tap {
   headers: Readonly<Record<string, unknown>> | undefined
 }
 
-const TAP: unique symbol = Symbol("switchboard.tap")
-type Tapped = ServerResponse & { [TAP]: Tap }
+/**
+ * node's `ServerResponse`, tapped (the server makes every response one of these:
+ * `createServer({ ServerResponse })`, see `EarlyRequests.ts`). Its `write`, `end` and `writeHead`
+ * are the ones every body byte and every head of either lane goes through; they keep what `tap`
+ * asks for — set by `observe` for API requests, undefined for the rest, which pass straight on.
+ *
+ * A subclass rather than methods set on each response: patching instances gave every response a
+ * hidden class of its own, which slows node's own http code on every property it reads (measured).
+ */
+export class TappedResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  tap: Tap | undefined = undefined
+}
 
 const keep = (tap: Tap, chunk: unknown): void => {
   if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) return
@@ -134,17 +138,25 @@ const keep = (tap: Tap, chunk: unknown): void => {
   while (tail.length > 1 && tap.tailBytes - size(tail[0]!) >= KEEP) tap.tailBytes -= size(tail.shift()!)
 }
 
-// The taps: every body byte either lane writes goes through `write` or `end`, every head through `writeHead`.
-function tappedWrite(this: Tapped, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-  const tap = this[TAP]
-  keep(tap, chunk)
-  return (tap.write as (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean).call(this, chunk, encoding, callback)
+type Write<This> = (this: This, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean
+type End<This> = (this: This, chunk?: unknown, encoding?: unknown, callback?: unknown) => ServerResponse
+type WriteHead<This> = (this: This, status: number, reason?: unknown, headers?: unknown) => ServerResponse
+interface Methods<This> {
+  write: Write<This>
+  end: End<This>
+  writeHead: WriteHead<This>
+}
+const base = ServerResponse.prototype as unknown as Methods<ServerResponse>
+const tapped = TappedResponse.prototype as unknown as Methods<TappedResponse>
+
+tapped.write = function(this: TappedResponse, chunk, encoding, callback) {
+  if (this.tap !== undefined) keep(this.tap, chunk)
+  return base.write.call(this, chunk, encoding, callback)
 }
 
-function tappedEnd(this: Tapped, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
-  const tap = this[TAP]
-  if (typeof chunk !== "function") keep(tap, chunk)
-  return (tap.end as (chunk?: unknown, encoding?: unknown, callback?: unknown) => ServerResponse).call(this, chunk, encoding, callback)
+tapped.end = function(this: TappedResponse, chunk, encoding, callback) {
+  if (this.tap !== undefined && typeof chunk !== "function") keep(this.tap, chunk)
+  return base.end.call(this, chunk, encoding, callback)
 }
 
 /**
@@ -152,25 +164,26 @@ function tappedEnd(this: Tapped, chunk?: unknown, encoding?: unknown, callback?:
  * through `setHeader` first, which would send node's `writeHead` down its slow path (a
  * `setHeader` per header) on every request; the routing headers are read from the same object.
  */
-function tappedWriteHead(this: Tapped, status: number, reason?: unknown, headers?: unknown): ServerResponse {
-  const tap = this[TAP]
-  const writeHead = tap.writeHead as (status: number, reason?: unknown, headers?: unknown) => ServerResponse
+tapped.writeHead = function(this: TappedResponse, status, reason, headers) {
+  const tap = this.tap
+  if (tap === undefined) return base.writeHead.call(this, status, reason, headers)
   const id = tap.observation.id
   if (typeof reason === "object" && reason !== null && !Array.isArray(reason)) {
     tap.headers = reason as Record<string, unknown>
-    return writeHead.call(this, status, { ...reason, [REQUEST_ID_HEADER]: id })
+    return base.writeHead.call(this, status, { ...reason, [REQUEST_ID_HEADER]: id })
   }
   if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
     tap.headers = headers as Record<string, unknown>
-    return writeHead.call(this, status, reason, { ...headers, [REQUEST_ID_HEADER]: id })
+    return base.writeHead.call(this, status, reason, { ...headers, [REQUEST_ID_HEADER]: id })
   }
   // No headers object (or raw header pairs): the id the slow way, the routing headers at the end.
   if (!this.headersSent) this.setHeader(REQUEST_ID_HEADER, id)
-  return writeHead.call(this, status, reason, headers)
+  return base.writeHead.call(this, status, reason, headers)
 }
 
-function onClose(this: Tapped): void {
-  const tap = this[TAP]
+function onClose(this: TappedResponse): void {
+  const tap = this.tap
+  if (tap === undefined) return
   const now = performance.now()
   const observation = tap.observation
   const header = (name: string): string | undefined => headerText(tap.headers?.[name] ?? this.getHeader(name))
@@ -193,7 +206,8 @@ function onClose(this: Tapped): void {
 
 /**
  * Starts observing `request` to an API endpoint of format `inbound`; `done` gets the observation
- * once the answer is over (ended, cut, or the caller gone), exactly once.
+ * once the answer is over (ended, cut, or the caller gone), exactly once. Undefined when the
+ * response is not a `TappedResponse` (a server made without it records nothing).
  */
 export const observe = (
   request: IncomingMessage,
@@ -201,7 +215,8 @@ export const observe = (
   inbound: ApiFormat,
   path: string,
   done: (observed: ObservedRequest) => void
-): Observation => {
+): Observation | undefined => {
+  if (!(response instanceof TappedResponse)) return undefined
   const userAgent = request.headers["user-agent"]
   const now = Date.now()
   const observation: Observation = {
@@ -221,13 +236,9 @@ export const observe = (
     admission: undefined
   }
   observations.set(request, observation)
-  const tapped = response as Tapped
-  tapped[TAP] = {
+  response.tap = {
     observation,
     done,
-    write: response.write,
-    end: response.end,
-    writeHead: response.writeHead,
     head: [],
     headBytes: 0,
     tail: undefined,
@@ -235,9 +246,6 @@ export const observe = (
     firstByte: undefined,
     headers: undefined
   }
-  response.write = tappedWrite as ServerResponse["write"]
-  response.end = tappedEnd as ServerResponse["end"]
-  response.writeHead = tappedWriteHead as ServerResponse["writeHead"]
   response.once("close", onClose)
   return observation
 }
@@ -260,9 +268,8 @@ export const observing = (
     const query = url.indexOf("?")
     const path = query === -1 ? url : url.slice(0, query)
     const inbound = inboundOf(path)
-    if (inbound !== undefined) {
-      observe(request, response, inbound, path, done).keyId = identify(request.headers as Readonly<Record<string, string | undefined>>)
-    }
+    const observation = inbound === undefined ? undefined : observe(request, response, inbound, path, done)
+    if (observation !== undefined) observation.keyId = identify(request.headers as Readonly<Record<string, string | undefined>>)
   }
   return front === undefined ? next(request, response) : front(request, response, next)
 }
