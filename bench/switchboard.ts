@@ -48,9 +48,11 @@ const writeHome = (upstreamPort: number): string => {
  * lane off (switchboard-effect-path.ts), for comparison. `keys`: `serve` on 0.0.0.0 (not loopback,
  * so every request needs a gateway key: `GATEWAY_KEY`, from `SWITCHBOARD_GATEWAY_KEYS`), reached
  * through 127.0.0.1. `no-ledger`: `serve` with the usage ledger off (`SWITCHBOARD_LEDGER=off`), so
- * that the ledger's cost shows as the difference to `serve`.
+ * that the ledger's cost shows as the difference to `serve`. `ledger-unwritable`: `serve` with the
+ * ledger's database a Postgres nothing listens at, so every batch is read, priced and counted but
+ * its write fails at once: the difference to `serve` is what the database writes cost.
  */
-export type SwitchboardVariant = "serve" | "effect-path" | "keys" | "no-ledger"
+export type SwitchboardVariant = "serve" | "effect-path" | "keys" | "no-ledger" | "ledger-unwritable"
 
 /** The gateway key of the `keys` variant (a bench-only value: it guards nothing). */
 export const GATEWAY_KEY = "sb-bench-gateway-key-0123456789"
@@ -73,7 +75,8 @@ export const startSwitchboard = async (
       SWITCHBOARD_HOME: home,
       SWITCHBOARD_SECRETS: "env",
       ...(variant === "keys" ? { SWITCHBOARD_GATEWAY_KEYS: GATEWAY_KEY } : {}),
-      ...(variant === "no-ledger" ? { SWITCHBOARD_LEDGER: "off" } : {})
+      ...(variant === "no-ledger" ? { SWITCHBOARD_LEDGER: "off" } : {}),
+      ...(variant === "ledger-unwritable" ? { SWITCHBOARD_DATABASE_URL: "postgres://bench@127.0.0.1:9/none" } : {})
     },
     // Piped, not inherited: its logs would interleave with the table; kept for failure reports.
     stdio: ["ignore", "pipe", "pipe"]

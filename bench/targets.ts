@@ -8,6 +8,7 @@
  * - `switchboard-effect`: Switchboard with its pass-through fast lane off (opt-in, for comparison);
  * - `switchboard-keys`: Switchboard on a non-loopback address, so every request carries a gateway key (opt-in);
  * - `switchboard-no-ledger`: Switchboard with the usage ledger off, to show what the ledger costs (opt-in);
+ * - `switchboard-ledger-unwritable`: the ledger on, its database unreachable: what recording costs without the writes (opt-in);
  * - `portkey`: Portkey's open-source gateway (portkey.ts), the peer.
  *
  * A target is ready once it serves a real chat completion (and, when it can translate, a
@@ -20,7 +21,7 @@ import { portkeyHeaders, startPortkey } from "./portkey.ts"
 import { ANTHROPIC_PROVIDER_ID, chatBody, isMessage, PROVIDER_ID, type ProxyReady, type RequestSpec, UPSTREAM_MODEL, VIRTUAL_MODEL } from "./protocol.ts"
 import { GATEWAY_KEY, startSwitchboard } from "./switchboard.ts"
 
-export const TARGET_NAMES = ["direct", "bare", "switchboard", "switchboard-effect", "switchboard-keys", "switchboard-no-ledger", "portkey"] as const
+export const TARGET_NAMES = ["direct", "bare", "switchboard", "switchboard-effect", "switchboard-keys", "switchboard-no-ledger", "switchboard-ledger-unwritable", "portkey"] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
 export interface Target {
@@ -132,9 +133,10 @@ export const startTarget = async (name: TargetName, upstream: Upstream, options:
     case "switchboard":
     case "switchboard-effect":
     case "switchboard-keys":
-    case "switchboard-no-ledger": {
+    case "switchboard-no-ledger":
+    case "switchboard-ledger-unwritable": {
       const start = performance.now()
-      const variant = name === "switchboard" ? "serve" : name === "switchboard-effect" ? "effect-path" : name === "switchboard-keys" ? "keys" : "no-ledger"
+      const variant = name === "switchboard" ? "serve" : name === "switchboard-effect" ? "effect-path" : name === "switchboard-keys" ? "keys" : name === "switchboard-no-ledger" ? "no-ledger" : "ledger-unwritable"
       const switchboard = await startSwitchboard(upstream.port, variant, profileArgs(name, options))
       const url = `http://127.0.0.1:${switchboard.port}/v1/chat/completions`
       const headers = variant === "keys" ? { authorization: `Bearer ${GATEWAY_KEY}` } : JSON_HEADERS
