@@ -222,7 +222,7 @@ const layerServer = (options: GatewayOptions) =>
  * The database (`src/database/`): Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in
  * `<home>/switchboard.db`. Opened lazily by its users; one that cannot be opened fails no request.
  */
-export const layerDatabase = (options: { readonly home: string }) =>
+const layerDatabase = (options: { readonly home: string }) =>
   Layer.unwrap(Effect.gen(function*() {
     const url = yield* Settings.databaseUrl.config
     return Option.isSome(url) ? Database.layerPostgres(url.value) : Database.layerSqlite(sqliteFile(options.home))
@@ -276,7 +276,7 @@ const layerMetricRegistry = Layer.sync(Metric.MetricRegistry, () => new Map())
  * port opens, so the first request already finds the configured providers starting.
  */
 export const layer = (options: GatewayOptions) => {
-  // One layer value, so one database (one SQLite connection, one Postgres pool) for the ledger and the budgets.
+  // One layer value, so one database (one SQLite connection, one Postgres pool) for the ledger, the budgets and the keys.
   const database = layerDatabase(options)
   return Layer.mergeAll(layerAppFor(options), logStartup(options)).pipe(
     Layer.provide(layerServer(options)),
@@ -287,6 +287,6 @@ export const layer = (options: GatewayOptions) => {
     Layer.provideMerge(layerMetricRegistry),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
     Layer.provide(layerCore(options)),
-    Layer.provide(GatewayKeys.layer)
+    Layer.provide(GatewayKeys.layerFor(database))
   )
 }

@@ -10,7 +10,7 @@ import { Budgets } from "../gateway-keys/Budgets.ts"
 import { GatewayKeys, type KeyInfo } from "../gateway-keys/GatewayKeys.ts"
 import type { Counter } from "../gateway-keys/KeyLimits.ts"
 import { openAiErrorBody } from "../http/OpenAiError.ts"
-import { AdminApi, CreateGatewayKey, InvalidRequest, NotFound, ServerError } from "./AdminApi.ts"
+import { AdminApi, CreateGatewayKey, NotFound, ServerError } from "./AdminApi.ts"
 import { toApiError } from "./AdminErrors.ts"
 import { readBody } from "./AdminRequests.ts"
 import { LimitsChange } from "../gateway-keys/KeyLimits.ts"
@@ -61,7 +61,8 @@ export const KeysHandlers = HttpApiBuilder.group(AdminApi, "keys", (handlers) =>
         const payload = yield* Effect.mapError(readBody(CreateGatewayKey), toApiError)
         const keys = yield* keysService
         const created = yield* keys.create(payload.name ?? "", payload.limits).pipe(
-          Effect.mapError((error) => new InvalidRequest(openAiErrorBody(error.message, "invalid_request_error", { code: "gateway_keys_error" })))
+          // The store failing (keychain, database) is the server's problem, not the caller's.
+          Effect.mapError((error) => serverError(error.message))
         )
         return { key: Redacted.value(created.key), info: keyJson(created.info, yield* usageNow) }
       }))

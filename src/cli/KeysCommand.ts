@@ -4,11 +4,12 @@
  * store, not remote.json, so these commands work on it directly whether a server runs or not; a
  * running server sees the change within seconds (see `GatewayKeys`).
  */
-import { Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { existsSync } from "node:fs"
 import { Argument, Command, Flag } from "effect/cli"
-import { Database } from "../database/Database.ts"
-import { BudgetStore } from "../gateway-keys/BudgetStore.ts"
-import { Budgets } from "../gateway-keys/Budgets.ts"
+import * as Settings from "../config/Settings.ts"
+import { Database, sqliteFile } from "../database/Database.ts"
+import { BudgetStore, type KeyUsage } from "../gateway-keys/BudgetStore.ts"
 import { GatewayKeys, GatewayKeysError, type KeyInfo } from "../gateway-keys/GatewayKeys.ts"
 import { type KeyLimits, LimitsChange } from "../gateway-keys/KeyLimits.ts"
 import { operation } from "./Operation.ts"
@@ -52,7 +53,7 @@ const changeOf = (flags: LimitFlags, clear: ReadonlyArray<string>) =>
 const money = (usd: number) => `$${usd.toFixed(usd > 0 && usd < 1 ? 4 : 2)}`
 
 /** A key's limits, short: `60 rpm, 10000 tpm, $5/day, $50/month`, or `-`. */
-export const limitsText = (limits: KeyLimits): string => {
+const limitsText = (limits: KeyLimits): string => {
   const parts = [
     limits.rpm === undefined ? undefined : `${limits.rpm} rpm`,
     limits.tpm === undefined ? undefined : `${limits.tpm} tpm`,
@@ -99,11 +100,18 @@ const edit = Command.make("edit", {
     yield* Console.log(`${describeKey(updated)}: a running server applies them within seconds`)
   }))).pipe(Command.withDescription("Set or clear a gateway key's rate limits and budgets"))
 
-/** The keys' counters now, when the database can be read; else none (the list still shows). */
+/**
+ * The keys' counters now, when the database can be read; else none (the list still shows). Read
+ * from the counter store alone: a listing must not start the budgets' upkeep (which deletes old
+ * windows), nor create a SQLite file where none is yet (then nothing was spent).
+ */
 const spendNow = Effect.gen(function*() {
-  return yield* (yield* Budgets).usage
+  const url = yield* Settings.databaseUrl.config
+  if (Option.isNone(url) && !existsSync(sqliteFile(yield* Settings.home.config))) return new Map<string, KeyUsage>()
+  const store = yield* BudgetStore
+  return yield* store.usage(yield* Clock.currentTimeMillis)
 }).pipe(
-  Effect.provide(Budgets.layer.pipe(Layer.provide(BudgetStore.layerSql), Layer.provide(Database.layer))),
+  Effect.provide(BudgetStore.layerSql.pipe(Layer.provide(Database.layer))),
   Effect.option
 )
 

@@ -114,13 +114,25 @@ const makeReady = (sql: SqlClient.SqlClient, describe: (error: unknown) => strin
     )
   })
 
-/** The URL's password, decoded as the driver decodes it, when it has one. */
+/**
+ * The URL's password as written, when it has one. `describeWith` scrubs it in every form a
+ * message may quote it (as written, decoded as the driver decodes it, encoded).
+ */
 const passwordOf = (url: Redacted.Redacted<string>): string | undefined => {
   try {
     const password = new URL(Redacted.value(url)).password
-    return password === "" ? undefined : decodeURIComponent(password)
+    return password === "" ? undefined : password
   } catch {
     return undefined
+  }
+}
+
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    // A stray `%`: the driver takes it as written.
+    return text
   }
 }
 
@@ -149,6 +161,8 @@ export const describeWith = (secret: string | undefined) => (error: unknown): st
   const text = messages.length === 0 ? String(error) : messages.join(": ")
   const scrubbed = secret === undefined
     ? text
-    : [secret, encodeURIComponent(secret)].reduce((words, form) => words.split(form).join("***"), text)
+    : [...new Set([secret, decoded(secret), encodeURIComponent(decoded(secret))])]
+      .sort((a, b) => b.length - a.length)
+      .reduce((words, form) => words.split(form).join("***"), text)
   return scrubbed.length > 500 ? `${scrubbed.slice(0, 500)}…` : scrubbed
 }

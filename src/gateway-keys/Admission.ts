@@ -3,7 +3,7 @@
  * is resolved: the key it presents, if that key has limits, is admitted with an estimate (input ≈
  * the body's length / 4 tokens, output the request's maximum or a default, priced by
  * `Budgets.estimateCost`); a refusal is a 429 in the caller's format with `retry-after`. The
- * admission is kept on the request (`admissionOf`) for the usage recorder to settle.
+ * admission is kept on the request's `Observation` for the usage recorder to settle.
  *
  * The fast lane hands requests whose key has limits to this path (`limitedKey`), so both lanes
  * behave the same.
@@ -13,14 +13,23 @@ import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpFormat } from "../http/Formats.ts"
 import { LOCAL_PROVIDER_ID } from "../local/LocalProvider.ts"
 import type { Route } from "../router/RoutingTable.ts"
-import { Budgets, rememberAdmission } from "./Budgets.ts"
+import { Budgets } from "./Budgets.ts"
 import { estimateTokens } from "./KeyLimits.ts"
 import type { IncomingMessage } from "node:http"
 import { observationOf } from "../usage/RequestObserver.ts"
 
+/**
+ * The request's gateway key id: the one found on arrival when the request is observed for the
+ * ledger (`Observation.keyId`: a key is hashed once per request), else identified now.
+ */
+const keyIdOf = (budgets: Budgets["Service"], request: IncomingMessage): string | undefined => {
+  const observation = observationOf(request)
+  return observation !== undefined ? observation.keyId : budgets.identify(request.headers as Readonly<Record<string, string | undefined>>)
+}
+
 /** Whether a request's key has limits (sync, for the fast lane): such requests take the Effect path. */
-export const limitedKey = (budgets: Budgets["Service"]) => (headers: Readonly<Record<string, string | undefined>>): boolean => {
-  const keyId = budgets.identify(headers)
+export const limitedKey = (budgets: Budgets["Service"]) => (request: IncomingMessage): boolean => {
+  const keyId = keyIdOf(budgets, request)
   return keyId !== undefined && budgets.hasLimits(keyId)
 }
 
@@ -40,7 +49,7 @@ export const admitRequest = (
     const found = yield* Effect.serviceOption(Budgets)
     if (Option.isNone(found)) return Option.none()
     const budgets = found.value
-    const keyId = budgets.identify(request.headers)
+    const keyId = keyIdOf(budgets, request.source as IncomingMessage)
     if (keyId === undefined || !budgets.hasLimits(keyId)) return Option.none()
     const tokens = estimateTokens(text, body)
     const local = route?.providerId === LOCAL_PROVIDER_ID
@@ -51,7 +60,6 @@ export const admitRequest = (
       estimatedCostUsd: route === undefined || local ? null : budgets.estimateCost(route, tokens)
     }))
     if (admitted._tag === "Success") {
-      rememberAdmission(request.source as object, admitted.success)
       // Settled with the real cost by the usage recorder once the answer is over.
       const observation = observationOf(request.source as IncomingMessage)
       if (observation !== undefined) observation.admission = admitted.success

@@ -115,11 +115,3 @@ const make = (estimateCost: EstimateCost) => Effect.gen(function*() {
     estimateCost
   })
 })
-
-/** The admission of an API request, where the usage recorder takes it when the answer is over. */
-const admissions = new WeakMap<object, Admission>()
-
-export const rememberAdmission = (request: object, admission: Admission): void => void admissions.set(request, admission)
-
-/** The budget admission of a request (node's `IncomingMessage`), if it had one. */
-export const admissionOf = (request: object): Admission | undefined => admissions.get(request)

@@ -117,17 +117,27 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
 
   /**
    * The store the user chose: the Postgres of `SWITCHBOARD_DATABASE_URL` when set (shared by every
-   * instance), else by `SWITCHBOARD_SECRETS` the secret store, or the environment.
+   * instance), else by `SWITCHBOARD_SECRETS` the secret store, or the environment. `database`: the
+   * Postgres to use then — the gateway passes its own, so one process opens one pool; without it,
+   * one of the keys' own (the CLI). A URL that is not one fails, as it does for the ledger, rather
+   * than leaving the keys silently in the keychain.
    */
-  static readonly layer = Layer.unwrap(
-    Effect.gen(function*() {
-      const url = yield* Effect.orElseSucceed(Settings.databaseUrl.config, () => Option.none())
-      if (Option.isSome(url)) return GatewayKeys.layerSql.pipe(Layer.provide(Layer.orDie(Database.layerPostgres(url.value))))
-      // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
-      const backend = yield* Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const)
-      return backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
-    })
-  )
+  static readonly layerFor = <E>(database?: Layer.Layer<Database | SqlClient.SqlClient, E>) =>
+    Layer.unwrap(
+      Effect.gen(function*() {
+        const url = yield* Settings.databaseUrl.config
+        if (Option.isSome(url)) {
+          const postgres = database === undefined ? Layer.orDie(Database.layerPostgres(url.value)) : Layer.orDie(database)
+          return GatewayKeys.layerSql.pipe(Layer.provide(postgres))
+        }
+        // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.
+        const backend = yield* Effect.orElseSucceed(SecretStoreLive.SecretsBackend, () => "keychain" as const)
+        return backend === "env" ? GatewayKeys.layerEnv : GatewayKeys.layerStore
+      })
+    )
+
+  /** `layerFor` with a database of the keys' own. */
+  static readonly layer = GatewayKeys.layerFor()
 
   /** For tests: the given keys, in memory, changeable with `create` / `revoke`. */
   static readonly layerTest = (keys: ReadonlyArray<string> = []) => Layer.effect(GatewayKeys, Effect.suspend(() => makeMemory(keys)))

@@ -72,7 +72,7 @@ export interface FastLaneOptions {
    * Whether a request's gateway key has rate limits or budgets (`Admission.limitedKey`): those
    * requests are handed to the app, which admits them. Undefined: no key has any.
    */
-  readonly limitedKey?: ((headers: Readonly<Record<string, string | undefined>>) => boolean) | undefined
+  readonly limitedKey?: ((request: IncomingMessage) => boolean) | undefined
   /** The virtual models' circuit breakers (shared with the Effect path). */
   readonly health: TargetHealthRegistry
   /** Where a virtual model's chain says why it passed a target over or an attempt failed. */
@@ -208,7 +208,7 @@ const serve = (options: FastLaneOptions, attempt: FastAttempt, request: Incoming
     if (problem === "unsure") return next(request, response)
   }
   // Budgets are admitted on the Effect path only (one implementation of the check and its 429).
-  if (options.limitedKey?.(request.headers as Readonly<Record<string, string | undefined>>) === true) return next(request, response)
+  if (options.limitedKey?.(request) === true) return next(request, response)
 
   readBody(request, options.maxBodyBytes, (read) => {
     let json: unknown
