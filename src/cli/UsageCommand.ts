@@ -42,7 +42,7 @@ const optional = <K extends string>(key: K, value: Option.Option<string>) =>
 
 const pad2 = (n: number) => String(n).padStart(2, "0")
 /** `2026-12-06 14:30` in the machine's time zone. */
-export const localMinute = (at: number): string => {
+const localMinute = (at: number): string => {
   const d = new Date(at)
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`
 }
@@ -72,10 +72,10 @@ const BY_HEADER: Readonly<Record<GroupBy, string>> = {
 }
 
 /** The window in words: `2026-12-05 14:30 → 2026-12-06 14:30`. */
-export const windowText = (report: UsageReport): string => `${localMinute(Date.parse(report.since))} → ${localMinute(Date.parse(report.until))}`
+const windowText = (report: UsageReport): string => `${localMinute(Date.parse(report.since))} → ${localMinute(Date.parse(report.until))}`
 
 /** The usage table: one line per group, then the totals. */
-export const usageTable = (report: UsageReport, colour: boolean): string => {
+const usageTable = (report: UsageReport, colour: boolean): string => {
   const headers = [BY_HEADER[report.by], "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "CACHED", "REASONING", "P50", "P95", "COST"]
   const line = (name: Cell, figures: UsageReport["totals"]): Array<Cell> => [
     name,
@@ -93,7 +93,7 @@ export const usageTable = (report: UsageReport, colour: boolean): string => {
     ...report.groups.map((group) => line({ text: groupName(group.group, report.by), colour: group.group === null ? "gray" : undefined }, group)),
     line({ text: "TOTAL", colour: "bold" }, report.totals)
   ]
-  return renderTable(headers, alignRight(rows, headers, new Set([1, 2, 3, 4, 5, 6, 7, 8])), colour)
+  return renderTable(headers, alignRight(rows, headers, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9])), colour)
 }
 
 /** `200`, `429 rate_limit_error`, `client closed (200)`. */
@@ -106,7 +106,7 @@ export const statusText = (row: RequestRecord): Cell =>
 
 const tokensText = (row: RequestRecord) => `${countText(row.tokens.input)} / ${countText(row.tokens.output)}`
 
-export const requestsTable = (rows: ReadonlyArray<RequestRecord>, colour: boolean): string => {
+const requestsTable = (rows: ReadonlyArray<RequestRecord>, colour: boolean): string => {
   const headers = ["TIME", "ID", "ROUTE", "MODE", "STATUS", "TTFT", "TOTAL", "IN / OUT", "COST"]
   const lines = rows.map((row): Array<Cell> => [
     { text: localSecond(row.startedAt) },
@@ -119,11 +119,11 @@ export const requestsTable = (rows: ReadonlyArray<RequestRecord>, colour: boolea
     { text: tokensText(row) },
     { text: requestCostText(row.costUsd), colour: row.costUsd === null ? "gray" : undefined }
   ])
-  return renderTable(headers, alignRight(lines, headers, new Set([5, 6, 7])), colour)
+  return renderTable(headers, alignRight(lines, headers, new Set([5, 6, 7, 8])), colour)
 }
 
 /** One request, a field a line. */
-export const requestDetails = (row: RequestRecord): string => {
+const requestDetails = (row: RequestRecord): string => {
   const fields: Array<readonly [string, string]> = [
     ["id", row.id],
     ["started", localSecond(row.startedAt)],

@@ -62,7 +62,7 @@ export const orderGroups = (by: GroupBy, groups: ReadonlyArray<UsageGroup>): Rea
 }
 
 /** The fields a search looks in (`RequestsQuery.search`). */
-export const searchedFields = (record: RequestRecord): ReadonlyArray<string | null> => [
+const searchedFields = (record: RequestRecord): ReadonlyArray<string | null> => [
   record.id,
   record.model,
   record.requestedModel,
@@ -79,7 +79,7 @@ export const matchesSearch = (record: RequestRecord, search: string): boolean =>
 }
 
 /** The most rows one `requests` question answers with. */
-export const MAX_REQUESTS = 1000
+const MAX_REQUESTS = 1000
 
 /** A `RequestsQuery.limit` made whole and kept within 0…`MAX_REQUESTS`. */
 export const clampLimit = (limit: number): number =>

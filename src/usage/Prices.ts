@@ -84,13 +84,15 @@ const partsOf = (tokens: Tokens): Parts | undefined => {
   return { input: inputTotal, cachedRead, cacheWrite, output: outputTotal, reasoning: Math.min(count(tokens.reasoning) ?? 0, outputTotal) }
 }
 
-/** Cost by an override: uncached input, cache reads, cache writes, answer and reasoning, each at its price. */
-const overrideCost = (price: ModelPrice, parts: Parts): number =>
-  ((parts.input - parts.cachedRead - parts.cacheWrite) * price.inputPerMTok +
-    parts.cachedRead * (price.cachedInputPerMTok ?? price.inputPerMTok) +
-    parts.cacheWrite * (price.cacheWritePerMTok ?? price.inputPerMTok) +
-    (parts.output - parts.reasoning) * price.outputPerMTok +
-    parts.reasoning * (price.reasoningPerMTok ?? price.outputPerMTok)) / 1e6
+/** An override's prices as rates per token kind: the optional ones fall back to the input or output price. */
+const overrideRates = (price: ModelPrice): Rates => ({
+  request: 0,
+  input: price.inputPerMTok,
+  cachedRead: price.cachedInputPerMTok ?? price.inputPerMTok,
+  cacheWrite: price.cacheWritePerMTok ?? price.inputPerMTok,
+  output: price.outputPerMTok,
+  reasoning: price.reasoningPerMTok ?? price.outputPerMTok
+})
 
 /**
  * The table's usage: `input_tokens` is the whole prompt, cache reads and writes included, and the
@@ -209,7 +211,7 @@ export const priceOf = (input: PriceInput): Price => {
   if (reported !== null && Number.isFinite(reported) && reported >= 0) return { costUsd: reported, source: "upstream" }
   if (input.override !== undefined) {
     const parts = partsOf(input.tokens)
-    return parts === undefined ? unknown : { costUsd: overrideCost(input.override, parts), source: "override" }
+    return parts === undefined ? unknown : { costUsd: ratedCost(overrideRates(input.override), parts), source: "override" }
   }
   const table = input.preset === undefined ? undefined : tableProviders[input.preset]
   if (table !== undefined) {

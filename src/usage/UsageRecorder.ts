@@ -18,10 +18,10 @@ import { priceOf } from "./Prices.ts"
 import type { ObservedRequest } from "./RequestObserver.ts"
 import { noTokens, type RequestRecord, type Tokens } from "./RequestRecord.ts"
 
-export const FLUSH_EVERY = Duration.millis(100)
+const FLUSH_EVERY = Duration.millis(100)
 /** Records per slice of a batch (see `flush`). */
 const SLICE = 64
-export const MAX_PENDING = 50_000
+const MAX_PENDING = 50_000
 
 /** A consumer of finished records besides the ledger (metrics, traces, budgets). */
 export type RecordSink = (records: ReadonlyArray<RecordedRequest>) => Effect.Effect<void>

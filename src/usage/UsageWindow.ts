@@ -81,7 +81,7 @@ export const parseWindow = (
 }
 
 /** How many requests a listing shows when not told, and at most. */
-export const DEFAULT_LIMIT = 50
+const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 500
 
 export const parseLimit = (text: string | undefined): Result.Result<number, WindowProblem> => {

@@ -76,7 +76,7 @@ describe("switchboard usage", () => {
     const table = lines.slice(2, 6)
     assert.deepStrictEqual(table.map((line) => line.split(/\s{2,}/)), [
       ["MODEL", "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "CACHED", "REASONING", "P50", "P95", "COST"],
-      ["openai/gpt-4.1-mini", "3", "1", "12,500", "2,100", "4,000", "0", "700 ms", "900 ms", "≥ $0.0163 (1 unpriced)"],
+      ["openai/gpt-4.1-mini", "3", "1", "12,500", "2,100", "4,000", "0", "700 ms", "880 ms", "≥ $0.0163 (1 unpriced)"],
       ["anthropic/claude-sonnet-4-5", "1", "0", "2,000", "800", "0", "300", "4.00 s", "4.00 s", "price unknown"],
       ["TOTAL", "4", "1", "14,500", "2,900", "4,000", "300", "–", "–", "≥ $0.0163 (2 unpriced)"]
     ])

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest"
 import type { UsageReport } from "../../src/admin/AdminApi.ts"
 import { usageTotals } from "../../src/usage/UsageReport.ts"
 import { bucketOf, chartSeries, errorRateText } from "../../web/src/ActivityData.ts"
-import { groupRows, requestRow } from "../support/CannedLedger.ts"
+import { totalsOf } from "../../src/usage/LedgerTotals.ts"
+import { requestRow } from "../support/CannedLedger.ts"
 
 const at = (iso: string) => Date.parse(iso)
 const tokens = (input: number, output: number) => ({ input, output, cachedRead: 0, cacheWrite: 0, reasoning: 0 })
@@ -15,7 +16,7 @@ describe("chartSeries", () => {
       requestRow({ id: "b", startedAt: at("2026-12-06T11:50:00Z"), tokens: tokens(50, 5), costUsd: 0.02 }),
       requestRow({ id: "c", startedAt: at("2026-12-06T13:05:00Z"), tokens: tokens(7, 1), costUsd: null, priceSource: "unknown" })
     ]
-    const groups = groupRows(rows, "hour")
+    const groups = totalsOf("hour", rows)
     const report: UsageReport = { since: "2026-12-06T10:30:00.000Z", until: "2026-12-06T13:30:00.000Z", by: "hour", keyId: null, groups, totals: usageTotals(groups) }
     const series = chartSeries(report, "hour")
     expect(series.x.map((s) => new Date(s * 1000).toISOString().slice(11, 13))).toEqual(["10", "11", "12", "13"])

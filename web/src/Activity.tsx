@@ -102,11 +102,15 @@ export function Activity() {
   const bucket = bucketOf(since, Date.now())
   // Only the newest fetch counts: answers to earlier ones may arrive after it.
   const fetches = useRef(0)
+  // Whether the newest fetch is still out: a poll then waits for it (slow answers, a 30-day window
+  // on a big ledger, would otherwise each be overtaken by the next poll and never shown).
+  const pending = useRef(false)
   const current = useRef({ since, query })
   current.current = { since, query }
 
   const refetch = () => {
     const fetch = ++fetches.current
+    pending.current = true
     const { since, query } = current.current
     const by = bucketOf(since, Date.now())
     Promise.all([
@@ -115,10 +119,13 @@ export function Activity() {
       admin((api) => api.usage.requests({ query: { limit: String(REQUESTS_SHOWN), ...(query === "" ? {} : { search: query }) } }))
     ]).then(([overTime, byModel, requests]) => {
       if (fetch !== fetches.current) return
+      pending.current = false
       setSnapshot({ since, overTime, byModel, requests: requests.data, query })
       setLoadError(undefined)
     }, (e: unknown) => {
-      if (fetch === fetches.current) setLoadError(messageOf(e))
+      if (fetch !== fetches.current) return
+      pending.current = false
+      setLoadError(messageOf(e))
     })
   }
 
@@ -129,7 +136,7 @@ export function Activity() {
   }, [search])
   useEffect(() => {
     const timer = setInterval(() => {
-      if (document.visibilityState === "visible") refetch()
+      if (document.visibilityState === "visible" && !pending.current) refetch()
     }, POLL_MS)
     const shown = () => {
       if (document.visibilityState === "visible") refetch()
