@@ -57,6 +57,24 @@ export interface ChainRow {
   readonly failures: number
 }
 
+/** The usage ledger's cost: `switchboard` (ledger on) against `switchboard-no-ledger`, alternated rounds. */
+export interface LedgerRow {
+  readonly connections: number
+  readonly rounds: number
+  /** Medians over the rounds. */
+  readonly onRps: number
+  readonly offRps: number
+  readonly onCpuUs: number
+  readonly offCpuUs: number
+  /** Ledger-on over ledger-off, round by round. */
+  readonly rpsRatios: ReadonlyArray<number>
+  readonly cpuRatios: ReadonlyArray<number>
+  /** The judged figure: 1 − this is the throughput the ledger costs (issue 15 asks for at most 5 %). */
+  readonly medianRpsRatio: number
+  readonly medianCpuRatio: number
+  readonly failures: number
+}
+
 export interface OpenStreamsRow {
   readonly target: TargetName
   readonly streams: number
@@ -91,6 +109,7 @@ export interface BenchResults {
   readonly stream: ReadonlyArray<StreamRow>
   readonly translation: ReadonlyArray<{ readonly connections: number; readonly rows: ReadonlyArray<LoadRow> }>
   readonly chain: ReadonlyArray<ChainRow>
+  readonly ledger: ReadonlyArray<LedgerRow>
   readonly openStreams: ReadonlyArray<OpenStreamsRow>
   readonly wallSeconds: number
 }
@@ -194,6 +213,27 @@ export const formatResults = (results: BenchResults): string => {
         String(row.failures)
       ])
     ], ["left", ...Array<Align>(10).fill("right")]))
+  }
+  if (results.ledger.length > 0) {
+    out.push("", `Usage ledger on (switchboard) vs off (SWITCHBOARD_LEDGER=off), ${s["ledgerRounds"]} alternated round(s); the throughput cost (1 − median of the rounds' req/s ratios) ≤ 5 % is the target:`)
+    const spread = (ratios: ReadonlyArray<number>) => `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
+    out.push(table([
+      ["connections", "on req/s", "off req/s", "on CPU µs/req", "off CPU µs/req", "req/s on ÷ off: median (min–max)", "throughput cost", "CPU on ÷ off: median (min–max)", "errors"],
+      ...results.ledger.map((row) => {
+        const cost = (1 - row.medianRpsRatio) * 100
+        return [
+          String(row.connections),
+          count(row.onRps),
+          count(row.offRps),
+          fixed(1)(row.onCpuUs),
+          fixed(1)(row.offCpuUs),
+          `${row.medianRpsRatio.toFixed(3)} (${spread(row.rpsRatios)})`,
+          `${cost.toFixed(1)} %${cost > 5 ? " OVER 5 %" : ""}`,
+          `${row.medianCpuRatio.toFixed(3)} (${spread(row.cpuRatios)})`,
+          String(row.failures)
+        ]
+      })
+    ], ["right", ...Array<Align>(8).fill("right")]))
   }
   if (results.openStreams.length > 0) {
     out.push("", `Streams held open at once (${s["slowChunks"]} chunks, ${s["slowIntervalMs"]} ms apart, one connection each):`)

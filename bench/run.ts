@@ -14,13 +14,18 @@
  *      - chain: the same request to a virtual model whose first target is the direct call's model,
  *        alternated with the direct call on the same Switchboard process, round after round: CPU
  *        per request of each and their ratio (issue 14: at most 1.10)
+ *      - ledger: the same request to `switchboard` (usage ledger on) and to a Switchboard with the
+ *        ledger off (`switchboard-no-ledger`, started for it when not a target), alternated round
+ *        after round: the median of the rounds' throughput ratios is the ledger's cost (issue 15:
+ *        at most 5 %), with CPU per request of each
  *      - streams: many streams held open at once (open-streams.ts): peak RSS of the target
  *   3. a table on stdout and the figures in bench/results/<timestamp>.json
  *
  * Options: --targets direct,bare,switchboard,portkey (add switchboard-effect for the Effect path
  * without the fast lane, switchboard-keys for a non-loopback listener with a gateway key) · --scenarios load,stream,translate,streams · --duration S (5) ·
  * --warmup S (1) · --connections 1,10,50,200 · --translate-connections 10 · --chain-connections 10 ·
- * --chain-rounds N (3; 2 with --quick) · --stream-requests N (20) ·
+ * --chain-rounds N (3; 2 with --quick) · --ledger-connections 10 · --ledger-rounds N (6; 3 with --quick) ·
+ * --stream-requests N (20) ·
  * --chunks N (100) · --interval MS (2) · --open-streams N (1000) · --slow-chunks N (100) ·
  * --slow-interval MS (100) · --quick (short runs, fewer connections and streams) · --profile (V8
  * CPU profiles of the bare proxy and the Switchboard targets into bench/results/profiles/, see profile-summary.ts).
@@ -45,12 +50,12 @@ import {
   UPSTREAM_MODEL,
   type UpstreamReady
 } from "./protocol.ts"
-import { type BenchResults, type ChainRow, environment, formatResults, type LoadRow, type OpenStreamsRow, type StreamRow, writeResults } from "./report.ts"
+import { type BenchResults, type ChainRow, environment, formatResults, type LedgerRow, type LoadRow, type OpenStreamsRow, type StreamRow, writeResults } from "./report.ts"
 import { median, percentile, round } from "./stats.ts"
 import { measureStream } from "./stream.ts"
 import { startTarget, type Target, TARGET_NAMES, type TargetName, type Upstream } from "./targets.ts"
 
-const SCENARIOS = ["load", "stream", "translate", "chain", "streams"] as const
+const SCENARIOS = ["load", "stream", "translate", "chain", "ledger", "streams"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const { values: args } = parseArgs({
@@ -65,6 +70,8 @@ const { values: args } = parseArgs({
     "translate-connections": { type: "string" },
     "chain-connections": { type: "string" },
     "chain-rounds": { type: "string" },
+    "ledger-connections": { type: "string" },
+    "ledger-rounds": { type: "string" },
     "stream-requests": { type: "string" },
     chunks: { type: "string", default: "100" },
     interval: { type: "string", default: "2" },
@@ -94,6 +101,8 @@ const settings = {
   translateConnections: (args["translate-connections"] ?? "10").split(",").map((c) => Math.round(positive("translate-connections", c))),
   chainConnections: (args["chain-connections"] ?? "10").split(",").map((c) => Math.round(positive("chain-connections", c))),
   chainRounds: Math.round(positive("chain-rounds", args["chain-rounds"] ?? (quick ? "2" : "3"))),
+  ledgerConnections: (args["ledger-connections"] ?? "10").split(",").map((c) => Math.round(positive("ledger-connections", c))),
+  ledgerRounds: Math.round(positive("ledger-rounds", args["ledger-rounds"] ?? (quick ? "3" : "6"))),
   streamRequests: Math.round(positive("stream-requests", args["stream-requests"] ?? (quick ? "10" : "20"))),
   streamWarmup: 3,
   chunks: Math.round(positive("chunks", args.chunks)),
@@ -202,6 +211,48 @@ const chainRow = async (target: Target, virtual: () => RequestSpec, connections:
     cpuRatio: round(chainUs / directUs, 3),
     roundRatios,
     medianRatio: round(median(roundRatios)),
+    failures
+  }
+}
+
+/**
+ * Switchboard with its usage ledger on (`on`) and off (`off`), two processes, alternated for
+ * `settings.ledgerRounds` rounds like the chain's (which goes first alternates too): each round's
+ * throughput and CPU ratios, and their medians — the judged figure, since a round's two runs saw
+ * the same machine and this machine's figures move by tens of percent from one minute to the next.
+ */
+const ledgerRow = async (on: Target, off: Target, connections: number): Promise<LedgerRow> => {
+  const rps = { on: [] as Array<number>, off: [] as Array<number> }
+  const cpu = { on: [] as Array<number>, off: [] as Array<number> }
+  const rpsRatios: Array<number> = []
+  const cpuRatios: Array<number> = []
+  let failures = 0
+  for (let index = 0; index < settings.ledgerRounds; index++) {
+    const order = index % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)
+    const round_: Record<"on" | "off", { rps: number; cpuUs: number }> = { on: { rps: 0, cpuUs: 0 }, off: { rps: 0, cpuUs: 0 } }
+    for (const which of order) {
+      const target = which === "on" ? on : off
+      const run = await runLoad(target, target.chat(UPSTREAM_MODEL), connections, `${target.name} (round ${index + 1})`)
+      round_[which] = { rps: run.figures.requests / Math.max(1e-9, run.figures.elapsedSeconds), cpuUs: run.cpuSecondsPer1k * 1000 }
+      rps[which].push(round_[which].rps)
+      cpu[which].push(round_[which].cpuUs)
+      failures += run.figures.errors + run.figures.timeouts + run.figures.non2xx
+      ensureTargetAlive(target)
+    }
+    rpsRatios.push(round(round_.on.rps / round_.off.rps, 3))
+    cpuRatios.push(round(round_.on.cpuUs / round_.off.cpuUs, 3))
+  }
+  return {
+    connections,
+    rounds: settings.ledgerRounds,
+    onRps: round(median(rps.on), 1),
+    offRps: round(median(rps.off), 1),
+    onCpuUs: round(median(cpu.on), 1),
+    offCpuUs: round(median(cpu.off), 1),
+    rpsRatios,
+    cpuRatios,
+    medianRpsRatio: round(median(rpsRatios), 3),
+    medianCpuRatio: round(median(cpuRatios), 3),
     failures
   }
 }
@@ -338,6 +389,26 @@ const main = async (): Promise<void> => {
     }
   }
 
+  const ledger: Array<LedgerRow> = []
+  if (has("ledger")) {
+    const on = targets.find((target) => target.name === "switchboard")
+    if (on === undefined) skipped.push({ target: "switchboard", reason: "the ledger scenario compares the switchboard target with the ledger off: add switchboard to --targets" })
+    else {
+      // The ledger-off process only for this scenario when it is not a target already.
+      const listed = targets.find((target) => target.name === "switchboard-no-ledger")
+      const off = listed ?? await startTarget("switchboard-no-ledger", upstream, { profileDir })
+      try {
+        for (const connections of settings.ledgerConnections) {
+          process.stderr.write(`usage ledger on vs off, ${connections} connection(s), ${settings.ledgerRounds} round(s):\n`)
+          ledger.push(await ledgerRow(on, off, connections))
+          ensureAlive()
+        }
+      } finally {
+        if (listed === undefined) await stopProcess(off.process, 10_000)
+      }
+    }
+  }
+
   const held: Array<OpenStreamsRow> = []
   if (has("streams")) {
     process.stderr.write("streams held open:\n")
@@ -360,6 +431,7 @@ const main = async (): Promise<void> => {
     stream,
     translation,
     chain,
+    ledger,
     openStreams: held,
     wallSeconds: round((performance.now() - wallStart) / 1000, 1)
   }
