@@ -10,7 +10,8 @@ const vite = await import("vite").catch(() => undefined)
 if (vite === undefined) {
   console.warn("[switchboard] web page and server bundle not built: Vite is not installed (dev dependencies omitted); run `npm run build` after `npm install`")
 } else {
-  for (const config of ["../web/vite.config.ts", "./server.vite.config.ts"]) {
-    await vite.build({ configFile: fileURLToPath(new URL(config, import.meta.url)), logLevel: "warn" })
+  // The server's config runs twice: the server, then its recording thread (`--mode worker`).
+  for (const [config, mode] of [["../web/vite.config.ts", undefined], ["./server.vite.config.ts", undefined], ["./server.vite.config.ts", "worker"]] as const) {
+    await vite.build({ configFile: fileURLToPath(new URL(config, import.meta.url)), logLevel: "warn", ...(mode === undefined ? {} : { mode }) })
   }
 }

@@ -9,23 +9,32 @@
  * (`@napi-rs/keyring`, `node-llama-cpp`), and undici (a dependency the fast lane shares with
  * Effect's client; bundling it twice would gain nothing).
  *
+ * The usage ledger's recording thread (src/usage/RecordingWorker.ts, a `worker_threads` worker) is
+ * a bundle of its own beside it, `dist/server/recording-worker.mjs`, built by a second run of this
+ * config (`--mode worker`): a worker is started from a file, and one file each keeps both
+ * self-contained (one build with two entries would split their shared code into chunks).
+ *
  * The bundle sits two folders deep, like the sources (`src/web/`), so paths a module resolves
  * from its own location (`../../web/dist/` in src/web/WebRoutes.ts) stay right in both.
  */
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vite"
 
-export default defineConfig({
-  root: fileURLToPath(new URL("..", import.meta.url)),
-  logLevel: "warn",
-  build: {
-    ssr: "src/bin.ts",
-    outDir: "dist/server",
-    emptyOutDir: true,
-    target: "node22",
-    minify: false,
-    sourcemap: true,
-    rollupOptions: { output: { format: "esm", entryFileNames: "switchboard.mjs" } }
-  },
-  ssr: { noExternal: true, external: ["@napi-rs/keyring", "node-llama-cpp", "undici"] }
+export default defineConfig(({ mode }) => {
+  const worker = mode === "worker"
+  return {
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    logLevel: "warn",
+    build: {
+      ssr: worker ? "src/usage/RecordingWorker.ts" : "src/bin.ts",
+      outDir: "dist/server",
+      // The server's run empties the folder; the worker's, after it, adds its file.
+      emptyOutDir: !worker,
+      target: "node22",
+      minify: false,
+      sourcemap: true,
+      rollupOptions: { output: { format: "esm", entryFileNames: worker ? "recording-worker.mjs" : "switchboard.mjs" } }
+    },
+    ssr: { noExternal: true, external: ["@napi-rs/keyring", "node-llama-cpp", "undici"] }
+  }
 })

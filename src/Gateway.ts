@@ -17,7 +17,7 @@
  *
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
-import { Effect, Layer, Metric, Option } from "effect"
+import { Effect, Layer, Metric, Option, Redacted } from "effect"
 import { constTrue } from "effect/Function"
 import { HttpClient, HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
@@ -41,9 +41,8 @@ import { requireGatewayKey } from "./gateway-keys/GatewayKeyGuard.ts"
 import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
 import { limitedKey } from "./gateway-keys/Admission.ts"
 import { BudgetStore } from "./gateway-keys/BudgetStore.ts"
-import { type Admission, Budgets } from "./gateway-keys/Budgets.ts"
-import type { RequestRecord } from "./usage/RequestRecord.ts"
-import { Database, sqliteFile } from "./database/Database.ts"
+import { Budgets } from "./gateway-keys/Budgets.ts"
+import { Database, type DatabaseTarget, sqliteFile } from "./database/Database.ts"
 import * as Settings from "./config/Settings.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
@@ -58,8 +57,8 @@ import type { Ledger } from "./usage/Ledger.ts"
 import * as LedgerSql from "./usage/LedgerSql.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { PriceBook } from "./usage/PriceBook.ts"
-import { observing, TappedResponse } from "./usage/RequestObserver.ts"
-import type { ServerResponse } from "node:http"
+import { ObservedMessage, observing, TappedResponse } from "./usage/RequestObserver.ts"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import * as UsageMetrics from "./usage/UsageMetrics.ts"
 import * as RequestTracing_ from "./usage/RequestTracing.ts"
 import { RequestTracing } from "./usage/RequestTracing.ts"
@@ -196,9 +195,11 @@ const layerServer = (options: GatewayOptions) =>
     // with the gateway key it presents when that is a known one (on loopback too: its usage counts).
     const observed = (front: FrontHandler | undefined) =>
       Option.isSome(recorder) ? observing(inboundOf, recorder.value.observed, front, budgets.identify) : front
-    const responseClass = Option.isSome(recorder) ? TappedResponse as typeof ServerResponse : undefined
+    const classes = Option.isSome(recorder)
+      ? { IncomingMessage: ObservedMessage as typeof IncomingMessage, ServerResponse: TappedResponse as typeof ServerResponse }
+      : undefined
     if (options.fastLane === false) {
-      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track, responseClass), { host: options.host, port: options.port })
+      return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(undefined), load.track, classes), { host: options.host, port: options.port })
     }
     const providers = yield* Providers
     const keys = isLoopbackHost(options.host) ? undefined : yield* GatewayKeys
@@ -215,45 +216,55 @@ const layerServer = (options: GatewayOptions) =>
       isKnownKey: keys?.isKnownCurrent,
       limitedKey: limitedKey(budgets)
     })
-    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track, responseClass), { host: options.host, port: options.port })
+    return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track, classes), { host: options.host, port: options.port })
   }))
 
+/** Where the database is, from the settings: Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in `<home>/switchboard.db`. */
+const databaseTarget = (home: string) =>
+  Effect.map(Settings.databaseUrl.config, (url): DatabaseTarget =>
+    Option.isSome(url) ? { kind: "postgres", url: Redacted.value(url.value) } : { kind: "sqlite", file: sqliteFile(home) })
+
 /**
- * The database (`src/database/`): Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in
- * `<home>/switchboard.db`. Opened lazily by its users; one that cannot be opened fails no request.
+ * The database (`src/database/`). Opened lazily by its users; one that cannot be opened fails no
+ * request.
  */
 const layerDatabase = (options: { readonly home: string }) =>
-  Layer.unwrap(Effect.gen(function*() {
-    const url = yield* Settings.databaseUrl.config
-    return Option.isSome(url) ? Database.layerPostgres(url.value) : Database.layerSqlite(sqliteFile(options.home))
-  }))
+  Layer.unwrap(Effect.map(databaseTarget(options.home), Database.layerFor))
 
 type DatabaseLayer = ReturnType<typeof layerDatabase>
 
-/** The usage ledger and its recorder, or nothing when the ledger is off (`GatewayOptions.ledger`). */
-const layerUsage = (options: GatewayOptions, database: DatabaseLayer) =>
-  options.ledger === false
+/**
+ * The usage ledger and its recorder, or nothing when the ledger is off (`GatewayOptions.ledger`).
+ * The gateway's own ledger is recorded on a thread of its own (`UsageRecorder.layerThread`), with
+ * its own connection to the same database; a ledger given in the options, inline.
+ */
+const layerUsage = (options: GatewayOptions, database: DatabaseLayer) => {
+  const given = options.ledger
+  return given === false
     ? Layer.empty
     : Layer.unwrap(Effect.gen(function*() {
       const tracing = yield* RequestTracing
       const budgets = yield* Budgets
-      // Each finished request's record, besides the ledger: the metrics, the traces, and the
-      // budgets (a reservation settled with the real cost).
-      return UsageRecorder_.layer([
-        (recorded) => UsageMetrics.record(recorded.map((r) => r.record)),
-        (recorded) => tracing.export(recorded.map((r) => r.record)),
-        (recorded) => Effect.forEach(recorded, ({ admission, record }) => settle(budgets, admission, record), { discard: true })
-      ])
+      // What follows the ledger: the metrics, the traces, and the budgets (a reservation settled
+      // with the real cost).
+      const recorder: UsageRecorder_.RecorderOptions = {
+        wantRecords: tracing.enabled,
+        onRecorded: (recorded) =>
+          Effect.gen(function*() {
+            yield* UsageMetrics.apply(recorded.tally)
+            if (recorded.records !== undefined) yield* tracing.export(recorded.records)
+            for (const { admission, used } of recorded.settlements) yield* budgets.settle(admission, used)
+          })
+      }
+      if (given !== undefined) return UsageRecorder_.layer(recorder).pipe(Layer.provideMerge(given))
+      const retentionDays = yield* Settings.retentionDays.config
+      return UsageRecorder_.layerThread({ ...recorder, database: yield* databaseTarget(options.home), retentionDays }).pipe(
+        Layer.provide(LedgerSql.layerWith({ retentionDays }).pipe(Layer.provide(database)))
+      )
     })).pipe(
-      Layer.provideMerge(options.ledger ?? LedgerSql.layer.pipe(Layer.provide(database))),
       Layer.provideMerge(options.tracing ?? RequestTracing_.layer)
     )
-
-/** A budget's reservation settled with what the request really used (`Budgets.settle`). */
-const settle = (budgets: Budgets["Service"], admission: Admission | undefined, record: RequestRecord) =>
-  admission !== undefined
-    ? budgets.settle(admission, { tokens: (record.tokens.input ?? 0) + (record.tokens.output ?? 0), costUsd: record.costUsd })
-    : Effect.void
+}
 
 /**
  * Gateway keys' rate limits and budgets, counted in the database; an estimate priced as the ledger

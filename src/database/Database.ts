@@ -33,6 +33,11 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
   message: Schema.String
 }) {}
 
+/** Where the database is: what `Database.layerFor` opens (plain data: the recording thread is given it too). */
+export type DatabaseTarget =
+  | { readonly kind: "sqlite"; readonly file: string }
+  | { readonly kind: "postgres"; readonly url: string }
+
 /** The SQLite file in the configuration folder. */
 export const sqliteFile = (home: string) => join(home, "switchboard.db")
 
@@ -77,6 +82,10 @@ export class Database extends Context.Service<Database, {
         return yield* contextOf(sql, { dialect: "postgres", location: postgresLocation(url), secret })
       })
     ).pipe(Layer.provide(Reactivity.layer))
+
+  /** The database at `target`. */
+  static readonly layerFor = (target: DatabaseTarget): Layer.Layer<Database | SqlClient.SqlClient, DatabaseError> =>
+    target.kind === "sqlite" ? Database.layerSqlite(target.file) : Database.layerPostgres(Redacted.make(target.url))
 
   /** From the settings: Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in `SWITCHBOARD_HOME`. */
   static readonly layer = Layer.unwrap(

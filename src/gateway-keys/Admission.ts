@@ -11,7 +11,7 @@
 import { Effect, Option } from "effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpFormat } from "../http/Formats.ts"
-import { LOCAL_PROVIDER_ID } from "../local/LocalProvider.ts"
+import { LOCAL_PROVIDER_ID } from "../local/LocalProviderId.ts"
 import type { Route } from "../router/RoutingTable.ts"
 import { Budgets } from "./Budgets.ts"
 import { estimateTokens } from "./KeyLimits.ts"

@@ -26,10 +26,10 @@ const PLATFORM_PLACEHOLDER = "unavailable"
 export const createServerHoldingEarlyRequests = (
   front?: FrontHandler,
   track?: (response: ServerResponse) => void,
-  /** The class of the server's responses (`RequestObserver.TappedResponse`, when requests are recorded). */
-  responseClass?: typeof ServerResponse
+  /** The classes of the server's requests and responses (`RequestObserver`'s, when requests are recorded). */
+  classes?: { readonly IncomingMessage: typeof IncomingMessage; readonly ServerResponse: typeof ServerResponse }
 ): Server => {
-  const server = responseClass === undefined ? createServer() : createServer({ ServerResponse: responseClass })
+  const server = classes === undefined ? createServer() : createServer({ IncomingMessage: classes.IncomingMessage, ServerResponse: classes.ServerResponse })
   const held: Array<readonly [IncomingMessage, ServerResponse]> = []
   let app: RequestListener | undefined
   const toApp: RequestListener = (request, response) => {

@@ -42,7 +42,7 @@ import { type AttemptSink, directSink } from "./Attempt.ts"
 import { replyOf } from "./TranslateExchange.ts"
 import { type FastAttempt, runFastChain } from "./FastChain.ts"
 import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
-import { observationOf } from "../usage/RequestObserver.ts"
+import { observationOf, withRequestId } from "../usage/RequestObserver.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import { asksForUsage } from "./UsageChunk.ts"
 
@@ -153,6 +153,8 @@ export const forward = (
           // the answer in chunks, which costs a write (a syscall) more per request.
           if (action.length !== undefined) action.headers["content-length"] = action.length
           sink.committed()
+          // The ledger's request id, put in the lane's own (fresh) headers object here: the tap would copy the object to add it.
+          withRequestId(request, action.headers)
           response.writeHead(action.status, Object.assign(action.headers, sink.headers))
           return true
         case "Write":

@@ -6,7 +6,7 @@
 import { Effect, Option, Schema } from "effect"
 import { makeAdminClient } from "../cli/AdminClient.ts"
 import { paint } from "../cli/Table.ts"
-import { LOCAL_PROVIDER_ID, LOCAL_PROVIDER_NAME } from "./LocalProvider.ts"
+import { LOCAL_PROVIDER_ID, LOCAL_PROVIDER_NAME } from "./LocalProviderId.ts"
 
 /** `GET /v1/local`: only the fields shown here. */
 const LocalStatusView = Schema.Struct({

@@ -12,7 +12,7 @@
  * client going away interrupts the answer's stream, which aborts the generation and frees the queue.
  */
 import { Effect, Layer, Stream, SubscriptionRef } from "effect"
-import type { ProviderId } from "../config/RemoteConfig.ts"
+import { LOCAL_PROVIDER_ID, LOCAL_PROVIDER_NAME } from "./LocalProviderId.ts"
 import { type Request, streamError, type StreamError } from "../formats/Canonical.ts"
 import { BuiltInProviders } from "../providers/BuiltInProviders.ts"
 import type { ActorSnapshot } from "../providers/ProviderActor.ts"
@@ -22,9 +22,6 @@ import { collectResponse } from "./CollectResponse.ts"
 import { type LocalModelError, LocalModels, type LocalStatus } from "./LocalModels.ts"
 import { toTurns } from "./LocalRequest.ts"
 
-/** Reserved: a configured provider with this id is ignored (`Providers`), and never given by `ProviderCatalog`. */
-export const LOCAL_PROVIDER_ID = "local" as ProviderId
-export const LOCAL_PROVIDER_NAME = "Local"
 
 /** A local model's failure before its answer started, as the status the caller gets. */
 const refusal = (error: LocalModelError): GenerateError => {

@@ -6,15 +6,8 @@
  */
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import { ConfigStore } from "../config/ConfigStore.ts"
-import { type ModelPrice, modelPrices, type RemoteConfig } from "../config/RemoteConfig.ts"
-import { LOCAL_PROVIDER_ID } from "../local/LocalProvider.ts"
-import { priceOf } from "./Prices.ts"
-
-/** What pricing needs of a provider, from remote.json. */
-export interface PricedProvider {
-  readonly preset: string | undefined
-  readonly prices: ReadonlyMap<string, ModelPrice>
-}
+import { modelPrices, type RemoteConfig } from "../config/RemoteConfig.ts"
+import { presetOf, type PricedProvider, priceOf } from "./Prices.ts"
 
 /** Each provider's preset and price overrides, by id. */
 export const pricedProviders = (config: RemoteConfig): ReadonlyMap<string, PricedProvider> => {
@@ -22,10 +15,6 @@ export const pricedProviders = (config: RemoteConfig): ReadonlyMap<string, Price
   for (const provider of config.providers) map.set(provider.id, { preset: provider.preset, prices: modelPrices(provider) })
   return map
 }
-
-/** The preset pricing goes by: `local` for the local models, else the provider's own. */
-export const presetOf = (providers: ReadonlyMap<string, PricedProvider>, providerId: string): string | undefined =>
-  providerId === LOCAL_PROVIDER_ID ? "local" : providers.get(providerId)?.preset
 
 export class PriceBook extends Context.Service<PriceBook, {
   /** The providers as remote.json says now. */

@@ -15,6 +15,7 @@
  */
 import { calcPrice, type Provider as TableProvider, type Usage as TableUsage } from "@pydantic/genai-prices"
 import type { ModelPrice } from "../config/RemoteConfig.ts"
+import { LOCAL_PROVIDER_ID } from "../local/LocalProviderId.ts"
 import type { PriceSource, Tokens } from "./RequestRecord.ts"
 
 export interface PriceInput {
@@ -204,6 +205,16 @@ export const tableCostExact = (preset: string, model: string, tokens: Tokens, at
   if (entry === null) return null
   return calcPrice(tableUsage(parts), model, { provider: entry.provider, timestamp: at })?.total_price ?? null
 }
+
+/** What pricing needs of a provider, from remote.json (`PriceBook.ts` keeps them current). */
+export interface PricedProvider {
+  readonly preset: string | undefined
+  readonly prices: ReadonlyMap<string, ModelPrice>
+}
+
+/** The preset pricing goes by: `local` for the local models, else the provider's own. */
+export const presetOf = (providers: ReadonlyMap<string, PricedProvider>, providerId: string): string | undefined =>
+  providerId === LOCAL_PROVIDER_ID ? "local" : providers.get(providerId)?.preset
 
 /** The cost of one request and where its price came from. Pure (the table lookup is memoised). */
 export const priceOf = (input: PriceInput): Price => {

@@ -16,8 +16,8 @@
  * Nothing is parsed here: the kept bytes go, as they are, to `UsageRecorder`, which reads them
  * in batches off the request path.
  */
-import { randomUUID } from "node:crypto"
-import { type IncomingMessage, ServerResponse } from "node:http"
+import { randomBytes } from "node:crypto"
+import { IncomingMessage, ServerResponse } from "node:http"
 import type { ApiFormat } from "../config/RemoteConfig.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import type { Mode } from "./RequestRecord.ts"
@@ -74,140 +74,195 @@ export interface ObservedRequest {
   readonly tail: ReadonlyArray<Chunk> | undefined
 }
 
-const observations = new WeakMap<IncomingMessage, Observation>()
+/**
+ * node's `IncomingMessage` with room for its observation (the server makes every request one of
+ * these: `createServer({ IncomingMessage })`, see `EarlyRequests.ts`): a field read, where a
+ * `WeakMap` from request to observation cost a hash-table insert per request (measured).
+ */
+export class ObservedMessage extends IncomingMessage {
+  observation: Observation | undefined = undefined
+}
 
 /**
- * A request id: a UUIDv7 (RFC 9562: 48 bits of Unix milliseconds, then random bits), so ids sort
- * by time and the ledger's primary key grows at its end rather than at random places (measured:
- * a third less time per row in SQLite, flat as the table grows, where v4 ids got slower).
+ * A request id: a UUIDv7 (RFC 9562: 48 bits of Unix milliseconds, then the version, 74 more bits),
+ * so ids sort by time and the ledger's primary key grows at its end rather than at random places
+ * (measured: a third less time per row in SQLite, flat as the table grows, where v4 ids got slower).
+ *
+ * The 74 bits are RFC 9562's "fixed-length dedicated counter" (its method 1) and a random node
+ * part: a 26-bit counter (ids of one process stay ordered and distinct within a millisecond), then
+ * 48 random bits drawn once per process (distinct across gateways sharing a database). A
+ * `randomUUID` per request cost a few µs of every request (measured), for randomness nobody needs.
  */
+const NODE_PART = randomBytes(6).toString("hex")
+let counter = 0
+let lastMs = -1
+let msPart = ""
 export const requestId = (now: number = Date.now()): string => {
-  const random = randomUUID()
-  const ms = now.toString(16).padStart(12, "0")
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19, 23)}-${random.slice(24)}`
+  counter = (counter + 1) & 0x3ff_ffff
+  // Several requests a millisecond when busy: the time part is formatted once for them.
+  if (now !== lastMs) {
+    lastMs = now
+    const ms = now.toString(16).padStart(12, "0")
+    msPart = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`
+  }
+  const high = (counter >>> 14).toString(16).padStart(3, "0")
+  const low = (0x8000 | (counter & 0x3fff)).toString(16)
+  return `${msPart}${high}-${low}-${NODE_PART}`
 }
 
 /** The request's observation, for a lane to note what it knows; undefined when none is kept (not an API request, or no recorder). */
-export const observationOf = (request: IncomingMessage): Observation | undefined => observations.get(request)
+export const observationOf = (request: IncomingMessage): Observation | undefined =>
+  request instanceof ObservedMessage ? request.observation : undefined
+
+/**
+ * Puts the request id into `headers`, an object of the caller's own that becomes the answer's
+ * head: cheaper than the tap's copy of a head's headers (`tapped.writeHead`), which it then skips.
+ */
+export const withRequestId = (request: IncomingMessage, headers: Record<string, unknown>): void => {
+  const observation = observationOf(request)
+  if (observation !== undefined) headers[REQUEST_ID_HEADER] = observation.id
+}
 
 const size = (chunk: Chunk): number => typeof chunk === "string" ? chunk.length : chunk.byteLength
 
 const headerText = (value: unknown): string | undefined =>
   value === undefined || value === null ? undefined : Array.isArray(value) ? value.join(", ") : String(value)
 
-/** What a tapped response keeps of its answer (`TappedResponse.tap`). */
-interface Tap {
-  readonly observation: Observation
-  readonly done: (observed: ObservedRequest) => void
-  head: Array<Chunk>
-  headBytes: number
-  tail: Array<Chunk> | undefined
-  tailBytes: number
-  firstByte: number | undefined
-  /** From the head as written: the routing headers and the content type. */
-  headers: Readonly<Record<string, unknown>> | undefined
-}
-
 /**
  * node's `ServerResponse`, tapped (the server makes every response one of these:
  * `createServer({ ServerResponse })`, see `EarlyRequests.ts`). Its `write`, `end` and `writeHead`
- * are the ones every body byte and every head of either lane goes through; they keep what `tap`
- * asks for — set by `observe` for API requests, undefined for the rest, which pass straight on.
+ * are the ones every body byte and every head of either lane goes through; they keep what an
+ * observed response asks for (`observe` sets `observation`; the rest pass straight on), and its
+ * `emit` of `close` ends the observation.
  *
- * A subclass rather than methods set on each response: patching instances gave every response a
- * hidden class of its own, which slows node's own http code on every property it reads (measured).
+ * A subclass with the tap's fields its own, rather than methods set on each response or a tap
+ * object beside it: patching instances gave every response a hidden class of its own, which slows
+ * node's own http code on every property it reads, and each object more per request is garbage
+ * to collect (both measured).
  */
 export class TappedResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
-  tap: Tap | undefined = undefined
+  observation: Observation | undefined = undefined
+  done: ((observed: ObservedRequest) => void) | undefined = undefined
+  keptHead: Array<Chunk> | undefined = undefined
+  keptHeadBytes = 0
+  keptTail: Array<Chunk> | undefined = undefined
+  keptTailBytes = 0
+  firstByte: number | undefined = undefined
+  /** From the head as written: the routing headers and the content type. */
+  headHeaders: Readonly<Record<string, unknown>> | undefined = undefined
 }
 
-const keep = (tap: Tap, chunk: unknown): void => {
+const keep = (response: TappedResponse, chunk: unknown): void => {
   if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) return
   const bytes = size(chunk)
   if (bytes === 0) return
-  tap.firstByte ??= performance.now()
-  if (tap.headBytes < KEEP) {
-    tap.head.push(chunk)
-    tap.headBytes += bytes
+  response.firstByte ??= performance.now()
+  if (response.keptHeadBytes < KEEP) {
+    ;(response.keptHead ??= []).push(chunk)
+    response.keptHeadBytes += bytes
     return
   }
-  const tail = tap.tail ??= []
+  const tail = response.keptTail ??= []
   tail.push(chunk)
-  tap.tailBytes += bytes
+  response.keptTailBytes += bytes
   // Drop the oldest chunks while the rest still hold `KEEP` bytes.
-  while (tail.length > 1 && tap.tailBytes - size(tail[0]!) >= KEEP) tap.tailBytes -= size(tail.shift()!)
+  while (tail.length > 1 && response.keptTailBytes - size(tail[0]!) >= KEEP) response.keptTailBytes -= size(tail.shift()!)
 }
 
 type Write<This> = (this: This, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean
 type End<This> = (this: This, chunk?: unknown, encoding?: unknown, callback?: unknown) => ServerResponse
 type WriteHead<This> = (this: This, status: number, reason?: unknown, headers?: unknown) => ServerResponse
+type Emit<This> = (this: This, event: string | symbol, ...args: Array<unknown>) => boolean
 interface Methods<This> {
   write: Write<This>
   end: End<This>
   writeHead: WriteHead<This>
+  emit: Emit<This>
 }
 const base = ServerResponse.prototype as unknown as Methods<ServerResponse>
 const tapped = TappedResponse.prototype as unknown as Methods<TappedResponse>
 
 tapped.write = function(this: TappedResponse, chunk, encoding, callback) {
-  if (this.tap !== undefined) keep(this.tap, chunk)
+  if (this.observation !== undefined) keep(this, chunk)
   return base.write.call(this, chunk, encoding, callback)
 }
 
 tapped.end = function(this: TappedResponse, chunk, encoding, callback) {
-  if (this.tap !== undefined && typeof chunk !== "function") keep(this.tap, chunk)
+  if (this.observation !== undefined && typeof chunk !== "function") keep(this, chunk)
   return base.end.call(this, chunk, encoding, callback)
 }
 
 /**
- * The request id goes into the head's own headers (a copy: the object may be shared) rather than
- * through `setHeader` first, which would send node's `writeHead` down its slow path (a
- * `setHeader` per header) on every request; the routing headers are read from the same object.
+ * The request id goes into the head's own headers (a copy: the object may be shared; unless a lane
+ * put it there already, `withRequestId`) rather than through `setHeader` first, which would send
+ * node's `writeHead` down its slow path (a `setHeader` per header) on every request; the routing
+ * headers are read from the same object.
  */
 tapped.writeHead = function(this: TappedResponse, status, reason, headers) {
-  const tap = this.tap
-  if (tap === undefined) return base.writeHead.call(this, status, reason, headers)
-  const id = tap.observation.id
+  const observation = this.observation
+  if (observation === undefined) return base.writeHead.call(this, status, reason, headers)
+  const id = observation.id
   if (typeof reason === "object" && reason !== null && !Array.isArray(reason)) {
-    tap.headers = reason as Record<string, unknown>
-    return base.writeHead.call(this, status, { ...reason, [REQUEST_ID_HEADER]: id })
+    const given = reason as Record<string, unknown>
+    this.headHeaders = given
+    return base.writeHead.call(this, status, given[REQUEST_ID_HEADER] === id ? given : { ...given, [REQUEST_ID_HEADER]: id })
   }
   if (typeof headers === "object" && headers !== null && !Array.isArray(headers)) {
-    tap.headers = headers as Record<string, unknown>
-    return base.writeHead.call(this, status, reason, { ...headers, [REQUEST_ID_HEADER]: id })
+    const given = headers as Record<string, unknown>
+    this.headHeaders = given
+    return base.writeHead.call(this, status, reason, given[REQUEST_ID_HEADER] === id ? given : { ...given, [REQUEST_ID_HEADER]: id })
   }
   // No headers object (or raw header pairs): the id the slow way, the routing headers at the end.
   if (!this.headersSent) this.setHeader(REQUEST_ID_HEADER, id)
   return base.writeHead.call(this, status, reason, headers)
 }
 
-function onClose(this: TappedResponse): void {
-  const tap = this.tap
-  if (tap === undefined) return
+/**
+ * `close` (the answer ended, was cut, or the caller went away: node emits it once, last) ends the
+ * observation. Seen in `emit` rather than by a listener: a listener per response cost node's
+ * listener bookkeeping on every request (measured), for an event every response has.
+ */
+tapped.emit = function(this: TappedResponse, event) {
+  if (event === "close" && this.observation !== undefined) closed(this)
+  return base.emit.apply(this, arguments as unknown as Parameters<Emit<ServerResponse>>)
+}
+
+const closed = (response: TappedResponse): void => {
+  const observation = response.observation
+  const done = response.done
+  if (observation === undefined || done === undefined) return
+  // Once: a response closes once, but the observation must not outlive it either way.
+  response.observation = undefined
+  response.done = undefined
   const now = performance.now()
-  const observation = tap.observation
-  const header = (name: string): string | undefined => headerText(tap.headers?.[name] ?? this.getHeader(name))
+  const headers = response.headHeaders
+  const header = (name: string): string | undefined => headerText(headers?.[name] ?? response.getHeader(name))
   const attempts = Number(header("x-switchboard-attempts") ?? "0")
-  tap.done({
+  const head = response.keptHead
+  const tail = response.keptTail
+  response.keptHead = undefined
+  response.keptTail = undefined
+  done({
     observation,
-    status: this.headersSent ? this.statusCode : 499,
-    answered: this.headersSent,
-    finished: this.writableFinished,
+    status: response.headersSent ? response.statusCode : 499,
+    answered: response.headersSent,
+    finished: response.writableFinished,
     contentType: header("content-type") ?? "",
     routedModel: header("x-switchboard-model"),
     routedProvider: header("x-switchboard-provider"),
     attempts: Number.isFinite(attempts) ? attempts : 0,
-    firstByteMs: tap.firstByte === undefined ? undefined : tap.firstByte - observation.start,
+    firstByteMs: response.firstByte === undefined ? undefined : response.firstByte - observation.start,
     durationMs: now - observation.start,
-    head: tap.head,
-    tail: tap.tail
+    head: head ?? [],
+    tail
   })
 }
 
 /**
  * Starts observing `request` to an API endpoint of format `inbound`; `done` gets the observation
  * once the answer is over (ended, cut, or the caller gone), exactly once. Undefined when the
- * response is not a `TappedResponse` (a server made without it records nothing).
+ * request and response are not an `ObservedMessage` and a `TappedResponse` (a server made without
+ * them records nothing).
  */
 export const observe = (
   request: IncomingMessage,
@@ -216,7 +271,7 @@ export const observe = (
   path: string,
   done: (observed: ObservedRequest) => void
 ): Observation | undefined => {
-  if (!(response instanceof TappedResponse)) return undefined
+  if (!(response instanceof TappedResponse) || !(request instanceof ObservedMessage)) return undefined
   const userAgent = request.headers["user-agent"]
   const now = Date.now()
   const observation: Observation = {
@@ -235,18 +290,9 @@ export const observe = (
     unsent: undefined,
     admission: undefined
   }
-  observations.set(request, observation)
-  response.tap = {
-    observation,
-    done,
-    head: [],
-    headBytes: 0,
-    tail: undefined,
-    tailBytes: 0,
-    firstByte: undefined,
-    headers: undefined
-  }
-  response.once("close", onClose)
+  request.observation = observation
+  response.observation = observation
+  response.done = done
   return observation
 }
 

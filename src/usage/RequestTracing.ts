@@ -20,8 +20,10 @@ export class RequestTracing extends Context.Service<RequestTracing, {
   readonly export: (records: ReadonlyArray<RequestRecord>) => Effect.Effect<void>
   /** Sends what is buffered now (tests; shutdown does it too). */
   readonly flush: Effect.Effect<void>
+  /** Whether spans are sent at all: when not, the records need not be kept whole for `export`. */
+  readonly enabled: boolean
 }>()("switchboard/RequestTracing") {
-  static readonly layerOff = Layer.succeed(RequestTracing, RequestTracing.of({ export: () => Effect.void, flush: Effect.void }))
+  static readonly layerOff = Layer.succeed(RequestTracing, RequestTracing.of({ export: () => Effect.void, flush: Effect.void, enabled: false }))
 }
 
 const OPERATION: Record<string, string> = { openai: "chat", anthropic: "chat", responses: "responses" }
@@ -93,7 +95,8 @@ export const layerOtlp = (options: { readonly endpoint: string; readonly service
               span.end(nanos(r.startedAt + r.durationMs), r.outcome === "ok" ? Exit.void : Exit.fail(r.errorClass ?? r.status))
             }
           }),
-        flush: flusher.flush
+        flush: flusher.flush,
+        enabled: true
       })
     })
   ).pipe(

@@ -7,12 +7,10 @@
  * unknown model, a bad body), the caller's format and the status. Only what is known is added: a
  * token count the upstream did not report adds nothing, and neither does an unknown price.
  */
-import { type Context, Effect, Metric } from "effect"
+import { Context, Effect, Metric } from "effect"
 import type { ProviderStatus } from "../providers/Providers.ts"
+import { type CounterName, type HistogramName, type Labels, type MetricsTally, SECONDS, tallyOf } from "./MetricsTally.ts"
 import type { RequestRecord } from "./RequestRecord.ts"
-
-/** Seconds: from a fast local answer to a long reasoning stream. */
-const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120]
 
 const requests = Metric.counter("switchboard_requests_total", {
   description: "Requests to the API endpoints, by provider, model, the caller's API format and HTTP status (499: the caller went away before any answer).",
@@ -38,52 +36,93 @@ const providerUp = Metric.gauge("switchboard_provider_up", {
   description: "1 while a provider is connected, else 0 (connecting, error, disconnected, disabled)."
 })
 
-const TOKEN_KINDS = [
-  ["input", "input"],
-  ["output", "output"],
-  ["cached_read", "cachedRead"],
-  ["cache_write", "cacheWrite"],
-  ["reasoning", "reasoning"]
-] as const
+const counterMetrics: Record<CounterName, Metric.Metric<number, Metric.CounterState<number>>> = { requests, tokens, cost }
+const histogramMetrics: Record<HistogramName, Metric.Metric<number, Metric.HistogramState>> = { duration, firstToken }
 
-/**
- * A metric with these labels, made once per label set: `Metric.withAttributes` makes a new metric
- * (and hashes its attributes) on every call, which per request cost more than the update itself.
- * Bounded: the labels come from the configured providers and models.
- */
-const labelled = new Map<string, Metric.Metric<number, unknown>>()
-const LABELLED_LIMIT = 10_000
-const withLabels = <M extends Metric.Metric<number, unknown>>(metric: M, labels: Record<string, string>): M => {
-  let key = metric.id
-  for (const name in labels) key += `\u0000${labels[name]}`
-  let found = labelled.get(key)
-  if (found === undefined) {
-    if (labelled.size >= LABELLED_LIMIT) labelled.clear()
-    found = Metric.withAttributes(metric, labels)
-    labelled.set(key, found)
-  }
-  return found as M
+interface CounterSeries {
+  count: number
+}
+interface HistogramSeries {
+  readonly counts: Array<number>
+  count: number
+  sum: number
+  min: number
+  max: number
 }
 
-/** Counts finished requests: one synchronous pass over the batch (no Effect per update). */
-export const record = (records: ReadonlyArray<RequestRecord>): Effect.Effect<void> =>
+/**
+ * The series one registry (one gateway) has, with their state. Each series is registered once,
+ * backed by its state (`Metric.registerUnsafe`: read when scraped), and a batch's tally is added
+ * to the state: no per-request `Metric.update`, whose label hashing cost more than the count.
+ */
+interface Series {
+  readonly counters: Map<string, CounterSeries>
+  readonly histograms: Map<string, HistogramSeries>
+}
+const seriesByRegistry = new WeakMap<object, Series>()
+
+const keyOf = (metric: string, labels: Labels): string => {
+  let key = metric
+  for (const name in labels) key += `\u0000${name}=${labels[name]}`
+  return key
+}
+
+const ignored = () => {}
+
+/** Adds a tally (`MetricsTally.tallyOf`) to this gateway's metrics: one synchronous pass. */
+export const apply = (tally: MetricsTally): Effect.Effect<void> =>
   Effect.contextWith((context: Context.Context<never>) =>
     Effect.sync(() => {
-      for (const r of records) {
-        const provider = r.provider ?? "none"
-        const model = r.model ?? "none"
-        const route = { provider, model }
-        withLabels(requests, { provider, model, inbound_format: r.inboundFormat, status: String(r.status) }).updateUnsafe(1, context)
-        for (const [kind, field] of TOKEN_KINDS) {
-          const count = r.tokens[field]
-          if (count !== null && count > 0) withLabels(tokens, { provider, model, kind }).updateUnsafe(count, context)
+      const registry = Context.get(context, Metric.MetricRegistry)
+      let series = seriesByRegistry.get(registry)
+      if (series === undefined) {
+        series = { counters: new Map(), histograms: new Map() }
+        seriesByRegistry.set(registry, series)
+      }
+      for (const { delta, labels, metric } of tally.counters) {
+        const key = keyOf(metric, labels)
+        let found = series.counters.get(key)
+        if (found === undefined) {
+          const state: CounterSeries = { count: 0 }
+          found = state
+          series.counters.set(key, state)
+          Metric.registerUnsafe(Metric.withAttributes(counterMetrics[metric], labels), context, {
+            get: () => ({ count: state.count, incremental: true }),
+            update: ignored,
+            modify: ignored
+          })
         }
-        if (r.costUsd !== null && r.costUsd > 0) withLabels(cost, route).updateUnsafe(r.costUsd, context)
-        withLabels(duration, route).updateUnsafe(r.durationMs / 1000, context)
-        if (r.ttftMs !== null) withLabels(firstToken, route).updateUnsafe(r.ttftMs / 1000, context)
+        found.count += delta
+      }
+      for (const delta of tally.histograms) {
+        const key = keyOf(delta.metric, delta.labels)
+        let found = series.histograms.get(key)
+        if (found === undefined) {
+          const state: HistogramSeries = { counts: new Array<number>(SECONDS.length + 1).fill(0), count: 0, sum: 0, min: Number.MAX_VALUE, max: -Number.MAX_VALUE }
+          found = state
+          series.histograms.set(key, state)
+          Metric.registerUnsafe(Metric.withAttributes(histogramMetrics[delta.metric], delta.labels), context, {
+            // As Effect's own histogram reads: cumulative counts at each boundary.
+            get: () => {
+              let cumulated = 0
+              const buckets = SECONDS.map((boundary, index): [number, number] => [boundary, cumulated += state.counts[index]!])
+              return { buckets, count: state.count, min: state.min, max: state.max, sum: state.sum }
+            },
+            update: ignored,
+            modify: ignored
+          })
+        }
+        for (let index = 0; index < found.counts.length; index++) found.counts[index]! += delta.counts[index] ?? 0
+        found.count += delta.count
+        found.sum += delta.sum
+        if (delta.min < found.min) found.min = delta.min
+        if (delta.max > found.max) found.max = delta.max
       }
     })
   )
+
+/** Counts finished requests (streams included, once they end). */
+export const record = (records: ReadonlyArray<RequestRecord>): Effect.Effect<void> => apply(tallyOf(records))
 
 /** Sets `switchboard_provider_up` from the providers' states (at scrape time: always current). */
 export const providersUp = (providers: ReadonlyArray<ProviderStatus>): Effect.Effect<void> =>

@@ -1,0 +1,129 @@
+/**
+ * The recording thread: a `worker_threads` worker the gateway starts for its usage ledger
+ * (`UsageRecorder.layerThread`). It takes batches of finished requests (`ObservationBatch.ts`),
+ * reads and prices each (`Recording.recordOf`), writes them to the ledger's database through its
+ * own connection (`LedgerSql` over `Database`, as the serving thread would), and answers with
+ * what the serving thread still needs: the metrics' tally, what each admitted request used (for
+ * its key's budget), the records when traces want them, and the ledger's write status.
+ *
+ * Why a thread: reading, pricing and writing a row cost tens of µs of CPU, and SQLite's writes
+ * (and WAL checkpoints) block; on the serving thread that was a third of the gateway's throughput
+ * at 10 connections (docs/performance.md). Here it runs beside the requests, not between them.
+ *
+ * Messages are handled one at a time, in order: a `flush` is answered once every batch before it
+ * is written. Log lines go to the serving thread, which logs them with its own logger.
+ */
+import { Cause, Effect, Layer, Logger, ManagedRuntime } from "effect"
+import { parentPort, workerData } from "node:worker_threads"
+import type { ModelPrice } from "../config/RemoteConfig.ts"
+import { Database, type DatabaseTarget } from "../database/Database.ts"
+import { Ledger, type LedgerStatus } from "./Ledger.ts"
+import * as LedgerSql from "./LedgerSql.ts"
+import { type MetricsTally, tallyOf } from "./MetricsTally.ts"
+import { type ObservationBatch, unpack } from "./ObservationBatch.ts"
+import type { PricedProvider } from "./Prices.ts"
+import { recordOf, type Used, usedOf } from "./Recording.ts"
+import type { RequestRecord } from "./RequestRecord.ts"
+
+/** What the thread is started with. */
+export interface RecordingWorkerData {
+  readonly database: DatabaseTarget
+  readonly retentionDays: number
+  /** Whether to send the records back whole (traces are on). */
+  readonly wantRecords: boolean
+}
+
+/** Providers' prices, as plain data (a `Map` of `Map`s does cross threads, but says less). */
+export type PricedProviders = ReadonlyArray<readonly [string, { readonly preset: string | undefined; readonly prices: ReadonlyArray<readonly [string, ModelPrice]> }]>
+
+export type ToRecorder =
+  | {
+    readonly type: "batch"
+    readonly seq: number
+    readonly batch: ObservationBatch
+    /** Indexes of the batch's requests a budget admitted: their use is sent back. */
+    readonly admitted: ReadonlyArray<number>
+    /** The providers' prices, when they changed since the last batch. */
+    readonly providers: PricedProviders | undefined
+  }
+  | { readonly type: "flush"; readonly seq: number }
+
+export type FromRecorder =
+  | {
+    readonly type: "recorded"
+    readonly seq: number
+    readonly tally: MetricsTally
+    readonly used: ReadonlyArray<readonly [number, Used]>
+    readonly records: ReadonlyArray<RequestRecord> | undefined
+    readonly status: LedgerStatus
+  }
+  | { readonly type: "flushed"; readonly seq: number }
+  | { readonly type: "log"; readonly level: "Warn" | "Info" | "Error" | "Debug"; readonly message: string }
+
+const pricedFrom = (providers: PricedProviders): ReadonlyMap<string, PricedProvider> =>
+  new Map(providers.map(([id, provider]) => [id, { preset: provider.preset, prices: new Map(provider.prices) }]))
+
+const start = () => {
+  const port = parentPort
+  if (port === null) throw new Error("RecordingWorker.ts runs as a worker thread (UsageRecorder.layerThread)")
+  const data = workerData as RecordingWorkerData
+  const post = (message: FromRecorder) => port.postMessage(message)
+
+  // Only a URL that cannot be read fails here, and the serving thread read it first.
+  const database = Layer.orDie(Database.layerFor(data.database))
+  const logger = Logger.make<unknown, void>(({ cause, logLevel, message }) => {
+    const level = logLevel === "Warn" || logLevel === "Info" || logLevel === "Error" || logLevel === "Debug" ? logLevel : "Info"
+    const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+    post({ type: "log", level, message: cause.reasons.length > 0 ? `${text}\n${Cause.pretty(cause)}` : text })
+  })
+  const runtime = ManagedRuntime.make(
+    LedgerSql.layerWith({ retentionDays: data.retentionDays }).pipe(
+      Layer.provide(database),
+      Layer.provide(Logger.layer([logger]))
+    )
+  )
+
+  let providers: ReadonlyMap<string, PricedProvider> = new Map()
+  const handle = (message: ToRecorder) =>
+    Effect.gen(function*() {
+      if (message.type === "flush") return post({ type: "flushed", seq: message.seq })
+      if (message.providers !== undefined) providers = pricedFrom(message.providers)
+      const ledger = yield* Ledger
+      const observed = unpack(message.batch)
+      const records: Array<RequestRecord | undefined> = []
+      for (const one of observed) {
+        // A bug in reading one answer must not lose the others.
+        try {
+          records.push(recordOf(one, providers))
+        } catch (cause) {
+          records.push(undefined)
+          yield* Effect.logWarning(`usage: could not record request ${one.observation.id}: ${String(cause)}`)
+        }
+      }
+      const kept = records.filter((record) => record !== undefined)
+      yield* ledger.write(kept)
+      const used: Array<readonly [number, Used]> = []
+      for (const index of message.admitted) {
+        const record = records[index]
+        if (record !== undefined) used.push([index, usedOf(record)])
+      }
+      post({
+        type: "recorded",
+        seq: message.seq,
+        tally: tallyOf(kept),
+        used,
+        records: data.wantRecords ? kept : undefined,
+        status: yield* ledger.status
+      })
+    })
+
+  // One message at a time, in order.
+  let queue: Promise<void> = Promise.resolve()
+  port.on("message", (message: ToRecorder) => {
+    queue = queue.then(() => runtime.runPromise(handle(message))).catch((error: unknown) =>
+      post({ type: "log", level: "Warn", message: `usage: the recording thread failed a batch: ${String(error)}` })
+    )
+  })
+}
+
+start()
