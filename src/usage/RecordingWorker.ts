@@ -14,6 +14,8 @@
  * is written. Log lines go to the serving thread, which logs them with its own logger.
  */
 import { Cause, Effect, Layer, Logger, ManagedRuntime } from "effect"
+import { readlinkSync } from "node:fs"
+import { setPriority } from "node:os"
 import { parentPort, workerData } from "node:worker_threads"
 import type { ModelPrice } from "../config/RemoteConfig.ts"
 import { Database, type DatabaseTarget } from "../database/Database.ts"
@@ -63,7 +65,30 @@ export type FromRecorder =
 const pricedFrom = (providers: PricedProviders): ReadonlyMap<string, PricedProvider> =>
   new Map(providers.map(([id, provider]) => [id, { preset: provider.preset, prices: new Map(provider.prices) }]))
 
+/**
+ * How nice the thread is (Unix: 0 is the default, 19 the nicest): recording is background work,
+ * and when the machine is busy the requests' threads should go first. Not the nicest: on a machine
+ * kept busy by something else, a thread at 19 gets so little CPU that its batches (and a `flush`
+ * waiting on them) would lag by seconds; at 10 it gets about a tenth of a busy CPU.
+ */
+const NICENESS = 10
+
+/**
+ * Lowers this thread's priority. Linux keeps a nice value per thread and `setpriority` takes a
+ * thread id, which `/proc/thread-self` names; elsewhere (no such link) the thread keeps the
+ * process's priority.
+ */
+const beNice = () => {
+  try {
+    const thread = /\/task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"))?.[1]
+    if (thread !== undefined) setPriority(Number(thread), NICENESS)
+  } catch {
+    // Not Linux, or not allowed: the same priority as the rest, which only costs speed.
+  }
+}
+
 const start = () => {
+  beNice()
   const port = parentPort
   if (port === null) throw new Error("RecordingWorker.ts runs as a worker thread (UsageRecorder.layerThread)")
   const data = workerData as RecordingWorkerData

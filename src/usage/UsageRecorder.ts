@@ -28,7 +28,7 @@ import type { FromRecorder, PricedProviders, RecordingWorkerData, ToRecorder } f
 import type { ObservedRequest } from "./RequestObserver.ts"
 import type { RequestRecord } from "./RequestRecord.ts"
 
-const FLUSH_EVERY = Duration.millis(50)
+const FLUSH_EVERY = Duration.millis(250)
 /** Records per slice of an inline batch (see `recordInline`). */
 const SLICE = 64
 const MAX_PENDING = 50_000
@@ -53,6 +53,8 @@ export interface ThreadOptions extends RecorderOptions {
   /** The ledger's database, which the thread opens for itself. */
   readonly database: DatabaseTarget
   readonly retentionDays: number
+  /** The thread's code (tests: one that fails); default `RecordingWorker`'s. */
+  readonly workerUrl?: URL | undefined
 }
 
 /** Lets node run what waits (requests' I/O) before going on: a macrotask, not a microtask. */
@@ -161,7 +163,7 @@ export const layerThread = (options: ThreadOptions) =>
     let stopping = false
 
     const data: RecordingWorkerData = { database: options.database, retentionDays: options.retentionDays, wantRecords: options.wantRecords }
-    let worker: Worker | undefined = new Worker(workerUrl(), { workerData: data })
+    let worker: Worker | undefined = new Worker(options.workerUrl ?? workerUrl(), { workerData: data })
     // The gateway's scope ends the thread; it must not keep a process alive by itself.
     worker.unref()
 
