@@ -64,43 +64,83 @@ interface MutableHistogram {
   max: number
 }
 
-/** Sums a batch of records per series: requests by route, format and status; tokens by kind; cost; the two latencies. */
+const histogram = (metric: HistogramName, labels: Labels): MutableHistogram => ({
+  metric,
+  labels,
+  counts: new Array<number>(SECONDS.length + 1).fill(0),
+  count: 0,
+  sum: 0,
+  min: Number.MAX_VALUE,
+  max: -Number.MAX_VALUE
+})
+
+const observe = (into: MutableHistogram, value: number) => {
+  into.counts[bucketOf(value)]! += 1
+  into.count += 1
+  into.sum += value
+  if (value < into.min) into.min = value
+  if (value > into.max) into.max = value
+}
+
+/** One route's (provider and model's) part of a batch: what its records add up to. */
+interface RouteTally {
+  readonly provider: string
+  readonly model: string
+  /** Requests by caller's format and status. */
+  readonly requests: Map<string, { readonly inbound: string; readonly status: string; count: number }>
+  readonly tokens: Record<(typeof TOKEN_KINDS)[number][0], number>
+  cost: number
+  readonly duration: MutableHistogram
+  readonly firstToken: MutableHistogram
+}
+
+/**
+ * Sums a batch of records per series: requests by route, format and status; tokens by kind; cost;
+ * the two latencies. Route by route: a batch is mostly a few routes, so each record costs a map
+ * lookup or two, not a key per series.
+ */
 export const tallyOf = (records: ReadonlyArray<RequestRecord>): MetricsTally => {
-  const counters = new Map<string, { metric: CounterName; labels: Labels; delta: number }>()
-  const histograms = new Map<string, MutableHistogram>()
-  const count = (metric: CounterName, series: string, labels: () => Labels, delta: number) => {
-    const key = `${metric}\u0000${series}`
-    const found = counters.get(key)
-    if (found === undefined) counters.set(key, { metric, labels: labels(), delta })
-    else found.delta += delta
-  }
-  const observe = (metric: HistogramName, route: string, labels: Labels, value: number) => {
-    const key = `${metric}\u0000${route}`
-    let found = histograms.get(key)
-    if (found === undefined) {
-      found = { metric, labels, counts: new Array<number>(SECONDS.length + 1).fill(0), count: 0, sum: 0, min: Number.MAX_VALUE, max: -Number.MAX_VALUE }
-      histograms.set(key, found)
-    }
-    found.counts[bucketOf(value)]! += 1
-    found.count += 1
-    found.sum += value
-    if (value < found.min) found.min = value
-    if (value > found.max) found.max = value
-  }
+  const routes = new Map<string, RouteTally>()
   for (const r of records) {
     const provider = r.provider ?? "none"
     const model = r.model ?? "none"
-    const route = `${provider}\u0000${model}`
-    const status = String(r.status)
-    count("requests", `${route}\u0000${r.inboundFormat}\u0000${status}`, () => ({ provider, model, inbound_format: r.inboundFormat, status }), 1)
+    const routeKey = `${provider}\u0000${model}`
+    let route = routes.get(routeKey)
+    if (route === undefined) {
+      const labels = { provider, model }
+      route = {
+        provider,
+        model,
+        requests: new Map(),
+        tokens: { input: 0, output: 0, cached_read: 0, cache_write: 0, reasoning: 0 },
+        cost: 0,
+        duration: histogram("duration", labels),
+        firstToken: histogram("firstToken", labels)
+      }
+      routes.set(routeKey, route)
+    }
+    const requestKey = `${r.inboundFormat}\u0000${r.status}`
+    const requests = route.requests.get(requestKey)
+    if (requests === undefined) route.requests.set(requestKey, { inbound: r.inboundFormat, status: String(r.status), count: 1 })
+    else requests.count += 1
     for (const [kind, field] of TOKEN_KINDS) {
       const tokens = r.tokens[field]
-      if (tokens !== null && tokens > 0) count("tokens", `${route}\u0000${kind}`, () => ({ provider, model, kind }), tokens)
+      if (tokens !== null && tokens > 0) route.tokens[kind] += tokens
     }
-    if (r.costUsd !== null && r.costUsd > 0) count("cost", route, () => ({ provider, model }), r.costUsd)
-    const labels = { provider, model }
-    observe("duration", route, labels, r.durationMs / 1000)
-    if (r.ttftMs !== null) observe("firstToken", route, labels, r.ttftMs / 1000)
+    if (r.costUsd !== null && r.costUsd > 0) route.cost += r.costUsd
+    observe(route.duration, r.durationMs / 1000)
+    if (r.ttftMs !== null) observe(route.firstToken, r.ttftMs / 1000)
   }
-  return { counters: [...counters.values()], histograms: [...histograms.values()] }
+  const counters: Array<CounterDelta> = []
+  const histograms: Array<HistogramDelta> = []
+  for (const { cost, duration, firstToken, model, provider, requests, tokens } of routes.values()) {
+    for (const { count, inbound, status } of requests.values()) {
+      counters.push({ metric: "requests", labels: { provider, model, inbound_format: inbound, status }, delta: count })
+    }
+    for (const [kind] of TOKEN_KINDS) if (tokens[kind] > 0) counters.push({ metric: "tokens", labels: { provider, model, kind }, delta: tokens[kind] })
+    if (cost > 0) counters.push({ metric: "cost", labels: { provider, model }, delta: cost })
+    histograms.push(duration)
+    if (firstToken.count > 0) histograms.push(firstToken)
+  }
+  return { counters, histograms }
 }

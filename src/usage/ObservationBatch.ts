@@ -10,7 +10,8 @@
  *
  * The format is a record per observation, written and read only here: the numbers (`NUMBERS`, as
  * little-endian doubles, NaN for none), a byte of flags, the strings (`STRINGS`, each a uint32
- * length — `NONE` for none — then UTF-8), then the kept answer bytes, head and tail. Its own rather
+ * length — `NONE` for none, `SAME` for the previous record's — then UTF-8), then the kept answer
+ * bytes, head and tail. Its own rather
  * than JSON or the structured clone: both cost a few µs per request on the serving thread
  * (measured), this about one.
  *
@@ -32,12 +33,14 @@ export interface ObservationBatch {
 /** Room for a batch's bytes to start with; it grows by doubling. */
 const INITIAL_BYTES = 256 * 1024
 
-/** The numbers of a record, in order. */
+/** The numbers of a record, in order (`add`, `unpack`). */
 const NUMBERS = 12
 /** The strings of a record, in order. */
 const STRINGS = 12
 /** The length of a string that is not there. */
 const NONE = 0xffff_ffff
+/** The length of a string that is the previous record's same string (a path, a model: most repeat). */
+const SAME = 0xffff_fffe
 
 const STREAM = 1
 const ANSWERED = 2
@@ -52,6 +55,8 @@ export class BatchWriter {
   private bytes: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES)
   private used = 0
   private admissions: Array<Admission | undefined> = []
+  /** The previous record's strings, by position (`SAME`). */
+  private previous: Array<string | undefined> = new Array<string | undefined>(STRINGS).fill(undefined)
 
   get count(): number {
     return this.admissions.length
@@ -77,18 +82,18 @@ export class BatchWriter {
     this.number(tailBytes)
     this.bytes[this.used++] = (o.stream ? STREAM : 0) | (observed.answered ? ANSWERED : 0) | (observed.finished ? FINISHED : 0) |
       (usage === undefined ? 0 : USAGE)
-    this.string(o.id)
-    this.string(o.inbound)
-    this.string(o.path)
-    this.string(o.client)
-    this.string(o.requestedModel)
-    this.string(o.virtualModel)
-    this.string(o.mode)
-    this.string(o.keyId)
-    this.string(o.unsent)
-    this.string(observed.contentType)
-    this.string(observed.routedModel)
-    this.string(observed.routedProvider)
+    this.string(0, o.id)
+    this.string(1, o.inbound)
+    this.string(2, o.path)
+    this.string(3, o.client)
+    this.string(4, o.requestedModel)
+    this.string(5, o.virtualModel)
+    this.string(6, o.mode)
+    this.string(7, o.keyId)
+    this.string(8, o.unsent)
+    this.string(9, observed.contentType)
+    this.string(10, observed.routedModel)
+    this.string(11, observed.routedProvider)
     this.chunks(observed.head, headBytes)
     if (observed.tail !== undefined) this.chunks(observed.tail, tailBytes)
     this.admissions.push(o.admission)
@@ -100,6 +105,7 @@ export class BatchWriter {
     const admissions = this.admissions
     this.admissions = []
     this.used = 0
+    this.previous.fill(undefined)
     return { batch, admissions }
   }
 
@@ -107,12 +113,13 @@ export class BatchWriter {
     this.used = this.bytes.writeDoubleLE(value, this.used)
   }
 
-  private string(value: string | undefined): void {
-    if (value === undefined) {
+  private string(position: number, value: string | undefined): void {
+    if (value === undefined || value === this.previous[position]) {
       this.ensure(4)
-      this.used = this.bytes.writeUInt32LE(NONE, this.used)
+      this.used = this.bytes.writeUInt32LE(value === undefined ? NONE : SAME, this.used)
       return
     }
+    this.previous[position] = value
     // A string takes at most 3 bytes per UTF-16 unit.
     this.ensure(4 + value.length * 3)
     const length = this.bytes.write(value, this.used + 4)
@@ -156,25 +163,44 @@ export const unpack = (batch: ObservationBatch): Array<ObservedRequest> => {
     at += 8
     return value
   }
-  const string = (): string | undefined => {
+  const previous = new Array<string | undefined>(STRINGS).fill(undefined)
+  const string = (position: number): string | undefined => {
     const length = bytes.readUInt32LE(at)
     at += 4
     if (length === NONE) return undefined
+    if (length === SAME) return previous[position]
     const value = bytes.toString("utf8", at, at + length)
     at += length
+    previous[position] = value
     return value
   }
   const observed: Array<ObservedRequest> = []
   for (let index = 0; index < batch.count; index++) {
-    const numbers: Array<number> = []
-    for (let n = 0; n < NUMBERS; n++) numbers.push(number())
-    const [startedAt, status, attempts, firstByteMs, durationMs, input, output, cachedRead, cacheWrite, reasoning, headBytes, tailBytes] = numbers as [
-      number, number, number, number, number, number, number, number, number, number, number, number
-    ]
+    const startedAt = number()
+    const status = number()
+    const attempts = number()
+    const firstByteMs = number()
+    const durationMs = number()
+    const input = number()
+    const output = number()
+    const cachedRead = number()
+    const cacheWrite = number()
+    const reasoning = number()
+    const headBytes = number()
+    const tailBytes = number()
     const flags = bytes[at++]!
-    const strings: Array<string | undefined> = []
-    for (let n = 0; n < STRINGS; n++) strings.push(string())
-    const [id, inbound, path, client, requestedModel, virtualModel, mode, keyId, unsent, contentType, routedModel, routedProvider] = strings
+    const id = string(0)
+    const inbound = string(1)
+    const path = string(2)
+    const client = string(3)
+    const requestedModel = string(4)
+    const virtualModel = string(5)
+    const mode = string(6)
+    const keyId = string(7)
+    const unsent = string(8)
+    const contentType = string(9)
+    const routedModel = string(10)
+    const routedProvider = string(11)
     const head = bytes.subarray(at, at + headBytes)
     at += headBytes
     const tail = tailBytes === -1 ? undefined : bytes.subarray(at, at + tailBytes)

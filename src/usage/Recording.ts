@@ -12,6 +12,11 @@ import { noTokens, type RequestRecord, type Tokens } from "./RequestRecord.ts"
 
 const decoder = new TextDecoder()
 const textOf = (chunks: ReadonlyArray<string | Uint8Array>): string => {
+  // One chunk, as the recording thread has them: decoded in one go.
+  if (chunks.length === 1) {
+    const only = chunks[0]!
+    return typeof only === "string" ? only : decoder.decode(only)
+  }
   let text = ""
   for (const chunk of chunks) text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true })
   return text + decoder.decode()
