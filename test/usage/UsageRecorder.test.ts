@@ -19,8 +19,8 @@ import { BatchWriter, unpack } from "../../src/usage/ObservationBatch.ts"
 import { PriceBook } from "../../src/usage/PriceBook.ts"
 import type { Recorded } from "../../src/usage/Recording.ts"
 import type { ObservedRequest } from "../../src/usage/RequestObserver.ts"
-import type { RequestRecord } from "../../src/usage/RequestRecord.ts"
 import * as UsageRecorder from "../../src/usage/UsageRecorder.ts"
+import { record } from "./LedgerRows.ts"
 
 const chatAnswer = (input: number, output: number) =>
   JSON.stringify({ id: "c", object: "chat.completion", model: "m", choices: [], usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output } })
@@ -116,32 +116,6 @@ describe("ObservationBatch", () => {
   })
 })
 
-const record = (overrides: Partial<RequestRecord>): RequestRecord => ({
-  id: "r",
-  startedAt: 0,
-  keyId: null,
-  client: null,
-  inboundFormat: "openai",
-  path: "/v1/chat/completions",
-  requestedModel: "up/m",
-  virtualModel: null,
-  provider: "up",
-  model: "up/m",
-  upstreamModel: "m",
-  mode: "pass-through",
-  stream: false,
-  status: 200,
-  outcome: "ok",
-  errorClass: null,
-  attempts: 1,
-  ttftMs: 40,
-  durationMs: 300,
-  tokens: { input: 10, output: 5, cachedRead: null, cacheWrite: null, reasoning: 0 },
-  costUsd: 0.5,
-  priceSource: "override",
-  ...overrides
-})
-
 describe("tallyOf", () => {
   it("puts a value in the first bucket at or above it, else the overflow", () => {
     expect([0, 0.05, 0.06, 1, 120, 121].map(bucketOf)).toEqual([0, 0, 1, 4, SECONDS.length - 1, SECONDS.length])
@@ -149,27 +123,27 @@ describe("tallyOf", () => {
 
   it("sums per series: requests by route, format and status; tokens reported above 0; known costs; the latencies", () => {
     const tally = tallyOf([
-      record({}),
-      record({ status: 429, tokens: { input: 1, output: null, cachedRead: 2, cacheWrite: null, reasoning: null }, costUsd: null, ttftMs: null }),
-      record({ provider: null, model: null, status: 404, costUsd: 0 })
+      record({ id: "a" }),
+      record({ id: "b", status: 429, tokens: { input: 1, output: null, cachedRead: 2, cacheWrite: null, reasoning: null }, costUsd: null, ttftMs: null }),
+      record({ id: "c", provider: null, model: null, status: 404, costUsd: 0 })
     ])
     const counters = Object.fromEntries(tally.counters.map((c) => [`${c.metric} ${Object.values(c.labels).join(",")}`, c.delta]))
     expect(counters).toEqual({
-      "requests up,up/m,openai,200": 1,
-      "requests up,up/m,openai,429": 1,
+      "requests openai,openai/gpt-4o-mini,openai,200": 1,
+      "requests openai,openai/gpt-4o-mini,openai,429": 1,
       "requests none,none,openai,404": 1,
-      "tokens up,up/m,input": 11,
-      "tokens up,up/m,output": 5,
-      "tokens up,up/m,cached_read": 2,
-      "tokens none,none,input": 10,
-      "tokens none,none,output": 5,
-      "cost up,up/m": 0.5
+      "tokens openai,openai/gpt-4o-mini,input": 101,
+      "tokens openai,openai/gpt-4o-mini,output": 20,
+      "tokens openai,openai/gpt-4o-mini,cached_read": 2,
+      "tokens none,none,input": 100,
+      "tokens none,none,output": 20,
+      "cost openai,openai/gpt-4o-mini": 0.25
     })
-    const duration = tally.histograms.find((h) => h.metric === "duration" && h.labels["provider"] === "up")!
-    expect(duration).toMatchObject({ count: 2, sum: 0.6, min: 0.3, max: 0.3 })
-    expect(duration.counts[bucketOf(0.3)]).toBe(2)
-    const firstToken = tally.histograms.find((h) => h.metric === "firstToken" && h.labels["provider"] === "up")!
-    expect(firstToken).toMatchObject({ count: 1, sum: 0.04 })
+    const duration = tally.histograms.find((h) => h.metric === "duration" && h.labels["provider"] === "openai")!
+    expect(duration).toMatchObject({ count: 2, sum: 0.9, min: 0.45, max: 0.45 })
+    expect(duration.counts[bucketOf(0.45)]).toBe(2)
+    const firstToken = tally.histograms.find((h) => h.metric === "firstToken" && h.labels["provider"] === "openai")!
+    expect(firstToken).toMatchObject({ count: 1, sum: 0.12 })
   })
 })
 
