@@ -259,7 +259,8 @@ const layerUsage = (options: GatewayOptions, database: DatabaseLayer) => {
       if (given !== undefined) return UsageRecorder_.layer(recorder).pipe(Layer.provideMerge(given))
       const retentionDays = yield* Settings.retentionDays.config
       return UsageRecorder_.layerThread({ ...recorder, database: yield* databaseTarget(options.home), retentionDays }).pipe(
-        Layer.provide(LedgerSql.layerWith({ retentionDays }).pipe(Layer.provide(database)))
+        // The thread deletes past retention; this side only reads (and shows the database's state).
+        Layer.provide(LedgerSql.layerWith({ retentionDays, retain: false }).pipe(Layer.provide(database)))
       )
     })).pipe(
       Layer.provideMerge(options.tracing ?? RequestTracing_.layer)

@@ -30,6 +30,12 @@ export interface SqlOptions {
   readonly retentionDays: number
   /** How often retention runs after the start (default an hour; tests make it short). */
   readonly retentionEvery?: Duration.Duration | undefined
+  /**
+   * Whether this ledger deletes the rows past retention (default yes). Not the serving thread's
+   * when the recording thread writes (`UsageRecorder.layerThread`): one deleter, on the thread
+   * that writes, so the serving thread never waits on SQLite's lock for it.
+   */
+  readonly retain?: boolean | undefined
 }
 
 /** Rows per INSERT: 26 parameters each stays far below SQLite's and Postgres's parameter limits. */
@@ -344,7 +350,7 @@ export const make = (options: SqlOptions) =>
       }
     })
     const housekeeping = db.ready.pipe(
-      Effect.matchEffect({ onFailure: failed(undefined), onSuccess: () => retain })
+      Effect.matchEffect({ onFailure: failed(undefined), onSuccess: () => options.retain === false ? Effect.void : retain })
     )
 
     // At the start (which also runs the migrations early, so a broken database shows in `status`

@@ -1,7 +1,7 @@
 /**
  * What a batch of finished requests adds to the metrics (`UsageMetrics.ts`), summed per series:
  * plain data, so the recording thread can work it out and hand it to the thread that serves
- * `/metrics` (`RecordingThread.ts`), where each series then takes one update per batch instead of
+ * `/metrics` (`RecordingWorker.ts`, `UsageRecorder.layerThread`), where each series then takes one update per batch instead of
  * one per request (per request, Effect's `Metric.update` hashes the labels: measured, it cost more
  * than all the rest of a counter's work).
  *

@@ -32,6 +32,8 @@ export interface ObservationBatch {
 
 /** Room for a batch's bytes to start with; it grows by doubling. */
 const INITIAL_BYTES = 256 * 1024
+/** A grown buffer larger than this is let go once its batch is taken. */
+const MAX_KEPT_BYTES = 4 * 1024 * 1024
 
 /** The numbers of a record, in order (`add`, `unpack`). */
 const NUMBERS = 12
@@ -106,6 +108,8 @@ export class BatchWriter {
     this.admissions = []
     this.used = 0
     this.previous.fill(undefined)
+    // A burst of large answers grew the buffer: back to the usual size, not kept for good.
+    if (this.bytes.length > MAX_KEPT_BYTES) this.bytes = Buffer.allocUnsafeSlow(INITIAL_BYTES)
     return { batch, admissions }
   }
 

@@ -60,6 +60,8 @@ export type FromRecorder =
     readonly status: LedgerStatus
   }
   | { readonly type: "flushed"; readonly seq: number }
+  /** A batch the thread could not record (its database layer would not build, a bug): lost, to be counted. */
+  | { readonly type: "failed"; readonly seq: number; readonly reason: string }
   | { readonly type: "log"; readonly level: "Warn" | "Info" | "Error" | "Debug"; readonly message: string }
 
 const pricedFrom = (providers: PricedProviders): ReadonlyMap<string, PricedProvider> =>
@@ -101,18 +103,19 @@ const start = () => {
     const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
     post({ type: "log", level, message: cause.reasons.length > 0 ? `${text}\n${Cause.pretty(cause)}` : text })
   })
+  // The logger is part of the runtime's context (merged, not only provided to the layer's build),
+  // so what the batches log goes to the serving thread too.
+  const logs = Logger.layer([logger])
   const runtime = ManagedRuntime.make(
-    LedgerSql.layerWith({ retentionDays: data.retentionDays }).pipe(
-      Layer.provide(database),
-      Layer.provide(Logger.layer([logger]))
+    Layer.merge(
+      LedgerSql.layerWith({ retentionDays: data.retentionDays }).pipe(Layer.provide(database), Layer.provide(logs)),
+      logs
     )
   )
 
   let providers: ReadonlyMap<string, PricedProvider> = new Map()
-  const handle = (message: ToRecorder) =>
+  const record = (message: Extract<ToRecorder, { type: "batch" }>) =>
     Effect.gen(function*() {
-      if (message.type === "flush") return post({ type: "flushed", seq: message.seq })
-      if (message.providers !== undefined) providers = pricedFrom(message.providers)
       const ledger = yield* Ledger
       const observed = unpack(message.batch)
       const records: Array<RequestRecord | undefined> = []
@@ -142,12 +145,21 @@ const start = () => {
       })
     })
 
-  // One message at a time, in order.
+  // One message at a time, in order. A flush is answered outside the runtime, so that it is
+  // answered even when the runtime cannot be built; a batch that fails is answered as failed, so
+  // the serving thread counts it and does not wait for it.
   let queue: Promise<void> = Promise.resolve()
   port.on("message", (message: ToRecorder) => {
-    queue = queue.then(() => runtime.runPromise(handle(message))).catch((error: unknown) =>
-      post({ type: "log", level: "Warn", message: `usage: the recording thread failed a batch: ${String(error)}` })
-    )
+    queue = queue.then(async () => {
+      if (message.type === "flush") return post({ type: "flushed", seq: message.seq })
+      // Prices first: a batch that fails must not lose a change of prices for the next ones.
+      if (message.providers !== undefined) providers = pricedFrom(message.providers)
+      try {
+        await runtime.runPromise(record(message))
+      } catch (error) {
+        post({ type: "failed", seq: message.seq, reason: String(error) })
+      }
+    })
   })
 }
 

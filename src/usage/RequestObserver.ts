@@ -261,7 +261,14 @@ tapped.writeHead = function(this: TappedResponse, status, reason, headers) {
  * listener bookkeeping on every request (measured), for an event every response has.
  */
 tapped.emit = function(this: TappedResponse, event) {
-  if (event === "close" && this.observation !== undefined) closed(this)
+  if (event === "close" && this.observation !== undefined) {
+    // Recording must never break node's own `close` handling.
+    try {
+      closed(this)
+    } catch {
+      // Not recorded; the answer is unaffected.
+    }
+  }
   return base.emit.apply(this, arguments as unknown as Parameters<Emit<ServerResponse>>)
 }
 

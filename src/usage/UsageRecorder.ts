@@ -174,6 +174,8 @@ export const layerThread = (options: ThreadOptions) =>
       for (const batch of inFlight.values()) dropped += batch.count
       inFlight.clear()
       inFlightCount = 0
+      // Its counts stay in the status; its health no longer says anything (the inline writes' does).
+      if (status !== undefined) status = { ...status, ok: true, lastError: null }
       for (const deferred of flushed.values()) Deferred.doneUnsafe(deferred, Effect.void)
       flushed.clear()
       if (!stopping) runFork(Effect.logWarning(`usage: the recording thread stopped (${reason}); recording on the serving thread instead`))
@@ -192,7 +194,18 @@ export const layerThread = (options: ThreadOptions) =>
             if (admission !== undefined) settlements.push({ admission, used })
           }
           const recorded: Recorded = { tally: message.tally, settlements, records: message.records }
-          handing = handing.then(() => runPromise(handedOn(options, recorded)))
+          // `handedOn` never fails; the catch keeps the chain going should anything else throw.
+          handing = handing.then(() => runPromise(Effect.suspend(() => handedOn(options, recorded)))).catch(() => {})
+          return
+        }
+        case "failed": {
+          const sent = inFlight.get(message.seq)
+          inFlight.delete(message.seq)
+          if (sent !== undefined) {
+            inFlightCount -= sent.count
+            dropped += sent.count
+          }
+          runFork(Effect.logWarning(`usage: the recording thread could not record a batch: ${message.reason}`))
           return
         }
         case "flushed": {
@@ -233,12 +246,15 @@ export const layerThread = (options: ThreadOptions) =>
     const flush = Effect.gen(function*() {
       yield* sendOnce
       const thread = worker
-      if (thread === undefined) return
-      const deferred = yield* Deferred.make<void>()
-      const id = ++seq
-      flushed.set(id, deferred)
-      thread.postMessage({ type: "flush", seq: id } satisfies ToRecorder)
-      yield* Deferred.await(deferred)
+      if (thread !== undefined) {
+        const deferred = yield* Deferred.make<void>()
+        const id = ++seq
+        flushed.set(id, deferred)
+        thread.postMessage({ type: "flush", seq: id } satisfies ToRecorder)
+        yield* Deferred.await(deferred)
+      }
+      // What follows the batches answered so far (also when the thread was lost meanwhile).
+      yield* Effect.promise(() => handing)
     })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(FLUSH_EVERY), sendOnce)))
     yield* Effect.addFinalizer(() =>

@@ -195,6 +195,22 @@ describe("UsageRecorder.layerThread", () => {
       })
     ))
 
+  it.effect("a batch the thread cannot record (its database layer does not build) is counted as dropped, and a flush still returns", () =>
+    Effect.gen(function*() {
+      const layer = UsageRecorder.layerThread({
+        database: { kind: "postgres", url: "not a url" },
+        retentionDays: 90,
+        wantRecords: false,
+        onRecorded: () => Effect.void
+      }).pipe(Layer.provide(Ledger.layerMemory()), Layer.provide(noPrices))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const recorder = yield* UsageRecorder.UsageRecorder
+        recorder.observed(observed())
+        yield* recorder.flush
+        expect(yield* recorder.dropped).toBe(1)
+      }).pipe(Effect.provide(layer)))
+    }))
+
   it.effect("a thread that cannot run: the recorder records inline, to the ledger it was given", () =>
     withHome((home) =>
       Effect.gen(function*() {
