@@ -12,6 +12,7 @@ import { Database, sqliteFile } from "../database/Database.ts"
 import { BudgetStore, type KeyUsage } from "../gateway-keys/BudgetStore.ts"
 import { GatewayKeys, GatewayKeysError, type KeyInfo } from "../gateway-keys/GatewayKeys.ts"
 import { type KeyLimits, LimitsChange } from "../gateway-keys/KeyLimits.ts"
+import { dollars } from "../usage/UsageReport.ts"
 import { operation } from "./Operation.ts"
 import { colourEnabled, renderTable } from "./Table.ts"
 
@@ -50,15 +51,14 @@ const changeOf = (flags: LimitFlags, clear: ReadonlyArray<string>) =>
     )
   })
 
-const money = (usd: number) => `$${usd.toFixed(usd > 0 && usd < 1 ? 4 : 2)}`
 
 /** A key's limits, short: `60 rpm, 10000 tpm, $5/day, $50/month`, or `-`. */
 const limitsText = (limits: KeyLimits): string => {
   const parts = [
     limits.rpm === undefined ? undefined : `${limits.rpm} rpm`,
     limits.tpm === undefined ? undefined : `${limits.tpm} tpm`,
-    limits.budgetUsdDay === undefined ? undefined : `${money(limits.budgetUsdDay)}/day`,
-    limits.budgetUsdMonth === undefined ? undefined : `${money(limits.budgetUsdMonth)}/month`
+    limits.budgetUsdDay === undefined ? undefined : `${dollars(limits.budgetUsdDay)}/day`,
+    limits.budgetUsdMonth === undefined ? undefined : `${dollars(limits.budgetUsdMonth)}/month`
   ].filter((part) => part !== undefined)
   return parts.length === 0 ? "-" : parts.join(", ")
 }
@@ -126,7 +126,7 @@ const list = Command.make("list", {}, () =>
         onNone: () => "?",
         onSome: (counters) => {
           const counter = counters.get(id)?.[kind]
-          return counter === undefined ? money(0) : money(counter.spentUsd + counter.reservedUsd)
+          return counter === undefined ? dollars(0) : dollars(counter.spentUsd + counter.reservedUsd)
         }
       })
     yield* Console.log(renderTable(

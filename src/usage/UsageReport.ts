@@ -36,8 +36,12 @@ export const usageTotals = (groups: ReadonlyArray<UsageGroup>): UsageFigures => 
   }
 }
 
-/** Dollars: cents from $1 up, four decimals below (one request often costs a fraction of a cent). */
-export const dollars = (usd: number): string => usd === 0 || usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`
+/**
+ * Dollars: cents from $1 up, four decimals below (one request often costs a fraction of a cent),
+ * and a known cost too small for four decimals as such, never as $0.0000.
+ */
+export const dollars = (usd: number): string =>
+  usd === 0 || usd >= 1 ? `$${usd.toFixed(2)}` : usd > 0 && usd < 0.00005 ? "< $0.0001" : `$${usd.toFixed(4)}`
 
 /** A sum's cost: exact, a lower bound when some requests have no known price, or unknown when none has. */
 export const costText = (figures: { readonly costUsd: number; readonly unpriced: number; readonly requests: number }): string =>

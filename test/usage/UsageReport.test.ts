@@ -47,7 +47,9 @@ describe("costText", () => {
   it.each([[null, "price unknown"], [0, "$0.00"], [0.00042, "$0.0004"], [12.5, "$12.50"]] as const)("one request: %s → %s", (cost, text) => {
     assert.strictEqual(requestCostText(cost), text)
   })
-  it("dollars", () => assert.strictEqual(dollars(1), "$1.00"))
+  it.each([[1, "$1.00"], [0, "$0.00"], [0.0123, "$0.0123"], [0.00005, "$0.0001"], [0.0000026, "< $0.0001"]] as const)("dollars: %s → %s", (usd, text) => {
+    assert.strictEqual(dollars(usd), text)
+  })
 })
 
 describe("durationText", () => {

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from "preact/hooks"
 import type { GatewayKeyJson } from "../../src/admin/AdminApi.ts"
+import { dollars } from "../../src/usage/UsageReport.ts"
 import { admin } from "./Api.ts"
 
 const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
@@ -34,7 +35,6 @@ const changeOf = (drafts: Drafts): Record<LimitName, number | null> => ({
   budgetUsdMonth: drafts.budgetUsdMonth.trim() === "" ? null : Number(drafts.budgetUsdMonth)
 })
 
-const usd = (value: number) => `$${value.toFixed(value > 0 && value < 1 ? 4 : 2)}`
 
 function LimitFields(props: { readonly drafts: Drafts; readonly onInput: (drafts: Drafts) => void; readonly id: string }) {
   return (
@@ -78,7 +78,7 @@ function KeyCard(props: { readonly gatewayKey: GatewayKeyJson; readonly onChange
       <p class="muted key-usage">
         {key.usage === null
           ? "Usage unknown (the database cannot be read)"
-          : `This minute: ${key.usage.minute.requests} requests, ${key.usage.minute.tokens} tokens · today ${usd(key.usage.day.usd)} · this month ${usd(key.usage.month.usd)}`}
+          : `This minute: ${key.usage.minute.requests} requests, ${key.usage.minute.tokens} tokens · today ${dollars(key.usage.day.usd)} · this month ${dollars(key.usage.month.usd)}`}
       </p>
       <LimitFields id={key.id} drafts={drafts} onInput={setDrafts} />
       {error !== undefined && <p role="alert" class="bad">{error}</p>}
