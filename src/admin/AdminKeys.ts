@@ -13,7 +13,7 @@ import { openAiErrorBody } from "../http/OpenAiError.ts"
 import { AdminApi, CreateGatewayKey, NotFound, ServerError } from "./AdminApi.ts"
 import { toApiError } from "./AdminErrors.ts"
 import { readBody } from "./AdminRequests.ts"
-import { LimitsChange } from "../gateway-keys/KeyLimits.ts"
+import { emptyCounter, LimitsChange } from "../gateway-keys/KeyLimits.ts"
 
 const serverError = (message: string) => new ServerError(openAiErrorBody(message, "server_error", { code: "gateway_keys_error" }))
 
@@ -24,7 +24,7 @@ const keysService = Effect.flatMap(Effect.serviceOption(GatewayKeys), Option.mat
 }))
 
 const spend = (counter: Counter) => ({ requests: counter.requests, tokens: counter.tokens, usd: counter.spentUsd + counter.reservedUsd })
-const empty = { minute: spend({ requests: 0, tokens: 0, spentUsd: 0, reservedUsd: 0 }), day: spend({ requests: 0, tokens: 0, spentUsd: 0, reservedUsd: 0 }), month: spend({ requests: 0, tokens: 0, spentUsd: 0, reservedUsd: 0 }) }
+const empty = { minute: spend(emptyCounter), day: spend(emptyCounter), month: spend(emptyCounter) }
 
 /** The counters now, or none when they cannot be read (the listing still answers). */
 const usageNow = Effect.gen(function*() {
@@ -64,7 +64,8 @@ export const KeysHandlers = HttpApiBuilder.group(AdminApi, "keys", (handlers) =>
           // The store failing (keychain, database) is the server's problem, not the caller's.
           Effect.mapError((error) => serverError(error.message))
         )
-        return { key: Redacted.value(created.key), info: keyJson(created.info, yield* usageNow) }
+        // A key just made has counted nothing: no need to read the counters.
+        return { key: Redacted.value(created.key), info: { ...created.info, usage: empty } }
       }))
     .handleRaw("edit", ({ params }) =>
       Effect.gen(function*() {

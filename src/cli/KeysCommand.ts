@@ -11,7 +11,7 @@ import * as Settings from "../config/Settings.ts"
 import { Database, sqliteFile } from "../database/Database.ts"
 import { BudgetStore, type KeyUsage } from "../gateway-keys/BudgetStore.ts"
 import { GatewayKeys, GatewayKeysError, type KeyInfo } from "../gateway-keys/GatewayKeys.ts"
-import { type KeyLimits, LimitsChange } from "../gateway-keys/KeyLimits.ts"
+import { type KeyLimits, LIMIT_NAMES, LimitsChange } from "../gateway-keys/KeyLimits.ts"
 import { dollars } from "../usage/UsageReport.ts"
 import { operation } from "./Operation.ts"
 import { colourEnabled, renderTable } from "./Table.ts"
@@ -36,7 +36,7 @@ type LimitFlags = { readonly [K in keyof typeof limitFlags]: Option.Option<numbe
 const changeOf = (flags: LimitFlags, clear: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const change: Record<string, number | null> = {}
-    for (const name of ["rpm", "tpm", "budgetUsdDay", "budgetUsdMonth"] as const) {
+    for (const name of LIMIT_NAMES) {
       if (Option.isSome(flags[name])) change[name] = flags[name].value
     }
     for (const name of clear) {

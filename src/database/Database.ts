@@ -118,9 +118,11 @@ const makeReady = (sql: SqlClient.SqlClient, describe: (error: unknown) => strin
       Effect.provideService(SqlClient.SqlClient, sql),
       Effect.mapError((error) => new DatabaseError({ message: describe(error) }))
     )
-    return lock.withPermit(
+    const once = lock.withPermit(
       Effect.suspend(() => done ? Effect.void : Effect.tap(migrate, () => Effect.sync(() => done = true)))
     )
+    // Once migrated, nothing to wait for: no permit taken (it runs before every budget check and ledger statement).
+    return Effect.suspend(() => done ? Effect.void : once)
   })
 
 /**

@@ -40,7 +40,6 @@ export const limitedKey = (budgets: Budgets["Service"]) => (request: IncomingMes
 export const admitRequest = (
   inbound: HttpFormat,
   request: HttpServerRequest.HttpServerRequest,
-  model: string,
   route: Route | undefined,
   body: Readonly<Record<string, unknown>>,
   text: string
@@ -54,7 +53,6 @@ export const admitRequest = (
     const tokens = estimateTokens(text, body)
     const local = route?.providerId === LOCAL_PROVIDER_ID
     const admitted = yield* Effect.result(budgets.admit(keyId, {
-      model,
       local,
       estimatedTokens: tokens.input + tokens.output,
       estimatedCostUsd: route === undefined || local ? null : budgets.estimateCost(route, tokens)

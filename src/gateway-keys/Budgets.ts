@@ -31,7 +31,6 @@ export interface Admission {
 }
 
 export interface AdmitRequest {
-  readonly model: string
   readonly local: boolean
   readonly estimatedTokens: number
   /** Dollars; null when the price is unknown (nothing is reserved, but a spent budget still refuses). */

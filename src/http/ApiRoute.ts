@@ -169,13 +169,13 @@ export const apiHandler = (inbound: HttpFormat, only?: PassThroughOnly) =>
           code: "model_ambiguous"
         })
       case "Found": {
-        const refused = yield* admitRequest(inbound, request, model, resolution.route, body, text)
+        const refused = yield* admitRequest(inbound, request, resolution.route, body, text)
         if (Option.isSome(refused)) return refused.value
         const response = yield* attempt(resolution.route, inbound, only, body, text, request.headers, observation)
         return HttpServerResponse.setHeaders(response, routedHeaders(resolution.route, 1))
       }
       case "Virtual": {
-        const refused = yield* admitRequest(inbound, request, model, undefined, body, text)
+        const refused = yield* admitRequest(inbound, request, undefined, body, text)
         if (Option.isSome(refused)) return refused.value
         return yield* runChain(resolution.model, inbound, only, body, text, request.headers, undefined, observation)
       }

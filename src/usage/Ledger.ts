@@ -90,7 +90,8 @@ export class Ledger extends Context.Service<Ledger, {
 }>()("switchboard/Ledger") {
   /**
    * For tests: rows in memory, answered as the database answers (`LedgerMemory.ts`). The live
-   * layer is `LedgerSql.layer` (src/usage/LedgerSql.ts), over the `Database`.
+   * layer is `LedgerSql.layerWith` (src/usage/LedgerSql.ts) over the `Database`, written by the
+   * recording thread (`UsageRecorder.layerThread`).
    */
   static readonly layerMemory = (options?: LedgerMemory.MemoryOptions) => Layer.effect(Ledger, LedgerMemory.make(options))
 }

@@ -19,7 +19,6 @@
 import { Array as Arr, Cause, Clock, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { Fragment } from "effect/sql/Statement"
-import * as Settings from "../config/Settings.ts"
 import { Database } from "../database/Database.ts"
 import { type GroupBy, Ledger, LedgerError, type LedgerStatus, type RequestsQuery, type UsageGroup, type UsageQuery } from "./Ledger.ts"
 import * as LedgerTotals from "./LedgerTotals.ts"
@@ -378,6 +377,3 @@ export const make = (options: SqlOptions) =>
 /** The live ledger with the given retention, over the `Database` and its `SqlClient`. */
 export const layerWith = (options: SqlOptions): Layer.Layer<Ledger, never, Database | SqlClient.SqlClient> =>
   Layer.effect(Ledger, make(options))
-
-/** The live ledger, retention from `SWITCHBOARD_RETENTION_DAYS`. */
-export const layer = Layer.unwrap(Effect.map(Settings.retentionDays.config, (retentionDays) => layerWith({ retentionDays })))

@@ -39,7 +39,7 @@ export interface MetricsTally {
   readonly histograms: ReadonlyArray<HistogramDelta>
 }
 
-export const TOKEN_KINDS = [
+const TOKEN_KINDS = [
   ["input", "input"],
   ["output", "output"],
   ["cached_read", "cachedRead"],

@@ -17,7 +17,6 @@ import { Cause, Effect, Layer, Logger, ManagedRuntime } from "effect"
 import { readlinkSync } from "node:fs"
 import { setPriority } from "node:os"
 import { parentPort, workerData } from "node:worker_threads"
-import type { ModelPrice } from "../config/RemoteConfig.ts"
 import { Database, type DatabaseTarget } from "../database/Database.ts"
 import { Ledger, type LedgerStatus } from "./Ledger.ts"
 import * as LedgerSql from "./LedgerSql.ts"
@@ -35,9 +34,6 @@ export interface RecordingWorkerData {
   readonly wantRecords: boolean
 }
 
-/** Providers' prices, as plain data (a `Map` of `Map`s does cross threads, but says less). */
-export type PricedProviders = ReadonlyArray<readonly [string, { readonly preset: string | undefined; readonly prices: ReadonlyArray<readonly [string, ModelPrice]> }]>
-
 export type ToRecorder =
   | {
     readonly type: "batch"
@@ -45,8 +41,8 @@ export type ToRecorder =
     readonly batch: ObservationBatch
     /** Indexes of the batch's requests a budget admitted: their use is sent back. */
     readonly admitted: ReadonlyArray<number>
-    /** The providers' prices, when they changed since the last batch. */
-    readonly providers: PricedProviders | undefined
+    /** The providers' prices, when they changed since the last batch (maps cross threads as they are). */
+    readonly providers: ReadonlyMap<string, PricedProvider> | undefined
   }
   | { readonly type: "flush"; readonly seq: number }
 
@@ -63,9 +59,6 @@ export type FromRecorder =
   /** A batch the thread could not record (its database layer would not build, a bug): lost, to be counted. */
   | { readonly type: "failed"; readonly seq: number; readonly reason: string }
   | { readonly type: "log"; readonly level: "Warn" | "Info" | "Error" | "Debug"; readonly message: string }
-
-const pricedFrom = (providers: PricedProviders): ReadonlyMap<string, PricedProvider> =>
-  new Map(providers.map(([id, provider]) => [id, { preset: provider.preset, prices: new Map(provider.prices) }]))
 
 /**
  * How nice the thread is (Unix: 0 is the default, 19 the nicest): recording is background work,
@@ -153,7 +146,7 @@ const start = () => {
     queue = queue.then(async () => {
       if (message.type === "flush") return post({ type: "flushed", seq: message.seq })
       // Prices first: a batch that fails must not lose a change of prices for the next ones.
-      if (message.providers !== undefined) providers = pricedFrom(message.providers)
+      if (message.providers !== undefined) providers = message.providers
       try {
         await runtime.runPromise(record(message))
       } catch (error) {

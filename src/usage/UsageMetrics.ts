@@ -9,8 +9,7 @@
  */
 import { Context, Effect, Metric } from "effect"
 import type { ProviderStatus } from "../providers/Providers.ts"
-import { type CounterName, type HistogramName, type Labels, type MetricsTally, SECONDS, tallyOf } from "./MetricsTally.ts"
-import type { RequestRecord } from "./RequestRecord.ts"
+import { type CounterName, type HistogramName, type Labels, type MetricsTally, SECONDS } from "./MetricsTally.ts"
 
 const requests = Metric.counter("switchboard_requests_total", {
   description: "Requests to the API endpoints, by provider, model, the caller's API format and HTTP status (499: the caller went away before any answer).",
@@ -120,9 +119,6 @@ export const apply = (tally: MetricsTally): Effect.Effect<void> =>
       }
     })
   )
-
-/** Counts finished requests (streams included, once they end). */
-export const record = (records: ReadonlyArray<RequestRecord>): Effect.Effect<void> => apply(tallyOf(records))
 
 /** Sets `switchboard_provider_up` from the providers' states (at scrape time: always current). */
 export const providersUp = (providers: ReadonlyArray<ProviderStatus>): Effect.Effect<void> =>

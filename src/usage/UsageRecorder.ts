@@ -24,7 +24,7 @@ import { PriceBook } from "./PriceBook.ts"
 import type { PricedProvider } from "./Prices.ts"
 import { type Recorded, recordedOf, recordOf } from "./Recording.ts"
 import type { DatabaseTarget } from "../database/Database.ts"
-import type { FromRecorder, PricedProviders, RecordingWorkerData, ToRecorder } from "./RecordingWorker.ts"
+import type { FromRecorder, RecordingWorkerData, ToRecorder } from "./RecordingWorker.ts"
 import type { ObservedRequest } from "./RequestObserver.ts"
 import type { RequestRecord } from "./RequestRecord.ts"
 
@@ -134,9 +134,6 @@ const workerUrl = (): URL => {
   return new URL(here.endsWith(".ts") ? "./RecordingWorker.ts" : "./recording-worker.mjs", here)
 }
 
-const pricedProviders = (providers: ReadonlyMap<string, PricedProvider>): PricedProviders =>
-  [...providers].map(([id, provider]) => [id, { preset: provider.preset, prices: [...provider.prices] }] as const)
-
 /**
  * The recorder, with the records made and written on a worker thread (`RecordingWorker.ts`). Gives
  * the `UsageRecorder` and the `Ledger` it was given, whose status then includes the thread's writes.
@@ -235,7 +232,7 @@ export const layerThread = (options: ThreadOptions) =>
       sentProviders = providers
       const admitted: Array<number> = []
       admissions.forEach((admission, index) => admission !== undefined && admitted.push(index))
-      const message: ToRecorder = { type: "batch", seq: ++seq, batch, admitted, providers: changed ? pricedProviders(providers) : undefined }
+      const message: ToRecorder = { type: "batch", seq: ++seq, batch, admitted, providers: changed ? providers : undefined }
       inFlight.set(seq, { admissions, count: batch.count })
       inFlightCount += batch.count
       worker.postMessage(message, [batch.bytes.buffer as ArrayBuffer])

@@ -16,7 +16,7 @@ import { describePostgres, usePostgres } from "../support/Postgres.ts"
 import { tempDir } from "../support/TempDir.ts"
 
 const KEY = "sb-test-key"
-const request = (costUsd: number | null, local = false, tokens = 10) => ({ model: "m", local, estimatedTokens: tokens, estimatedCostUsd: costUsd })
+const request = (costUsd: number | null, local = false, tokens = 10) => ({ local, estimatedTokens: tokens, estimatedCostUsd: costUsd })
 
 /** Budgets over `store`, with one key (`test-1`) whose limits are set first. */
 const withBudgets = <A, E>(store: () => Layer.Layer<BudgetStore, unknown>, body: (budgets: Budgets["Service"], keys: GatewayKeys["Service"]) => Effect.Effect<A, E>) =>
