@@ -17,6 +17,19 @@ export const SLOW_MODEL = "bench-slow"
  */
 export const VIRTUAL_MODEL = "bench-chain"
 
+/**
+ * The fake upstream's answer to it (bench/upstream.ts), also what bench/recording.ts records. Built
+ * once: the reply is the same every time, and serialising it per request would be upstream cost.
+ */
+export const completionJson = JSON.stringify({
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: Math.floor(Date.now() / 1000),
+  model: UPSTREAM_MODEL,
+  choices: [{ index: 0, message: { role: "assistant", content: "Hi!", refusal: null }, logprobs: null, finish_reason: "stop" }],
+  usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }
+})
+
 /** The same small chat completion, sent to every target (with the model id that target expects). */
 export const chatBody = (model: string, stream = false): string =>
   JSON.stringify({

@@ -15,6 +15,7 @@
  * translated one): the time from spawning it to that first answer is its start-up figure.
  */
 import type { ChildProcess } from "node:child_process"
+import { join } from "node:path"
 import { collectOutput, forkScript, hasExited, nextMessage } from "./children.ts"
 import { freePort } from "./ports.ts"
 import { portkeyHeaders, startPortkey } from "./portkey.ts"
@@ -106,7 +107,9 @@ export interface TargetOptions {
 }
 
 const profileArgs = (name: TargetName, options: TargetOptions): ReadonlyArray<string> =>
-  options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`]
+  // A folder per target, files named by node (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`):
+  // the recording thread writes a profile of its own, which a fixed name would overwrite.
+  options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(options.profileDir, name)}`]
 
 /** Starts `name` in front of `upstream` and waits until it serves. */
 export const startTarget = async (name: TargetName, upstream: Upstream, options: TargetOptions): Promise<Target> => {

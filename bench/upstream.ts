@@ -15,7 +15,7 @@
  *   upstream.ts <chunks> <intervalMs> <slowChunks> <slowIntervalMs>
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { SLOW_MODEL, UPSTREAM_MODEL, type UpstreamReady } from "./protocol.ts"
+import { completionJson, SLOW_MODEL, UPSTREAM_MODEL, type UpstreamReady } from "./protocol.ts"
 
 const chunks = Number(process.argv[2] ?? 100)
 const intervalMs = Number(process.argv[3] ?? 2)
@@ -46,16 +46,6 @@ const messageJson = JSON.stringify({
   stop_reason: "end_turn",
   stop_sequence: null,
   usage: { input_tokens: 9, output_tokens: 2 }
-})
-
-// Built once: the reply is the same every time, and serialising it per request would be upstream cost.
-const completionJson = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created,
-  model: UPSTREAM_MODEL,
-  choices: [{ index: 0, message: { role: "assistant", content: "Hi!", refusal: null }, logprobs: null, finish_reason: "stop" }],
-  usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 }
 })
 
 const chunkEvent = (chunks: number, index: number): string => {

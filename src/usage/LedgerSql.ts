@@ -16,7 +16,7 @@
  * SUM results to the driver as strings or bigints, SQLite as numbers; casting gives JS numbers
  * from both, decoded with one Schema.
  */
-import { Array as Arr, Cause, Clock, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { Fragment } from "effect/sql/Statement"
 import { Database } from "../database/Database.ts"
@@ -37,39 +37,42 @@ export interface SqlOptions {
   readonly retain?: boolean | undefined
 }
 
-/** Rows per INSERT: 26 parameters each stays far below SQLite's and Postgres's parameter limits. */
-const INSERT_CHUNK = 500
+/** The table's columns, in the order `paramsOf` gives a record's values. */
+const COLUMNS = [
+  "id", "started_at", "key_id", "client", "inbound_format", "path", "requested_model", "virtual_model",
+  "provider", "model", "upstream_model", "mode", "stream", "status", "outcome", "error_class", "attempts",
+  "ttft_ms", "duration_ms", "input_tokens", "output_tokens", "cached_read_tokens", "cache_write_tokens",
+  "reasoning_tokens", "cost_usd", "price_source"
+] as const
 
+/** Appends one record's values to `params`, in `COLUMNS`' order: tokens and cost NULL when unknown, `stream` 0/1. */
+const paramsOf = (record: RequestRecord, params: Array<unknown>): void => {
+  const tokens = record.tokens
+  params.push(
+    record.id, record.startedAt, record.keyId, record.client, record.inboundFormat, record.path,
+    record.requestedModel, record.virtualModel, record.provider, record.model, record.upstreamModel,
+    record.mode, record.stream ? 1 : 0, record.status, record.outcome, record.errorClass, record.attempts,
+    record.ttftMs, record.durationMs, tokens.input, tokens.output, tokens.cachedRead, tokens.cacheWrite,
+    tokens.reasoning, record.costUsd, record.priceSource
+  )
+}
 
-/** The table's columns of one record: tokens and cost NULL when unknown, `stream` 0/1. */
-const toRow = (record: RequestRecord) => ({
-  id: record.id,
-  started_at: record.startedAt,
-  key_id: record.keyId,
-  client: record.client,
-  inbound_format: record.inboundFormat,
-  path: record.path,
-  requested_model: record.requestedModel,
-  virtual_model: record.virtualModel,
-  provider: record.provider,
-  model: record.model,
-  upstream_model: record.upstreamModel,
-  mode: record.mode,
-  stream: record.stream ? 1 : 0,
-  status: record.status,
-  outcome: record.outcome,
-  error_class: record.errorClass,
-  attempts: record.attempts,
-  ttft_ms: record.ttftMs,
-  duration_ms: record.durationMs,
-  input_tokens: record.tokens.input,
-  output_tokens: record.tokens.output,
-  cached_read_tokens: record.tokens.cachedRead,
-  cache_write_tokens: record.tokens.cacheWrite,
-  reasoning_tokens: record.tokens.reasoning,
-  cost_usd: record.costUsd,
-  price_source: record.priceSource
-})
+/**
+ * Rows per INSERT statement, largest first: a batch is written as statements of these sizes only
+ * (1,250 rows: 19 × 64, then 32 + 2), so the database prepares at most seven statements once and
+ * reuses them. Why: building and preparing a statement for each batch's own row count cost as much
+ * as writing the rows (measured, ~6 µs a row of ~12); 64 rows of 26 parameters stay far below
+ * SQLite's and Postgres's parameter limits.
+ */
+const INSERT_SIZES = [64, 32, 16, 8, 4, 2, 1] as const
+
+/** `INSERT … VALUES (…), …` of `rows` rows, placeholders as the dialect writes them (`?`, `$1`). */
+const insertText = (rows: number, postgres: boolean): string => {
+  let next = 1
+  const placeholder = postgres ? () => `$${next++}` : () => "?"
+  const values = Array.from({ length: rows }, () => `(${COLUMNS.map(placeholder).join(", ")})`)
+  return `INSERT INTO requests (${COLUMNS.join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (id) DO NOTHING`
+}
 
 const NullableNumber = Schema.NullOr(Schema.Number)
 const NullableString = Schema.NullOr(Schema.String)
@@ -225,11 +228,17 @@ export const make = (options: SqlOptions) =>
     const asking = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.mapError(Effect.andThen(db.ready, effect), queryError)
 
+    const insertTexts = new Map(INSERT_SIZES.map((size) => [size, insertText(size, postgres)]))
     const insert = (rows: ReadonlyArray<RequestRecord>) =>
       Effect.gen(function*() {
-        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          const chunk = rows.slice(start, start + INSERT_CHUNK).map(toRow)
-          if (Arr.isArrayNonEmpty(chunk)) yield* sql`INSERT INTO requests ${sql.insert(chunk)} ON CONFLICT (id) DO NOTHING`
+        let start = 0
+        for (const size of INSERT_SIZES) {
+          while (rows.length - start >= size) {
+            const params: Array<unknown> = []
+            for (let i = start; i < start + size; i++) paramsOf(rows[i]!, params)
+            yield* sql.unsafe(insertTexts.get(size)!, params)
+            start += size
+          }
         }
       })
 

@@ -72,6 +72,18 @@ const ledgerContract = (
         assert.strictEqual((yield* ledger.requests({ limit: 100 })).length, 3)
       })), 60_000)
 
+
+  it.effect("a batch of any size is written whole, each row once (the SQL ledgers write it in statements of fixed sizes)", () =>
+    withLedger((ledger) =>
+      Effect.gen(function*() {
+        // 64 + 64 + 32 + 16 + 8 + 4 + 2 + 1: every statement size, and the last row of each size distinct.
+        const many = Array.from({ length: 191 }, (_, i) =>
+          record({ id: `m${String(i).padStart(3, "0")}`, startedAt: NOW - i, durationMs: i, tokens: { input: i, output: null, cachedRead: null, cacheWrite: null, reasoning: null } }))
+        yield* ledger.write(many)
+        const read = yield* ledger.requests({ limit: 500 })
+        assert.deepStrictEqual(read, many)
+        assert.strictEqual((yield* ledger.status).written, many.length)
+      })), 60_000)
   it.effect("totals grouped by every GroupBy, as LedgerTotals computes them", () =>
     withLedger((ledger) =>
       Effect.gen(function*() {
