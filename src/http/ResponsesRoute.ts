@@ -1,6 +1,8 @@
 /**
  * `POST /v1/responses` (also `/responses`): Open Responses, as the Codex CLI and the OpenAI SDK's
- * `client.responses.create` / `client.responses.stream` send it. To a `responses` provider the
+ * `client.responses.create` / `client.responses.stream` send it; the same path as a WebSocket
+ * (`GET` with `Upgrade: websocket`, the OpenAI SDK's `ResponsesWS`) is the spec's WebSocket
+ * transport (`ResponsesSocket.ts`). To a `responses` provider the
  * body passes through untouched but for `model` (state such as `previous_response_id` is then
  * the provider's business); to a provider of another format it is translated, statelessly, so
  * what needs stored state is refused with a 400 naming the field.
@@ -17,6 +19,8 @@ import { apiHandler } from "./ApiRoute.ts"
 import { openResponses } from "./Formats.ts"
 import { methodNotAllowed } from "./MethodNotAllowed.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
+import * as ResponsesSocket from "./ResponsesSocket.ts"
+import { isWebSocketUpgrade } from "./ResponsesSocket.ts"
 
 const handler = apiHandler(openResponses)
 
@@ -33,6 +37,7 @@ const responsesApi = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const rest = (yield* HttpRouter.params)["*"] ?? ""
   if (request.method === "POST" && rest === "") return yield* handler
+  if (request.method === "GET" && rest === "" && isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
   if (rest === "") return yield* methodNotAllowed(openResponses)
   return yield* unknown
 })
