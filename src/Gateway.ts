@@ -17,7 +17,7 @@
  *
  * The secret store is left to the caller: it is the one choice that depends on the machine.
  */
-import { Effect, Layer, Metric, Option, Redacted } from "effect"
+import { Effect, Layer, Metric, Option } from "effect"
 import { constTrue } from "effect/Function"
 import { HttpClient, HttpRouter, HttpServer } from "effect/http"
 import { NodeFileSystem, NodeHttpClient, NodeHttpServer, NodePath } from "@effect/platform-node"
@@ -42,7 +42,7 @@ import { GatewayKeys } from "./gateway-keys/GatewayKeys.ts"
 import { limitedKey } from "./gateway-keys/Admission.ts"
 import { BudgetStore } from "./gateway-keys/BudgetStore.ts"
 import { Budgets } from "./gateway-keys/Budgets.ts"
-import { Database, type DatabaseTarget, sqliteFile } from "./database/Database.ts"
+import { Database, targetFrom } from "./database/Database.ts"
 import * as Settings from "./config/Settings.ts"
 import { ConfigSync } from "./providers/ConfigSync.ts"
 import { SecretStore } from "./secrets/SecretStore.ts"
@@ -219,17 +219,12 @@ const layerServer = (options: GatewayOptions) =>
     return NodeHttpServer.layer(() => createServerHoldingEarlyRequests(observed(fastLane), load.track, classes), { host: options.host, port: options.port })
   }))
 
-/** Where the database is, from the settings: Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in `<home>/switchboard.db`. */
-const databaseTarget = (home: string) =>
-  Effect.map(Settings.databaseUrl.config, (url): DatabaseTarget =>
-    Option.isSome(url) ? { kind: "postgres", url: Redacted.value(url.value) } : { kind: "sqlite", file: sqliteFile(home) })
-
 /**
  * The database (`src/database/`). Opened lazily by its users; one that cannot be opened fails no
  * request.
  */
 const layerDatabase = (options: { readonly home: string }) =>
-  Layer.unwrap(Effect.map(databaseTarget(options.home), Database.layerFor))
+  Layer.unwrap(Effect.map(targetFrom(options.home), Database.layerFor))
 
 type DatabaseLayer = ReturnType<typeof layerDatabase>
 
@@ -258,7 +253,7 @@ const layerUsage = (options: GatewayOptions, database: DatabaseLayer) => {
       }
       if (given !== undefined) return UsageRecorder_.layer(recorder).pipe(Layer.provideMerge(given))
       const retentionDays = yield* Settings.retentionDays.config
-      return UsageRecorder_.layerThread({ ...recorder, database: yield* databaseTarget(options.home), retentionDays }).pipe(
+      return UsageRecorder_.layerThread({ ...recorder, database: yield* targetFrom(options.home), retentionDays }).pipe(
         // The thread deletes past retention; this side only reads (and shows the database's state).
         Layer.provide(LedgerSql.layerWith({ retentionDays, retain: false }).pipe(Layer.provide(database)))
       )

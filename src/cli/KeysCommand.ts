@@ -8,7 +8,7 @@ import { Clock, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Settings from "../config/Settings.ts"
-import { Database, sqliteFile } from "../database/Database.ts"
+import { Database, targetFrom } from "../database/Database.ts"
 import { BudgetStore, type KeyUsage } from "../gateway-keys/BudgetStore.ts"
 import { GatewayKeys, GatewayKeysError, type KeyInfo } from "../gateway-keys/GatewayKeys.ts"
 import { type KeyLimits, LIMIT_NAMES, LimitsChange } from "../gateway-keys/KeyLimits.ts"
@@ -106,8 +106,8 @@ const edit = Command.make("edit", {
  * windows), nor create a SQLite file where none is yet (then nothing was spent).
  */
 const spendNow = Effect.gen(function*() {
-  const url = yield* Settings.databaseUrl.config
-  if (Option.isNone(url) && !existsSync(sqliteFile(yield* Settings.home.config))) return new Map<string, KeyUsage>()
+  const target = yield* targetFrom(yield* Settings.home.config)
+  if (target.kind === "sqlite" && !existsSync(target.file)) return new Map<string, KeyUsage>()
   const store = yield* BudgetStore
   return yield* store.usage(yield* Clock.currentTimeMillis)
 }).pipe(

@@ -41,6 +41,15 @@ export type DatabaseTarget =
 /** The SQLite file in the configuration folder. */
 export const sqliteFile = (home: string) => join(home, "switchboard.db")
 
+/**
+ * Where the database is, from the settings: Postgres when `SWITCHBOARD_DATABASE_URL` is set, else
+ * SQLite in `home`. The one place that decides it (the gateway, the recording thread's target, the
+ * CLI and the gateway keys' store all ask here).
+ */
+export const targetFrom = (home: string) =>
+  Effect.map(Settings.databaseUrl.config, (url): DatabaseTarget =>
+    Option.isSome(url) ? { kind: "postgres", url: Redacted.value(url.value) } : { kind: "sqlite", file: sqliteFile(home) })
+
 export class Database extends Context.Service<Database, {
   readonly dialect: Dialect
   /** Where it is, safe to show: the SQLite file, or `host:port/database` for Postgres (never a user or password). */
@@ -88,13 +97,7 @@ export class Database extends Context.Service<Database, {
     target.kind === "sqlite" ? Database.layerSqlite(target.file) : Database.layerPostgres(Redacted.make(target.url))
 
   /** From the settings: Postgres when `SWITCHBOARD_DATABASE_URL` is set, else SQLite in `SWITCHBOARD_HOME`. */
-  static readonly layer = Layer.unwrap(
-    Effect.gen(function*() {
-      const url = yield* Settings.databaseUrl.config
-      if (Option.isSome(url)) return Database.layerPostgres(url.value)
-      return Database.layerSqlite(sqliteFile(yield* Settings.home.config))
-    })
-  )
+  static readonly layer = Layer.unwrap(Effect.map(Effect.flatMap(Settings.home.config, targetFrom), Database.layerFor))
 }
 
 const contextOf = (

@@ -25,7 +25,7 @@ import * as Settings from "../config/Settings.ts"
 import * as SecretStoreLive from "../secrets/SecretStoreLive.ts"
 import { header, SecretStore, type SecretStoreError } from "../secrets/SecretStore.ts"
 import * as SqlClient from "effect/sql/SqlClient"
-import { Database } from "../database/Database.ts"
+import { Database, targetFrom } from "../database/Database.ts"
 import { KeyLimits as KeyLimitsSchema } from "./KeyLimits.ts"
 import { generateId, generateKey, matchesAny, matchIndex, sha256, StoredKey, StoredKeys } from "./GatewayKey.ts"
 import { applyChange, hasAny, type KeyLimits, type LimitsChange } from "./KeyLimits.ts"
@@ -125,9 +125,9 @@ export class GatewayKeys extends Context.Service<GatewayKeys, {
   static readonly layerFor = <E>(database?: Layer.Layer<Database | SqlClient.SqlClient, E>) =>
     Layer.unwrap(
       Effect.gen(function*() {
-        const url = yield* Settings.databaseUrl.config
-        if (Option.isSome(url)) {
-          const postgres = database === undefined ? Layer.orDie(Database.layerPostgres(url.value)) : Layer.orDie(database)
+        const target = yield* targetFrom(yield* Settings.home.config)
+        if (target.kind === "postgres") {
+          const postgres = database === undefined ? Layer.orDie(Database.layerFor(target)) : Layer.orDie(database)
           return GatewayKeys.layerSql.pipe(Layer.provide(postgres))
         }
         // An invalid SWITCHBOARD_SECRETS already fails the secret store's own layer, with the reason.

@@ -3,6 +3,7 @@
  * (`AnswerUsage.ts`) and priced (`Prices.ts`). Pure, and light on imports: it runs in the recording
  * thread (`RecordingWorker.ts`) as well as in the serving one (`UsageRecorder.ts`, inline).
  */
+import { Effect } from "effect"
 import type { Admission } from "../gateway-keys/Budgets.ts"
 import { answerUsage } from "./AnswerUsage.ts"
 import { type MetricsTally, tallyOf } from "./MetricsTally.ts"
@@ -91,6 +92,29 @@ export const recordOf = (observed: ObservedRequest, providers: ReadonlyMap<strin
     priceSource: price.source
   }
 }
+
+/**
+ * The records of `observed[from…to)`, in order, undefined for a request whose answer could not be
+ * read (logged): a bug in reading one answer must not lose the others.
+ */
+export const recordEach = (
+  observed: ReadonlyArray<ObservedRequest>,
+  providers: ReadonlyMap<string, PricedProvider>,
+  from = 0,
+  to = observed.length
+): Effect.Effect<Array<RequestRecord | undefined>> =>
+  Effect.gen(function*() {
+    const records: Array<RequestRecord | undefined> = []
+    for (let index = from; index < to; index++) {
+      try {
+        records.push(recordOf(observed[index]!, providers))
+      } catch (cause) {
+        records.push(undefined)
+        yield* Effect.logWarning(`usage: could not record request ${observed[index]!.observation.id}: ${String(cause)}`)
+      }
+    }
+    return records
+  })
 
 /** A withheld event (`Observation.unsent`: a usage chunk) put back where it was: before `[DONE]`. */
 const withUnsent = (text: string, unsent: string | undefined): string => {

@@ -1,7 +1,7 @@
 /**
  * The recording thread: a `worker_threads` worker the gateway starts for its usage ledger
  * (`UsageRecorder.layerThread`). It takes batches of finished requests (`ObservationBatch.ts`),
- * reads and prices each (`Recording.recordOf`), writes them to the ledger's database through its
+ * reads and prices each (`Recording.recordEach`), writes them to the ledger's database through its
  * own connection (`LedgerSql` over `Database`, as the serving thread would), and answers with
  * what the serving thread still needs: the metrics' tally, what each admitted request used (for
  * its key's budget), the records when traces want them, and the ledger's write status.
@@ -23,7 +23,7 @@ import * as LedgerSql from "./LedgerSql.ts"
 import { type MetricsTally, tallyOf } from "./MetricsTally.ts"
 import { type ObservationBatch, unpack } from "./ObservationBatch.ts"
 import type { PricedProvider } from "./Prices.ts"
-import { recordOf, type Used, usedOf } from "./Recording.ts"
+import { recordEach, type Used, usedOf } from "./Recording.ts"
 import type { RequestRecord } from "./RequestRecord.ts"
 
 /** What the thread is started with. */
@@ -111,16 +111,7 @@ const start = () => {
     Effect.gen(function*() {
       const ledger = yield* Ledger
       const observed = unpack(message.batch)
-      const records: Array<RequestRecord | undefined> = []
-      for (const one of observed) {
-        // A bug in reading one answer must not lose the others.
-        try {
-          records.push(recordOf(one, providers))
-        } catch (cause) {
-          records.push(undefined)
-          yield* Effect.logWarning(`usage: could not record request ${one.observation.id}: ${String(cause)}`)
-        }
-      }
+      const records = yield* recordEach(observed, providers)
       const kept = records.filter((record) => record !== undefined)
       yield* ledger.write(kept)
       const used: Array<readonly [number, Used]> = []

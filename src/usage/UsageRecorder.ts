@@ -22,7 +22,7 @@ import { Ledger, type LedgerStatus } from "./Ledger.ts"
 import { BatchWriter, type ObservationBatch, unpack } from "./ObservationBatch.ts"
 import { PriceBook } from "./PriceBook.ts"
 import type { PricedProvider } from "./Prices.ts"
-import { type Recorded, recordedOf, recordOf } from "./Recording.ts"
+import { type Recorded, recordedOf, recordEach } from "./Recording.ts"
 import type { DatabaseTarget } from "../database/Database.ts"
 import type { FromRecorder, RecordingWorkerData, ToRecorder } from "./RecordingWorker.ts"
 import type { ObservedRequest } from "./RequestObserver.ts"
@@ -78,17 +78,15 @@ const recordInline = (
     const observed = unpack(batch)
     for (let start = 0; start < observed.length; start += SLICE) {
       if (start > 0) yield* giveWay
+      const end = Math.min(observed.length, start + SLICE)
+      const each = yield* recordEach(observed, providers, start, end)
       const records: Array<RequestRecord> = []
       const admitted: Array<Admission | undefined> = []
-      for (let index = start; index < Math.min(observed.length, start + SLICE); index++) {
-        // A bug in reading one answer must not lose the others.
-        try {
-          records.push(recordOf(observed[index]!, providers))
-          admitted.push(admissions[index])
-        } catch (cause) {
-          yield* Effect.logWarning(`usage: could not record request ${observed[index]!.observation.id}: ${String(cause)}`)
-        }
-      }
+      each.forEach((record, offset) => {
+        if (record === undefined) return
+        records.push(record)
+        admitted.push(admissions[start + offset])
+      })
       yield* ledger.write(records)
       yield* handedOn(options, recordedOf(records, admitted, options.wantRecords))
     }
