@@ -507,7 +507,7 @@ const partOf = (item: EncodedItem): ResponsesAssistantPartOut | { readonly type:
 
 /** The output item as it stands (`added` sends it empty, `done` complete). */
 const itemOf = (item: EncodedItem, empty: boolean): ResponsesOutputItemOut => {
-  const status = item.status
+  const { status } = item
   switch (item.kind._tag) {
     case "Text":
       return { type: "message", id: item.id, status, role: "assistant", content: empty ? [] : [{ type: "output_text", text: item.text, annotations: [] }] }
