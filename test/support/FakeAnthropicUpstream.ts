@@ -14,7 +14,11 @@
  *   incremental `input_json_delta` fragments;
  * - errors `{ type: "error", error: { type, message } }`: 401, 404 (unknown model), 429 with
  *   `retry-after`, 529 `overloaded_error`; `max_tokens` is required (400 without it);
- * - a stalled stream (`message_start`, then silence) and an endless one, for timeout and abort tests.
+ * - a stalled stream (`message_start`, then silence) and an endless one, for timeout and abort tests;
+ * - optionally `max_tokens` honoured (one token a word): a longer text is cut there and the stop
+ *   reason is `max_tokens`;
+ * - an `overloaded_error` mid-stream: the start of a text block, then `event: error` and the end,
+ *   as the API reports overload after the 200 ("Error events" in the streaming docs).
  *
  * Every request is recorded (method, path, headers, raw and parsed body, whether the client went
  * away early). What a model does is chosen per model id.
@@ -36,7 +40,7 @@ export interface FakeToolUse {
 /** What the fake does for a given model. */
 export type MessageBehaviour =
   /** Text (default: an echo of the last user message), after a signed thinking block when `thinking` is set. */
-  | { readonly _tag: "Reply"; readonly content?: string | undefined; readonly thinking?: string | undefined }
+  | { readonly _tag: "Reply"; readonly content?: string | undefined; readonly thinking?: string | undefined; readonly withinLimit?: boolean }
   /** A short text block, then parallel tool_use blocks (`stop_reason: "tool_use"`). */
   | { readonly _tag: "ToolUse"; readonly calls: ReadonlyArray<FakeToolUse> }
   /** An HTTP error in the Anthropic shape. */
@@ -45,6 +49,8 @@ export type MessageBehaviour =
   | { readonly _tag: "Stall" }
   /** Text deltas every `intervalMs` until the client goes away. */
   | { readonly _tag: "Endless"; readonly intervalMs: number }
+  /** Streaming: a text block's start, then `event: error` (`overloaded_error`). Not streaming: a 529. */
+  | { readonly _tag: "OverloadedMidStream"; readonly partial: string }
 
 export const reply = (content?: string): MessageBehaviour => ({ _tag: "Reply", content })
 export const thinkThenReply = (thinking: string, content?: string): MessageBehaviour => ({ _tag: "Reply", content, thinking })
@@ -52,6 +58,9 @@ export const toolUse = (calls: ReadonlyArray<FakeToolUse>): MessageBehaviour => 
 export const failWith = (status: 429 | 500 | 529): MessageBehaviour => ({ _tag: "Error", status })
 export const stall: MessageBehaviour = { _tag: "Stall" }
 export const endless = (intervalMs = 10): MessageBehaviour => ({ _tag: "Endless", intervalMs })
+/** A reply that honours `max_tokens`: cut after that many words, `stop_reason: "max_tokens"`. */
+export const replyWithinLimit = (content?: string): MessageBehaviour => ({ _tag: "Reply", content, withinLimit: true })
+export const overloadedMidStream = (partial = "Once upon a"): MessageBehaviour => ({ _tag: "OverloadedMidStream", partial })
 
 /** Two calls in one answer. */
 export const parallelToolUses: ReadonlyArray<FakeToolUse> = [
@@ -195,7 +204,9 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
       output_tokens: output,
       service_tier: "standard"
     })
-    const text = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${lastUserText(request)}` : ""
+    const whole = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${lastUserText(request)}` : ""
+    const cut = behaviour._tag === "Reply" && behaviour.withinLimit === true && countTokens(whole) > request.max_tokens
+    const text = cut ? pieces(whole).filter((piece) => piece.trim() !== "").slice(0, request.max_tokens).join("").trimEnd() : whole
 
     type Block =
       | { readonly type: "text"; readonly text: string }
@@ -206,11 +217,12 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
       : behaviour._tag === "Reply"
       ? [...(behaviour.thinking !== undefined ? [{ type: "thinking" as const, thinking: behaviour.thinking, signature: THINKING_SIGNATURE }] : []), { type: "text", text }]
       : []
-    const stopReason = behaviour._tag === "ToolUse" ? "tool_use" : "end_turn"
+    const stopReason = behaviour._tag === "ToolUse" ? "tool_use" : cut ? "max_tokens" : "end_turn"
     const outputTokens = blocks.reduce((n, block) => n + countTokens(block.type === "tool_use" ? JSON.stringify(block.input) : block.type === "text" ? block.text : block.thinking), 0)
 
     if (request.stream !== true) {
       if (behaviour._tag === "Stall" || behaviour._tag === "Endless") return // never answers
+      if (behaviour._tag === "OverloadedMidStream") return send(res, 529, errorBody("overloaded_error", "Overloaded"))
       return send(res, 200, { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stopReason, stop_sequence: null, usage: usage(fixed?.output ?? outputTokens) })
     }
 
@@ -225,6 +237,14 @@ export const startFakeAnthropicUpstream = async (options: FakeAnthropicUpstreamO
       res.write(start)
       res.write(event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }))
       return
+    }
+    if (behaviour._tag === "OverloadedMidStream") {
+      res.write(start)
+      res.write(event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }))
+      res.write(event({ type: "ping" }))
+      for (const part of pieces(behaviour.partial)) res.write(event({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: part } }))
+      res.write(event({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }))
+      return void res.end()
     }
     if (behaviour._tag === "Endless") {
       res.write(start)

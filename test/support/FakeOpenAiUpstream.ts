@@ -7,6 +7,8 @@
  *   `chat.completion.chunk` SSE stream (`data: {…}\n\n` per chunk: the role first, content deltas,
  *   the finish reason, a usage chunk with `stream_options.include_usage`, then `data: [DONE]`);
  * - parallel tool calls, streamed with incremental `arguments` deltas;
+ * - optionally the output limit honoured (`max_completion_tokens`, or the older `max_tokens`; one
+ *   token a word): a longer answer is cut there and finishes with `length`;
  * - errors in the `ErrorResponse` shape `{ error: { message, type, param, code } }`: 401
  *   `invalid_api_key` (when an API key is required), 404 `model_not_found` (any model it does not
  *   list), 429 `rate_limit_exceeded` with `retry-after`, 500;
@@ -37,7 +39,7 @@ export type ChatBehaviour =
    * An assistant message; `content` defaults to an echo of the last user message. `reasoning` is
    * sent first as `reasoning_content` (as DeepSeek, vLLM and LM Studio do).
    */
-  | { readonly _tag: "Reply"; readonly content?: string; readonly reasoning?: string }
+  | { readonly _tag: "Reply"; readonly content?: string; readonly reasoning?: string; readonly withinLimit?: boolean }
   /** Parallel tool calls (`finish_reason: "tool_calls"`). */
   | { readonly _tag: "ToolCalls"; readonly calls: ReadonlyArray<FakeToolCall> }
   /** An HTTP error in the OpenAI shape. */
@@ -48,6 +50,9 @@ export type ChatBehaviour =
   | { readonly _tag: "Stall" }
 
 export const reply = (content?: string): ChatBehaviour => content === undefined ? { _tag: "Reply" } : { _tag: "Reply", content }
+/** A reply that honours the request's output limit: cut after that many words, `finish_reason: "length"`. */
+export const replyWithinLimit = (content?: string): ChatBehaviour =>
+  content === undefined ? { _tag: "Reply", withinLimit: true } : { _tag: "Reply", content, withinLimit: true }
 /** A reply that thinks aloud first: `reasoning` then the content (an echo unless given). */
 export const replyWithReasoning = (reasoning: string, content?: string): ChatBehaviour =>
   content === undefined ? { _tag: "Reply", reasoning } : { _tag: "Reply", content, reasoning }
@@ -191,7 +196,12 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
     const id = `chatcmpl-fake${String(++requestCounter).padStart(6, "0")}`
     const prompt = lastUserMessage(request)
     const base = { id, created: CREATED, model, system_fingerprint: "fp_fake" }
-    const content = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${prompt}` : ""
+    const limitField = request.max_completion_tokens ?? request.max_tokens
+    const limit = behaviour._tag === "Reply" && behaviour.withinLimit === true && typeof limitField === "number" ? limitField : undefined
+    const whole = behaviour._tag === "Reply" ? behaviour.content ?? `You said: ${prompt}` : ""
+    const cut = limit !== undefined && countTokens(whole) > limit
+    const content = cut ? pieces(whole).filter((piece) => piece.trim() !== "").slice(0, limit).join("").trimEnd() : whole
+    const stopReason = behaviour._tag === "ToolCalls" ? "tool_calls" : cut ? "length" : "stop"
     const reasoning = behaviour._tag === "Reply" ? behaviour.reasoning : undefined
 
     if (request.stream !== true) {
@@ -212,7 +222,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
       return send(res, 200, {
         ...base,
         object: "chat.completion",
-        choices: [{ index: 0, message, logprobs: null, finish_reason: behaviour._tag === "ToolCalls" ? "tool_calls" : "stop" }],
+        choices: [{ index: 0, message, logprobs: null, finish_reason: stopReason }],
         usage: usageFor(prompt, completionTokens, options.usage),
         service_tier: "default"
       }, { "x-request-id": `req_${id}` })
@@ -258,7 +268,7 @@ export const startFakeOpenAiUpstream = async (options: FakeOpenAiUpstreamOptions
       events.push(chunk([delta({ role: "assistant", content: "", refusal: null })]))
       for (const part of reasoning === undefined ? [] : pieces(reasoning)) events.push(chunk([delta({ reasoning_content: part })]))
       for (const part of pieces(content)) events.push(chunk([delta({ content: part })]))
-      events.push(chunk([delta({}, "stop")]))
+      events.push(chunk([delta({}, stopReason)]))
       completionTokens = countTokens(content)
     }
     if (includeUsage) events.push(chunk([], { usage: usageFor(prompt, completionTokens, options.usage) }))

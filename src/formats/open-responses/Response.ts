@@ -130,7 +130,7 @@ export const toCanonical = (body: unknown): Effect.Effect<Response, InvalidUpstr
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-export type ItemStatus = "in_progress" | "completed" | "incomplete"
+export type ItemStatus = Status.ItemStatus
 
 export interface ReasoningTextOut {
   readonly type: "reasoning_text"
@@ -321,10 +321,6 @@ export const itemsFromCanonical = (responseId: string, content: ReadonlyArray<As
   return items
 }
 
-/** The item an incomplete response stopped in is itself incomplete (the spec: it is the last one). */
-export const markLastIncomplete = (items: ReadonlyArray<ResponsesOutputItemOut>): ReadonlyArray<ResponsesOutputItemOut> =>
-  items.map((item, i) => i === items.length - 1 ? { ...item, status: "incomplete" } : item)
-
 /** A whole ResponseResource from its parts; the stream encoder builds its lifecycle events with it too. */
 export const resource = (fields: {
   readonly id: string
@@ -364,7 +360,8 @@ export const fromCanonical = (response: Response, options: EncodeResponseOptions
     completedAt: Math.max(options.created, response.created ?? 0),
     status,
     incompleteDetails: incomplete_details,
-    output: status === "incomplete" ? markLastIncomplete(items) : items,
+    // Every item of a whole response ends with it: the one an incomplete response stopped in is incomplete.
+    output: Status.unfinishedItemStatuses(status, items.length).map((itemStatus, i) => ({ ...items[i]!, status: itemStatus })),
     error: null,
     usage: response.usage,
     echo: echoOf(options.request)

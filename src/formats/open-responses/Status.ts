@@ -69,3 +69,33 @@ export const fromCanonical = (finish: Finish): ResponsesStatusOut => {
       return incomplete(finish.raw ?? "other")
   }
 }
+
+/** An output item's status (`MessageStatus`, `FunctionCallStatus`: the same three values). */
+export type ItemStatus = "in_progress" | "completed" | "incomplete"
+
+/** How an answer ended, for the items it had not finished. */
+export type Ending = ResponsesStatusOut["status"] | "failed"
+
+/**
+ * The statuses of the items an answer's end finds unfinished, in output order. A completed
+ * answer completes them. An incomplete one leaves the last item `incomplete` — the spec: "the model
+ * has exhausted its token budget while emitting tokens belonging to this item … it MUST be the last
+ * item emitted" — and the ones before it were done. A failure interrupted every one of them: the
+ * item statuses have no `failed`, and `incomplete` is what the schema calls an item the model "was
+ * interrupted from sampling … partway through"; `in_progress` would say sampling goes on, and
+ * `completed` that the item is whole.
+ *
+ * @see https://www.openresponses.org/specification#items-are-state-machines
+ * @see ../shared/specs/openresponses/openapi.json (from the repository root) `MessageStatus`, `FunctionCallStatus`
+ */
+export const unfinishedItemStatuses = (ending: Ending, count: number): ReadonlyArray<ItemStatus> =>
+  Array.from({ length: count }, (_, i): ItemStatus => {
+    switch (ending) {
+      case "completed":
+        return "completed"
+      case "incomplete":
+        return i === count - 1 ? "incomplete" : "completed"
+      case "failed":
+        return "incomplete"
+    }
+  })

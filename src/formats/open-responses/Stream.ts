@@ -18,7 +18,10 @@
  * `response.completed` or `response.incomplete` carrying the full ResponseResource, then
  * `[DONE]`. Every event has its `event:` name equal to its `type` and a `sequence_number`. A
  * failure is an `error` event followed by `response.failed` (the spec: "any error incurred while
- * streaming will be followed by a `response.failed` event"). Reasoning is written as OpenAI
+ * streaming will be followed by a `response.failed` event"). An item's done events carry the
+ * status the answer gave it (`Status.unfinishedItemStatuses`), so they wait for the event after
+ * its block's end: the item an incomplete answer stopped in is `incomplete`, and so is every item
+ * a failure interrupted, closed before the `error` event. Reasoning is written as OpenAI
  * does (`reasoning_text` parts, `response.reasoning_text.delta`), which the OpenAI SDK and the
  * Codex CLI read.
  *
@@ -441,6 +444,15 @@ export interface EncodeOptions {
   readonly request?: Request | undefined
 }
 
+/**
+ * Where an output item is in its life. `stopped`: its block has ended, but its done events wait
+ * for the next event, which tells how: the answer going on means the item is complete; a finish
+ * or a failure right after it means it may be the item that finish or failure cut off (decoders
+ * close every open block before their `Finish` or `Error`, and a token limit stops a block just
+ * as the end of a sentence does).
+ */
+type Phase = "open" | "stopped" | "closed"
+
 /** An output item being written, and what it has received. */
 interface EncodedItem {
   /** The canonical block that feeds it. */
@@ -449,8 +461,9 @@ interface EncodedItem {
   readonly id: string
   readonly text: string
   readonly signature: string | undefined
-  readonly done: boolean
-  readonly status: "in_progress" | "completed" | "incomplete"
+  readonly phase: Phase
+  /** `in_progress` until it is closed with the status the answer gave it. */
+  readonly status: Status.ItemStatus
 }
 
 /** The encoder's accumulator. */
@@ -494,7 +507,7 @@ const partOf = (item: EncodedItem): ResponsesAssistantPartOut | { readonly type:
 
 /** The output item as it stands (`added` sends it empty, `done` complete). */
 const itemOf = (item: EncodedItem, empty: boolean): ResponsesOutputItemOut => {
-  const status = empty || !item.done ? "in_progress" : item.status
+  const { status } = item
   switch (item.kind._tag) {
     case "Text":
       return { type: "message", id: item.id, status, role: "assistant", content: empty ? [] : [{ type: "output_text", text: item.text, annotations: [] }] }
@@ -560,8 +573,9 @@ class EncodeStep {
     if (!this.state.started) this.start(this.state.id, this.state.model, undefined)
   }
 
+  /** The output index of the item a block feeds, while that block is open. */
   position(source: number): number {
-    return this.state.items.findIndex((item) => item.source === source && !item.done)
+    return this.state.items.findIndex((item) => item.source === source && item.phase === "open")
   }
 
   setItem(outputIndex: number, change: Partial<EncodedItem>) {
@@ -577,8 +591,8 @@ class EncodeStep {
       id: itemId(prefix, this.state.id, outputIndex),
       text: "",
       signature: undefined,
-      done: false,
-      status: "completed"
+      phase: "open",
+      status: "in_progress"
     }
     this.state = { ...this.state, items: [...this.state.items, item] }
     this.write({ type: "response.output_item.added", output_index: outputIndex, item: itemOf(item, true) })
@@ -615,8 +629,9 @@ class EncodeStep {
     }
   }
 
-  close(outputIndex: number, status: EncodedItem["status"]) {
-    this.setItem(outputIndex, { done: true, status })
+  /** The item's done events, carrying the status it ended with. */
+  close(outputIndex: number, status: Status.ItemStatus) {
+    this.setItem(outputIndex, { phase: "closed", status })
     const item = this.state.items[outputIndex]!
     const at = { item_id: item.id, output_index: outputIndex }
     switch (item.kind._tag) {
@@ -640,10 +655,23 @@ class EncodeStep {
     this.write({ type: "response.output_item.done", output_index: outputIndex, item: itemOf(item, false) })
   }
 
-  /** Every open item, in output order; the last one takes `lastStatus` (an incomplete response stopped in it). */
-  closeAll(lastStatus: EncodedItem["status"]) {
-    const open = this.state.items.flatMap((item, i) => item.done ? [] : [i])
-    for (const [n, outputIndex] of open.entries()) this.close(outputIndex, n === open.length - 1 ? lastStatus : "completed")
+  /** Its block ended: the done events wait for the next event (see `Phase`). */
+  stop(outputIndex: number) {
+    this.setItem(outputIndex, { phase: "stopped" })
+  }
+
+  /** The answer goes on: the stopped items were complete. */
+  closeStopped() {
+    this.state.items.forEach((item, i) => {
+      if (item.phase === "stopped") this.close(i, "completed")
+    })
+  }
+
+  /** The answer ended: every item not closed yet, in output order, with the status the ending gives it. */
+  closeAll(ending: Status.Ending) {
+    const unfinished = this.state.items.flatMap((item, i) => item.phase === "closed" ? [] : [i])
+    const statuses = Status.unfinishedItemStatuses(ending, unfinished.length)
+    unfinished.forEach((outputIndex, n) => this.close(outputIndex, statuses[n]!))
   }
 
   result(): readonly [EncodeState, ReadonlyArray<Sse.OutboundEvent>] {
@@ -668,6 +696,7 @@ const impliedBlock = (delta: BlockDelta): BlockKind | undefined => {
 
 const fail = (step: EncodeStep, error: StreamError) => {
   step.ensureStarted()
+  step.closeAll("failed")
   step.write({ type: "error", error: ErrorType.payloadFromCanonical(error) })
   step.write({ type: "response.failed", response: step.resource("failed", { error }) })
   step.out.push(Sse.done)
@@ -684,10 +713,12 @@ export const encodeEvent = (state: EncodeState, event: StreamEvent): readonly [E
       break
     case "BlockStart":
       step.ensureStarted()
+      step.closeStopped()
       if (step.position(event.index) < 0) step.open(event.index, event.block)
       break
     case "BlockDelta": {
       step.ensureStarted()
+      step.closeStopped()
       let position = step.position(event.index)
       if (position < 0) {
         const implied = impliedBlock(event.delta)
@@ -700,11 +731,12 @@ export const encodeEvent = (state: EncodeState, event: StreamEvent): readonly [E
     }
     case "BlockStop": {
       const position = step.position(event.index)
-      if (position >= 0) step.close(position, "completed")
+      if (position >= 0) step.stop(position)
       break
     }
     case "KeepAlive":
-      // Open Responses has no keep-alive event; the HTTP layer may write an SSE comment.
+      // Open Responses has no keep-alive event; the HTTP layer may write an SSE comment. It says
+      // nothing of how the answer goes on, so stopped items keep waiting.
       break
     case "Finish": {
       step.ensureStarted()

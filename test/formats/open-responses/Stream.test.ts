@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as AnthropicStream from "../../../src/formats/anthropic-messages/Stream.ts"
-import type { StreamEvent } from "../../../src/formats/Canonical.ts"
+import { Effect, Stream } from "effect"
+import type { StopReason, StreamEvent, UpstreamFailure } from "../../../src/formats/Canonical.ts"
+import * as LocalEngine from "../../../src/local/LocalEngine.ts"
 import * as OpenAiStream from "../../../src/formats/openai-chat/Stream.ts"
 import * as ResponsesStream from "../../../src/formats/open-responses/Stream.ts"
 import * as Sse from "../../../src/formats/Sse.ts"
@@ -326,11 +328,14 @@ describe("canonical → Responses stream", () => {
     expectSpecEvents(out)
   })
 
-  it("an error mid-stream: an error event, then response.failed with the error, then [DONE]; nothing after", () => {
+  it("an error mid-stream: the cut-off item closed incomplete, an error event, then response.failed with the error, then [DONE]; nothing after", () => {
     const out = encode([...events.slice(0, 7), { _tag: "Error", error: { kind: "overloaded", message: "Overloaded" } }, ...events.slice(7)])
-    expect(describeResponses(out).slice(-3)).toEqual([
+    expect(describeResponses(out).slice(-6)).toEqual([
+      "response.output_text.done[1] \"Checking.\"",
+      "response.content_part.done[1].0 output_text \"Checking.\"",
+      "response.output_item.done[1] message msg_msg01_1 incomplete",
       "error server_error/server_is_overloaded: Overloaded",
-      "response.failed failed (server_is_overloaded: Overloaded) items reasoning:completed,message:in_progress",
+      "response.failed failed (server_is_overloaded: Overloaded) items reasoning:completed,message:incomplete",
       "[DONE]"
     ])
     expectSpecEvents(out)
@@ -339,7 +344,7 @@ describe("canonical → Responses stream", () => {
   it("a canonical stream that just stops ends with response.failed, not response.completed", () => {
     expect(describeResponses(encode(events.slice(0, 3))).slice(-3)).toEqual([
       "error server_error/server_error: the upstream stream ended unexpectedly",
-      "response.failed failed (server_error: the upstream stream ended unexpectedly) items reasoning:in_progress",
+      "response.failed failed (server_error: the upstream stream ended unexpectedly) items reasoning:incomplete",
       "[DONE]"
     ])
   })
@@ -373,6 +378,149 @@ describe("canonical → Responses stream", () => {
       if (record === "data: [DONE]\n\n") continue
       expect(record).toMatch(/^event: response\.[a-z_.]+\ndata: \{[^\n]*\}\n\n$/)
     }
+  })
+})
+
+/**
+ * What a client sees of each item's life: the status of every `output_item.done` in order, the
+ * terminal event, and the `error` event's place. Checks on the way that every added item is done
+ * exactly once, before the terminal event (and before `error`), and that the terminal response's
+ * `output` holds the same statuses as the done events.
+ */
+const itemStatuses = (out: ReadonlyArray<Sse.OutboundEvent>) => {
+  const events = out.flatMap((event) => event._tag === "Json" ? [event.data as any] : [])
+  const added = events.filter((e) => e.type === "response.output_item.added").map((e) => e.output_index)
+  const doneEvents = events.filter((e) => e.type === "response.output_item.done")
+  expect(doneEvents.map((e) => e.output_index).sort()).toEqual([...added].sort())
+  const terminal = events.at(-1)
+  const at = (type: string) => events.findIndex((e) => e.type === type)
+  for (const e of doneEvents) {
+    expect(events.indexOf(e)).toBeLessThan(at(terminal.type))
+    if (at("error") >= 0) expect(events.indexOf(e)).toBeLessThan(at("error"))
+    expect(terminal.response.output[e.output_index]).toEqual(e.item)
+  }
+  return { done: doneEvents.map((e) => `${e.item.type}:${e.item.status}`), terminal: terminal.type as string }
+}
+
+describe("item statuses: an item's done events carry the status the answer ended with", () => {
+  const start: StreamEvent = { _tag: "Start", id: "r1", model: "m", created: undefined, usage: undefined }
+  const text = (index: number, words: string): ReadonlyArray<StreamEvent> => [
+    { _tag: "BlockStart", index, block: { _tag: "Text" } },
+    { _tag: "BlockDelta", index, delta: { _tag: "Text", text: words } }
+  ]
+  const call = (index: number, id: string): ReadonlyArray<StreamEvent> => [
+    { _tag: "BlockStart", index, block: { _tag: "ToolCall", id, name: "f" } },
+    { _tag: "BlockDelta", index, delta: { _tag: "ToolArguments", json: "{\"a\":" } }
+  ]
+  const reasoning = (index: number): ReadonlyArray<StreamEvent> => [
+    { _tag: "BlockStart", index, block: { _tag: "Reasoning" } },
+    { _tag: "BlockDelta", index, delta: { _tag: "Reasoning", text: "Hm." } }
+  ]
+  const stop = (index: number): StreamEvent => ({ _tag: "BlockStop", index })
+  const finish = (reason: StopReason, raw: string): StreamEvent => ({ _tag: "Finish", finish: { reason, raw, stopSequence: undefined }, usage: undefined })
+  const error: StreamEvent = { _tag: "Error", error: { kind: "server", message: "connection reset" } }
+  const keepAlive: StreamEvent = { _tag: "KeepAlive" }
+
+  it.each([
+    ["a token limit after the block's stop (every decoder stops blocks before Finish)", [...text(0, "1, 2,"), stop(0), finish("max_tokens", "length")], ["message:incomplete"], "response.incomplete"],
+    ["a token limit without a stop", [...text(0, "1, 2,"), finish("max_tokens", "length")], ["message:incomplete"], "response.incomplete"],
+    ["a keep-alive between the stop and the limit decides nothing", [...text(0, "1, 2,"), stop(0), keepAlive, finish("max_tokens", "max_tokens")], ["message:incomplete"], "response.incomplete"],
+    ["a content filter", [...text(0, "Sure"), stop(0), finish("content_filter", "content_filter")], ["message:incomplete"], "response.incomplete"],
+    ["a natural end", [...text(0, "Done."), stop(0), finish("end_turn", "stop")], ["message:completed"], "response.completed"],
+    ["reasoning that ended before the text the limit cut", [...reasoning(0), stop(0), ...text(1, "So"), stop(1), finish("max_tokens", "length")], ["reasoning:completed", "message:incomplete"], "response.incomplete"],
+    ["parallel calls at the limit: the last one emitted is the incomplete one", [...call(0, "a"), ...call(1, "b"), stop(0), stop(1), finish("max_tokens", "length")], ["function_call:completed", "function_call:incomplete"], "response.incomplete"],
+    ["text the answer went on from is completed at once", [...text(0, "Let me check."), stop(0), ...call(1, "a"), stop(1), finish("tool_calls", "tool_calls")], ["message:completed", "function_call:completed"], "response.completed"],
+    ["a failure after the block's stop (OpenAI-format decoders close blocks, then fail)", [...text(0, "Once upon"), stop(0), error], ["message:incomplete"], "response.failed"],
+    ["a failure without a stop (an Anthropic `error` event)", [...text(0, "Once upon"), error], ["message:incomplete"], "response.failed"],
+    ["a failure keeps what was finished before it", [...reasoning(0), stop(0), ...text(1, "Once"), error], ["reasoning:completed", "message:incomplete"], "response.failed"],
+    ["a failure interrupts every open call", [...call(0, "a"), ...call(1, "b"), stop(0), stop(1), error], ["function_call:incomplete", "function_call:incomplete"], "response.failed"],
+    ["a stream that just stops", [...text(0, "Once"), stop(0)], ["message:incomplete"], "response.failed"],
+    ["a failure before any item", [error], [], "response.failed"]
+  ] as const)("%s", (_, canonical, done, terminal) => {
+    const out = encode([start, ...canonical])
+    expect(itemStatuses(out)).toEqual({ done, terminal })
+    expectSpecEvents(out)
+  })
+
+  it("the done events wait for the event after the block's stop, which decides them", () => {
+    let state = ResponsesStream.initialEncodeState({ created: 1 })
+    for (const event of [start, ...text(0, "1, 2,")]) state = ResponsesStream.encodeEvent(state, event)[0]
+    const [stopped, atStop] = ResponsesStream.encodeEvent(state, stop(0))
+    expect(atStop).toEqual([])
+    const types = (out: ReadonlyArray<Sse.OutboundEvent>) => out.map((e) => e._tag === "Json" ? (e.data as { type: string }).type : "[DONE]")
+    expect(types(ResponsesStream.encodeEvent(stopped, finish("max_tokens", "length"))[1])).toEqual([
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.incomplete",
+      "[DONE]"
+    ])
+    expect(types(ResponsesStream.encodeEvent(stopped, text(1, "More")[0]!)[1])).toEqual([
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.output_item.added",
+      "response.content_part.added"
+    ])
+  })
+})
+
+describe("item statuses across formats (recorded upstream streams → canonical → Responses)", () => {
+  const openAi = (text: string) => runFold(parseSse(text), OpenAiStream.initialDecodeState, OpenAiStream.decodeEvent, OpenAiStream.decodeHalt)
+  const anthropic = (text: string) => runFold(parseSse(text), AnthropicStream.initialDecodeState, AnthropicStream.decodeEvent, AnthropicStream.decodeHalt)
+
+  it("OpenAI Chat `finish_reason: length`: the message is incomplete in its done event and in response.incomplete", () => {
+    const out = encode(openAi(fixture("openai-chat/text.sse").replace("\"finish_reason\":\"stop\"", "\"finish_reason\":\"length\"")))
+    expect(itemStatuses(out)).toEqual({ done: ["message:incomplete"], terminal: "response.incomplete" })
+    expect(describeResponses(out).at(-2)).toBe("response.incomplete incomplete (max_output_tokens) items message:incomplete usage 17+10")
+  })
+
+  it("Anthropic `stop_reason: max_tokens` after content_block_stop: the same", () => {
+    const out = encode(anthropic(fixture("anthropic-messages/text.sse").replace("\"stop_reason\":\"end_turn\"", "\"stop_reason\":\"max_tokens\"")))
+    expect(itemStatuses(out)).toEqual({ done: ["message:incomplete"], terminal: "response.incomplete" })
+  })
+
+  it("a local engine's pieces cut by the token limit: the same", () => {
+    const canonical = Effect.runSync(Stream.runCollect(LocalEngine.pieceEvents({ id: "local-1", model: "tiny", created: 1 })(Stream.make(
+      { _tag: "Text", text: "Once upon" },
+      { _tag: "End", finish: { reason: "max_tokens", raw: "length", stopSequence: undefined }, usage: undefined }
+    ))))
+    expect(itemStatuses(encode(canonical))).toEqual({ done: ["message:incomplete"], terminal: "response.incomplete" })
+  })
+
+  it("OpenAI Chat `data: {error}` mid-answer: the message closed incomplete, then error and response.failed", () => {
+    const out = encode(openAi(fixture("openai-chat/error-mid-stream.sse")))
+    expect(itemStatuses(out)).toEqual({ done: ["message:incomplete"], terminal: "response.failed" })
+    expect(describeResponses(out).slice(-6)).toEqual([
+      "response.output_text.done[0] \"Once upon\"",
+      "response.content_part.done[0].0 output_text \"Once upon\"",
+      "response.output_item.done[0] message msg_chatcmplerror01_0 incomplete",
+      "error server_error/server_error: The server had an error while processing your request. Sorry about that!",
+      "response.failed failed (server_error: The server had an error while processing your request. Sorry about that!) items message:incomplete",
+      "[DONE]"
+    ])
+  })
+
+  it("an OpenAI Chat upstream reset mid-answer (the failure delivered in-band): the same", () => {
+    const events = parseSse(fixture("openai-chat/error-mid-stream.sse")).slice(0, 2)
+    const canonical = runFold<OpenAiStream.DecodeState, Sse.InboundEvent | UpstreamFailure, StreamEvent>(
+      [...events, { _tag: "UpstreamFailure", error: { kind: "server", message: "the upstream connection was reset" } }],
+      OpenAiStream.initialDecodeState,
+      OpenAiStream.decodeEvent,
+      OpenAiStream.decodeHalt
+    )
+    expect(itemStatuses(encode(canonical))).toEqual({ done: ["message:incomplete"], terminal: "response.failed" })
+  })
+
+  it("Anthropic `overloaded_error` mid-answer (no content_block_stop): the same", () => {
+    const out = encode(anthropic(fixture("anthropic-messages/error-mid-stream.sse")))
+    expect(itemStatuses(out)).toEqual({ done: ["message:incomplete"], terminal: "response.failed" })
+    expect(describeResponses(out).at(-2)).toBe("response.failed failed (server_is_overloaded: Overloaded) items message:incomplete")
+  })
+
+  it("a Responses upstream's incomplete stream keeps its statuses through the hub", () => {
+    const out = encode(decode(fixtureEvents("open-responses/incomplete.sse")))
+    expect(itemStatuses(out)).toEqual({ done: ["message:incomplete"], terminal: "response.incomplete" })
   })
 })
 
