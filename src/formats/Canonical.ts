@@ -159,12 +159,18 @@ export interface FunctionTool {
   readonly cache?: CacheHint | undefined
 }
 
-/** OpenAI `tool_choice` / Anthropic `tool_choice` (required ↔ any, named ↔ tool). */
+/**
+ * OpenAI `tool_choice` / Anthropic `tool_choice` (required ↔ any, named ↔ tool). `Allowed` limits
+ * the model to some of the tools without taking the others out of the request (OpenAI's
+ * `allowed_tools`, which keeps the prompt cache): `auto` may call one of them, `required` must.
+ * Anthropic has no such choice: its encoder sends only the allowed tools.
+ */
 export type ToolChoice =
   | { readonly _tag: "Auto" }
   | { readonly _tag: "None" }
   | { readonly _tag: "Required" }
   | { readonly _tag: "Named"; readonly name: string }
+  | { readonly _tag: "Allowed"; readonly mode: "auto" | "required"; readonly names: ReadonlyArray<string> }
 
 /** OpenAI `reasoning_effort`, Anthropic `output_config.effort`. */
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max"
