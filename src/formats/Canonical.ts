@@ -12,6 +12,8 @@
  *   is re-serialised on the way through; formats that carry objects parse/stringify at the edge.
  */
 
+import type { Origin } from "./FieldPath.ts"
+
 // ---------------------------------------------------------------------------------------------
 // Content parts
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +223,11 @@ export interface Request {
    * newer fields): they cannot reach a provider of another format. Kept for logs and errors.
    */
   readonly ignoredFields: ReadonlyArray<string>
+  /**
+   * Where the messages, parts and fields came from in the caller's body, when its format names
+   * them differently from the hub (`FieldPath.ts`): errors found later name the caller's fields.
+   */
+  readonly origin?: Origin | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
  */
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
+import { CanonicalField, type Origin } from "../FieldPath.ts"
 import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
 import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Items from "./Items.ts"
@@ -105,6 +106,13 @@ export const droppedFields: Readonly<Record<string, string>> = {
 
 const decodeBody = decodeRequestBody("open-responses", ResponsesRequest)
 
+/** The canonical fields a Responses caller names differently, as errors found later name them. */
+const FIELD_ORIGIN: Origin = {
+  [CanonicalField.responseFormat]: "text.format",
+  [CanonicalField.maxTokens]: "max_output_tokens",
+  [CanonicalField.reasoningEffort]: "reasoning.effort"
+}
+
 const present = <A>(value: A | null | undefined): value is A => value !== undefined && value !== null
 
 const textFormatToCanonical = (
@@ -150,7 +158,7 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
     if (body.truncation === "auto") {
       return take(unsupported("truncation", "truncation: auto is not supported for this model: Switchboard cannot tell when the conversation overflows its context; send truncation: disabled (or leave it out) and shorten the input yourself"))
     }
-    const messages = take(Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined))
+    const { messages, origin } = take(Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined))
     const tools = !present(body.tools) ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "name" in tool && tool.type === "function"
         ? Result.succeed({
@@ -182,7 +190,8 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
       stream: body.stream ?? false,
       // A Responses stream always ends with usage (in `response.completed`).
       includeUsage: undefined,
-      ignoredFields: unknownKeys(body, KNOWN_FIELDS)
+      ignoredFields: unknownKeys(body, KNOWN_FIELDS),
+      origin: { ...origin, ...FIELD_ORIGIN }
     }
   })
 
