@@ -12,9 +12,10 @@
  * - errors found after the translation (the provider's encoder, the local engine) name the
  *   caller's own fields (`input[0].content[1]`, `text.format`), not Chat Completions ones.
  */
-import { mkdirSync, symlinkSync } from "node:fs"
-import { join } from "node:path"
 import { randomBytes } from "node:crypto"
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import OpenAI, { BadRequestError } from "openai"
 import type { Response, Tool } from "openai/resources/responses/responses"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -24,8 +25,6 @@ import type { RecordedRequest } from "../support/FakeServer.ts"
 import { describeEachLane } from "../support/Lanes.ts"
 import { localModelSkip, MODEL } from "../support/LocalModel.ts"
 import { type SwitchboardProcess, startSwitchboard, waitForProvider, writeRemoteConfig } from "../support/SwitchboardProcess.ts"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const TRANSLATED = ["oa/gpt-4o-mini", "anth/claude-sonnet-4-5"] as const
