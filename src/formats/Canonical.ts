@@ -12,6 +12,8 @@
  *   is re-serialised on the way through; formats that carry objects parse/stringify at the edge.
  */
 
+import type { Origin } from "./FieldPath.ts"
+
 // ---------------------------------------------------------------------------------------------
 // Content parts
 // ---------------------------------------------------------------------------------------------
@@ -159,12 +161,18 @@ export interface FunctionTool {
   readonly cache?: CacheHint | undefined
 }
 
-/** OpenAI `tool_choice` / Anthropic `tool_choice` (required ↔ any, named ↔ tool). */
+/**
+ * OpenAI `tool_choice` / Anthropic `tool_choice` (required ↔ any, named ↔ tool). `Allowed` limits
+ * the model to some of the tools without taking the others out of the request (OpenAI's
+ * `allowed_tools`, which keeps the prompt cache): `auto` may call one of them, `required` must.
+ * Anthropic has no such choice: its encoder sends only the allowed tools.
+ */
 export type ToolChoice =
   | { readonly _tag: "Auto" }
   | { readonly _tag: "None" }
   | { readonly _tag: "Required" }
   | { readonly _tag: "Named"; readonly name: string }
+  | { readonly _tag: "Allowed"; readonly mode: "auto" | "required"; readonly names: ReadonlyArray<string> }
 
 /** OpenAI `reasoning_effort`, Anthropic `output_config.effort`. */
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max"
@@ -215,6 +223,11 @@ export interface Request {
    * newer fields): they cannot reach a provider of another format. Kept for logs and errors.
    */
   readonly ignoredFields: ReadonlyArray<string>
+  /**
+   * Where the messages, parts and fields came from in the caller's body, when its format names
+   * them differently from the hub (`FieldPath.ts`): errors found later name the caller's fields.
+   */
+  readonly origin?: Origin | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

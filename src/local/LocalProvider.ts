@@ -14,6 +14,7 @@
 import { Effect, Layer, Stream, SubscriptionRef } from "effect"
 import { LOCAL_PROVIDER_ID, LOCAL_PROVIDER_NAME } from "./LocalProviderId.ts"
 import { type Request, streamError, type StreamError } from "../formats/Canonical.ts"
+import { inRequestTerms } from "../formats/FieldPath.ts"
 import { BuiltInProviders } from "../providers/BuiltInProviders.ts"
 import type { ActorSnapshot } from "../providers/ProviderActor.ts"
 import { ProviderState } from "../providers/ProviderState.ts"
@@ -45,7 +46,9 @@ const localUpstream = (local: LocalModels["Service"]): Upstream => ({
   generate: (request: Request) =>
     Effect.gen(function*() {
       yield* toTurns(request).pipe(
-        Effect.mapError((error) => new GenerateError({ status: 400, kind: "invalid_request", message: error.message, param: error.param }))
+        Effect.mapError((error) =>
+          new GenerateError({ status: 400, kind: "invalid_request", message: error.message, param: inRequestTerms(error.param, request) })
+        )
       )
       const admission = yield* local.prepare(request.model).pipe(Effect.mapError(refusal))
       const headers = { "x-switchboard-queue-position": String(admission.ahead) }

@@ -6,6 +6,7 @@
  */
 import { Effect } from "effect"
 import type { AssistantPart, Message, Request, StopReason, UserPart } from "../formats/Canonical.ts"
+import { CanonicalField, canonicalPath } from "../formats/FieldPath.ts"
 import { UnsupportedField } from "../formats/FormatError.ts"
 
 /** One turn of a text conversation, in order. */
@@ -14,8 +15,12 @@ export type Turn =
   | { readonly role: "user"; readonly text: string }
   | { readonly role: "assistant"; readonly text: string }
 
+/**
+ * `param` is a canonical path (`FieldPath.ts`): the provider renders it in the caller's terms, so
+ * the message does not repeat it.
+ */
 const unsupported = (param: string, what: string) =>
-  new UnsupportedField({ param, message: `local models take text only: ${what} is not supported (${param})` })
+  new UnsupportedField({ param, message: `local models take text only: ${what} is not supported` })
 
 const textOf = (parts: ReadonlyArray<UserPart | AssistantPart>, param: string): Effect.Effect<string, UnsupportedField> =>
   Effect.suspend(() => {
@@ -44,7 +49,7 @@ const textOf = (parts: ReadonlyArray<UserPart | AssistantPart>, param: string): 
   })
 
 const turnOf = (message: Message, i: number): Effect.Effect<Turn, UnsupportedField> => {
-  const param = `messages[${i}].content`
+  const param = `${canonicalPath(i)}.content`
   switch (message.role) {
     case "system":
       return Effect.succeed({ role: "system", text: message.content.map((part) => part.text).join("") })
@@ -53,7 +58,7 @@ const turnOf = (message: Message, i: number): Effect.Effect<Turn, UnsupportedFie
     case "assistant":
       return Effect.map(textOf(message.content, param), (text) => ({ role: "assistant", text }))
     case "tool":
-      return Effect.fail(unsupported(`messages[${i}]`, "a tool result"))
+      return Effect.fail(unsupported(canonicalPath(i), "a tool result"))
   }
 }
 
@@ -61,7 +66,7 @@ const turnOf = (message: Message, i: number): Effect.Effect<Turn, UnsupportedFie
 export const toTurns = (request: Request): Effect.Effect<ReadonlyArray<Turn>, UnsupportedField> =>
   Effect.gen(function*() {
     if (request.tools !== undefined && request.tools.length > 0) return yield* unsupported("tools", "tools")
-    if (request.responseFormat !== undefined) return yield* unsupported("response_format", "structured output")
+    if (request.responseFormat !== undefined) return yield* unsupported(CanonicalField.responseFormat, "structured output")
     return yield* Effect.forEach(request.messages, turnOf)
   })
 

@@ -16,6 +16,7 @@
  */
 import { Redacted, Result } from "effect"
 import type { ErrorKind, Request, Response, StreamEvent } from "../formats/Canonical.ts"
+import { inRequestTerms } from "../formats/FieldPath.ts"
 import * as Sse from "../formats/Sse.ts"
 import { asInboundEvent, formats } from "../http/Formats.ts"
 import { passedHeaders } from "../http/PassThroughExchange.ts"
@@ -35,7 +36,9 @@ export const requestFor = (endpoint: HttpEndpoint, canonical: Request): Result.R
   const provider = formats[endpoint.format]
   const encoded = provider.requestFromCanonical(canonical)
   if (Result.isFailure(encoded)) {
-    return Result.fail(new GenerateError({ status: 400, kind: "invalid_request", message: encoded.failure.message, param: encoded.failure.param }))
+    // The encoder names canonical fields: the caller reads its own (`FieldPath.ts`).
+    const param = inRequestTerms(encoded.failure.param, canonical)
+    return Result.fail(new GenerateError({ status: 400, kind: "invalid_request", message: encoded.failure.message, param }))
   }
   let body: string
   try {

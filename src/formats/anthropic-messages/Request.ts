@@ -255,7 +255,8 @@ export const fromCanonicalResult = (
       ))
     }
     const { messages, system } = take(Messages.fromCanonical(request.messages))
-    const hasTools = request.tools !== undefined && request.tools.length > 0
+    const tools = take(ToolChoice.toolsFor(request.tools ?? [], request.toolChoice))
+    const hasTools = tools.length > 0
     const toolChoice = hasTools || request.toolChoice?._tag === "None"
       ? ToolChoice.fromCanonical(request.toolChoice, request.parallelToolCalls)
       : undefined
@@ -273,7 +274,7 @@ export const fromCanonicalResult = (
       messages,
       ...(hasTools
         ? {
-          tools: request.tools!.map((tool) => ({
+          tools: tools.map((tool) => ({
             name: tool.name,
             ...(tool.description !== undefined ? { description: tool.description } : {}),
             // Anthropic requires an object schema; OpenAI lets `type` be implied.

@@ -1,12 +1,15 @@
 /**
  * Anthropic `tool_choice` ↔ canonical tool choice and parallel-call permission
  * (`required` ↔ `any`, named ↔ `tool`, `parallel_tool_calls: false` ↔ `disable_parallel_tool_use`).
+ * Anthropic has no allowed-tools choice: the request then carries only the allowed tools
+ * (`toolsFor`), with `auto` or (mode `required`) `any`.
  *
  * @see https://docs.anthropic.com/en/api/messages#body-tool-choice
  * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#parallel-tool-use
  */
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
 import type { ToolChoice } from "../Canonical.ts"
+import { UnsupportedField } from "../FormatError.ts"
 
 const DisableParallel = Schema.optionalKey(Schema.Boolean)
 
@@ -54,9 +57,34 @@ export const fromCanonical = (
       return { type: "auto", ...disable }
     case "Required":
       return { type: "any", ...disable }
+    case "Allowed":
+      return { type: choice.mode === "required" ? "any" : "auto", ...disable }
     case "Named":
       return { type: "tool", name: choice.name, ...disable }
     case "None":
       return { type: "none" }
   }
+}
+
+/**
+ * The tools to send for a choice: all of them, or for an allowed-tools choice only those it
+ * names. An allowed tool the request does not define is refused: Anthropic would otherwise be
+ * asked to call a tool from a list it never sees.
+ */
+export const toolsFor = <T extends { readonly name: string }>(
+  tools: ReadonlyArray<T>,
+  choice: ToolChoice | undefined
+): Result.Result<ReadonlyArray<T>, UnsupportedField> => {
+  if (choice?._tag !== "Allowed") return Result.succeed(tools)
+  const missing = choice.names.find((name) => !tools.some((tool) => tool.name === name))
+  if (missing !== undefined) {
+    return Result.fail(
+      new UnsupportedField({
+        param: "tool_choice",
+        message: `the allowed tool "${missing}" is not one of the request's tools`,
+        target: "anthropic-messages"
+      })
+    )
+  }
+  return Result.succeed(tools.filter((tool) => choice.names.includes(tool.name)))
 }

@@ -18,6 +18,7 @@
  */
 import { Result, Schema } from "effect"
 import type { AssistantPart, Message, TextPart, ToolResultPart, UserPart } from "../Canonical.ts"
+import { canonicalPath, type Origin } from "../FieldPath.ts"
 import { UnsupportedField } from "../FormatError.ts"
 import { OtherType } from "../WireSchema.ts"
 import {
@@ -166,39 +167,71 @@ const unsupportedItem = (type: string, param: string) =>
       : `input items of type "${type}" (hosted tools and their calls) cannot be translated to another API format`
   })
 
-/** Canonical messages for `instructions` and `input`. */
+/**
+ * Canonical messages for `instructions` and `input`, with where each message and part came from
+ * (`FieldPath.Origin`: `messages[2].content[1]` → `input[3].content[0]`), so errors found later
+ * name the caller's items.
+ */
 export const toCanonical = (
   instructions: string | undefined,
   input: string | ReadonlyArray<ResponsesItem> | undefined
-): Result.Result<ReadonlyArray<Message>, UnsupportedField> =>
+): Result.Result<{ readonly messages: ReadonlyArray<Message>; readonly origin: Origin }, UnsupportedField> =>
   attempt((take) => {
-    const out: Array<Message> = instructions ? [{ role: "system", kind: "system", content: [{ _tag: "Text", text: instructions }] }] : []
-    if (input === undefined) return out
-    if (typeof input === "string") return [...out, { role: "user", content: [{ _tag: "Text", text: input }] }]
+    const out: Array<Message> = []
+    const origin: Record<string, string> = {}
+    /** Adds a message, with the caller's path of the message and of each of its parts. */
+    const push = (message: Message, path: string, partPaths: ReadonlyArray<string>) => {
+      origin[canonicalPath(out.length)] = path
+      partPaths.forEach((partPath, j) => origin[canonicalPath(out.length, j)] = partPath)
+      out.push(message)
+    }
+    if (instructions) push({ role: "system", kind: "system", content: [{ _tag: "Text", text: instructions }] }, "instructions", ["instructions"])
+    if (input === undefined) return { messages: out, origin }
+    if (typeof input === "string") {
+      push({ role: "user", content: [{ _tag: "Text", text: input }] }, "input", ["input"])
+      return { messages: out, origin }
+    }
     /** Parts of the assistant turn being gathered, written out when another kind of item comes. */
     let turn: Array<AssistantPart> = []
+    let turnPaths: Array<string> = []
+    /** The first item of that turn. */
+    let turnStart = ""
     const flush = () => {
-      if (turn.length > 0) out.push({ role: "assistant", content: turn })
+      if (turn.length > 0) push({ role: "assistant", content: turn }, turnStart, turnPaths)
       turn = []
+      turnPaths = []
     }
+    /** Adds parts of an assistant-turn item, with their caller's paths. */
+    const gather = (param: string, parts: ReadonlyArray<AssistantPart>, paths: ReadonlyArray<string>) => {
+      if (turn.length === 0) turnStart = param
+      turn.push(...parts)
+      turnPaths.push(...paths)
+    }
+    /** The caller's path of each part of a string-or-parts field. */
+    const pathsOf = (param: string, content: string | ReadonlyArray<unknown>, count: number): ReadonlyArray<string> =>
+      typeof content === "string" ? Array.from({ length: count }, () => param) : content.map((_, j) => `${param}[${j}]`)
     for (const [i, item] of input.entries()) {
       const param = `input[${i}]`
       if ("role" in item) {
         switch (item.role) {
-          case "assistant":
-            turn.push(...take(assistantContent(item.content, param)))
+          case "assistant": {
+            const parts = take(assistantContent(item.content, param))
+            gather(param, parts, pathsOf(`${param}.content`, item.content, parts.length))
             break
+          }
           case "system":
-          case "developer":
+          case "developer": {
             flush()
-            out.push({ role: "system", kind: item.role, content: take(textContent(item.content, param)) })
+            const content = take(textContent(item.content, param))
+            push({ role: "system", kind: item.role, content }, param, pathsOf(`${param}.content`, item.content, content.length))
             break
+          }
           case "user": {
             flush()
             const content: ReadonlyArray<UserPart> = typeof item.content === "string"
               ? [{ _tag: "Text", text: item.content }]
               : take(Result.all(item.content.map((part, j) => userPartToCanonical(part, `${param}.content[${j}]`))))
-            out.push({ role: "user", content })
+            push({ role: "user", content }, param, pathsOf(`${param}.content`, item.content, content.length))
             break
           }
         }
@@ -207,18 +240,25 @@ export const toCanonical = (
       switch (item.type) {
         case "function_call":
           if ("call_id" in item && "arguments" in item) {
-            turn.push({ _tag: "ToolCall", id: item.call_id, name: item.name, arguments: item.arguments })
+            gather(param, [{ _tag: "ToolCall", id: item.call_id, name: item.name, arguments: item.arguments }], [param])
             continue
           }
           break
-        case "reasoning":
+        case "reasoning": {
           // The catch-all member excludes known types, so a `reasoning` item is a ReasoningItem.
-          turn.push(...reasoningToCanonical(item as typeof ReasoningItem.Type))
+          const parts = reasoningToCanonical(item as typeof ReasoningItem.Type)
+          gather(param, parts, parts.map(() => param))
           continue
+        }
         case "function_call_output":
           if ("output" in item) {
             flush()
-            out.push({ role: "tool", toolCallId: item.call_id, content: take(toolOutput(item.output, param)), isError: undefined })
+            const content = take(toolOutput(item.output, param))
+            push(
+              { role: "tool", toolCallId: item.call_id, content, isError: undefined },
+              param,
+              pathsOf(`${param}.output`, item.output, content.length)
+            )
             continue
           }
           break
@@ -226,7 +266,7 @@ export const toCanonical = (
       return take(Result.fail(unsupportedItem(item.type ?? "unknown", param)))
     }
     flush()
-    return out
+    return { messages: out, origin }
   })
 
 // ---------------------------------------------------------------------------------------------

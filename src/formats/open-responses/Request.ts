@@ -6,14 +6,16 @@
  * requests headed for a Responses provider. (Responses to Responses is passed through untouched.)
  *
  * The translation is stateless: nothing is stored, so what refers to stored state
- * (`previous_response_id`, `conversation`, `prompt`, `item_reference` items, `background`) is
- * refused with a 400 naming the field, and requests sent upstream say `store: false`.
+ * (`previous_response_id`, `conversation`, `prompt`, `item_reference` items, `background`,
+ * `store: true`) is refused with a 400 naming the field, and requests sent upstream say
+ * `store: false`. `truncation: "auto"` is refused too: nothing here knows the model's context.
  *
  * @see https://www.openresponses.org/reference (CreateResponseBody)
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 import { Effect, Result, Schema } from "effect"
 import type { ReasoningEffort, Request, ResponseFormat } from "../Canonical.ts"
+import { CanonicalField, type Origin } from "../FieldPath.ts"
 import { decodeRequestBody, type InvalidRequest, unsupported, UnsupportedField } from "../FormatError.ts"
 import { JsonObject, knownKeys, Loose, OtherType, unknownKeys } from "../WireSchema.ts"
 import * as Items from "./Items.ts"
@@ -69,10 +71,13 @@ export const ResponsesRequestFields = {
   safety_identifier: Optional(Schema.String),
   reasoning: Optional(Schema.Struct({ effort: Optional(ResponsesReasoningEffort), summary: Optional(Schema.String) })),
   stream: Optional(Schema.Boolean),
-  // Read, and honoured by what a stateless translation does anyway: nothing is stored, and
-  // encrypted reasoning is always returned when the provider signs its reasoning.
+  // Nothing is stored: `store: true` is refused, `false` (or none) is what a stateless
+  // translation does anyway.
   store: Optional(Schema.Boolean),
-  include: Optional(Schema.Array(Schema.String))
+  // Encrypted reasoning is always returned when the provider signs its reasoning.
+  include: Optional(Schema.Array(Schema.String)),
+  // Only `disabled` is honoured: `auto` is refused (see `requestToCanonical`).
+  truncation: Optional(Schema.Literals(["auto", "disabled"]))
 }
 
 /** An inbound request body. Unknown fields are kept, so they can be reported. */
@@ -85,7 +90,6 @@ export type ResponsesRequest = typeof ResponsesRequest.Type
  * the request goes to a provider of another format (and listed in `Request.ignoredFields`).
  */
 export const droppedFields: Readonly<Record<string, string>> = {
-  truncation: "context truncation is done by the provider that stores the conversation",
   max_tool_calls: "no other format limits the number of tool calls",
   top_logprobs: "Anthropic returns no log probabilities",
   presence_penalty: "Anthropic has no frequency or presence penalty",
@@ -101,6 +105,13 @@ export const droppedFields: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 
 const decodeBody = decodeRequestBody("open-responses", ResponsesRequest)
+
+/** The canonical fields a Responses caller names differently, as errors found later name them. */
+const FIELD_ORIGIN: Origin = {
+  [CanonicalField.responseFormat]: "text.format",
+  [CanonicalField.maxTokens]: "max_output_tokens",
+  [CanonicalField.reasoningEffort]: "reasoning.effort"
+}
 
 const present = <A>(value: A | null | undefined): value is A => value !== undefined && value !== null
 
@@ -137,7 +148,17 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
     if (body.background === true) {
       return take(unsupported("background", "background responses must be stored to be polled, and Switchboard stores nothing"))
     }
-    const messages = take(Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined))
+    // Never pretend: a response echoed `store: false` after `store: true` was asked would be
+    // silently lost to a client that later fetches it.
+    if (body.store === true) {
+      return take(unsupported("store", "store: true is not supported: Switchboard does not keep responses yet; send store: false (or leave it out) and the whole conversation in input"))
+    }
+    // Auto-truncation would have to drop the oldest turns to fit the model's context, which needs
+    // the context size and the model's tokenizer: neither is known here, so it is refused.
+    if (body.truncation === "auto") {
+      return take(unsupported("truncation", "truncation: auto is not supported for this model: Switchboard cannot tell when the conversation overflows its context; send truncation: disabled (or leave it out) and shorten the input yourself"))
+    }
+    const { messages, origin } = take(Items.toCanonical(body.instructions ?? undefined, body.input ?? undefined))
     const tools = !present(body.tools) ? undefined : take(Result.all(body.tools.map((tool, i) =>
       "name" in tool && tool.type === "function"
         ? Result.succeed({
@@ -169,7 +190,8 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
       stream: body.stream ?? false,
       // A Responses stream always ends with usage (in `response.completed`).
       includeUsage: undefined,
-      ignoredFields: unknownKeys(body, KNOWN_FIELDS)
+      ignoredFields: unknownKeys(body, KNOWN_FIELDS),
+      origin: { ...origin, ...FIELD_ORIGIN }
     }
   })
 

@@ -11,6 +11,7 @@
  */
 import { Effect, Result, Schema } from "effect"
 import type { AssistantPart, Finish, Request, Response, StreamError, Usage } from "../Canonical.ts"
+import { canonicalPath } from "../FieldPath.ts"
 import { decodeUpstreamBody, InvalidUpstreamBody } from "../FormatError.ts"
 import { OtherType } from "../WireSchema.ts"
 import type { ResponsesAssistantPartOut } from "./Content.ts"
@@ -219,14 +220,25 @@ export interface ResponsesResponseOut extends ResponseEchoOut {
 }
 
 /**
- * The echoed parameters for a canonical request (the spec's defaults without one). Nothing is
- * stored, so `store` is always false; the request's `instructions` are the leading system
- * message of the canonical request and are not told apart from it, so they echo as `null`.
+ * The caller's `instructions`: the canonical request's leading system message when its origin
+ * says it came from them (`Items.toCanonical` records it), else `null` (none were sent).
+ */
+export const instructionsOf = (request: Request | undefined): string | null => {
+  const first = request?.messages[0]
+  return first?.role === "system" && request?.origin?.[canonicalPath(0)] === "instructions"
+    ? first.content.map((part) => part.text).join("")
+    : null
+}
+
+/**
+ * The echoed parameters for a canonical request (the spec's defaults without one): what was
+ * honoured. Nothing is stored (`store: true` is refused), so `store` is false; only
+ * `truncation: "disabled"` is served (`auto` is refused).
  */
 export const echoOf = (request: Request | undefined): ResponseEchoOut => {
   const format = request?.responseFormat
   return {
-    instructions: null,
+    instructions: instructionsOf(request),
     tools: (request?.tools ?? []).map((tool) => ({
       type: "function",
       name: tool.name,

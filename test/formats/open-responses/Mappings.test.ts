@@ -81,7 +81,22 @@ describe("tool_choice", () => {
     ["named (flat)", { type: "function", name: "get_weather" }, { _tag: "Named", name: "get_weather" }, {
       type: "function",
       function: { name: "get_weather" }
-    }]
+    }],
+    [
+      "allowed_tools auto (flat ↔ nested)",
+      { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "get_weather" }, { type: "function", name: "get_time" }] },
+      { _tag: "Allowed", mode: "auto", names: ["get_weather", "get_time"] },
+      {
+        type: "allowed_tools",
+        allowed_tools: { mode: "auto", tools: [{ type: "function", function: { name: "get_weather" } }, { type: "function", function: { name: "get_time" } }] }
+      }
+    ],
+    [
+      "allowed_tools required",
+      { type: "allowed_tools", mode: "required", tools: [{ type: "function", name: "get_weather" }] },
+      { _tag: "Allowed", mode: "required", names: ["get_weather"] },
+      { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "get_weather" } }] } }
+    ]
   ]
 
   it.each(table)("%s", (_, responses, canonical, chat) => {
@@ -90,9 +105,21 @@ describe("tool_choice", () => {
     expect(OpenAiChoice.fromCanonical(canonical)).toEqual(chat)
   })
 
-  it.each(["allowed_tools", "web_search_preview", "mcp"])("refuses %s, naming tool_choice", (type) => {
+  it.each(["web_search_preview", "mcp"])("refuses %s, naming tool_choice", (type) => {
     const result = ResponsesChoice.toCanonical({ type })
     expect(Result.isFailure(result) && result.failure).toMatchObject({ _tag: "UnsupportedField", param: "tool_choice" })
+  })
+
+  it.each<readonly [string, ResponsesChoice.ResponsesToolChoice, ToolChoice]>([
+    ["without a mode: auto (the spec's default)", { type: "allowed_tools", tools: [{ type: "function", name: "f" }] }, { _tag: "Allowed", mode: "auto", names: ["f"] }],
+    ["mode none: no tool at all", { type: "allowed_tools", mode: "none", tools: [{ type: "function", name: "f" }] }, { _tag: "None" }]
+  ])("allowed_tools %s", (_, responses, canonical) => {
+    expect(Result.getOrThrow(ResponsesChoice.toCanonical(responses))).toEqual(canonical)
+  })
+
+  it("refuses a hosted tool among allowed_tools, naming it", () => {
+    const result = ResponsesChoice.toCanonical({ type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "f" }, { type: "web_search" }] })
+    expect(Result.isFailure(result) && result.failure).toMatchObject({ _tag: "UnsupportedField", param: "tool_choice.tools[1]" })
   })
 })
 

@@ -306,7 +306,11 @@ describe("requests that cannot be served", () => {
     ["a stored prompt", body({ prompt: { id: "pmpt_1" } }), "prompt"],
     ["background", body({ background: true }), "background"],
     ["a hosted tool", body({ tools: [{ type: "web_search_preview" }] }), "tools[0]"],
-    ["allowed_tools", body({ tool_choice: { type: "allowed_tools", mode: "auto", tools: [] } }), "tool_choice"],
+    ["allowed_tools without tools", body({ tool_choice: { type: "allowed_tools", mode: "auto", tools: [] } }), "tool_choice.tools"],
+    // Nothing is stored yet: saying store: true and getting a response that was not kept would be a lie.
+    ["store: true", body({ store: true }), "store"],
+    // Dropping turns to fit needs the model's context size and a tokenizer: refused rather than pretended.
+    ["truncation: auto", body({ truncation: "auto" }), "truncation"],
     ["json_object", body({ text: { format: { type: "json_object" } } }), "text.format"],
     ["an item_reference", { model: "m", input: [{ type: "item_reference", id: "msg_1" }] }, "input[0]"],
     ["a hosted tool call item", { model: "m", input: [{ type: "web_search_call", id: "ws_1", status: "completed" }] }, "input[0]"],

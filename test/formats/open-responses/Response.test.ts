@@ -208,6 +208,26 @@ describe("canonical → ResponseResource", () => {
       })
       expect(missingRequired(schemas.ResponseResource!, out)).toEqual([])
     }))
+
+  it.effect.each<readonly [string, object, object]>([
+    ["instructions as sent", { instructions: "Be brief.\nAlways." }, { instructions: "Be brief.\nAlways." }],
+    ["no instructions → null; a system item is not instructions", { input: [{ role: "system", content: "x" }, { role: "user", content: "hi" }] }, { instructions: null }],
+    ["allowed_tools", {
+      tools: [{ type: "function", name: "f" }, { type: "function", name: "g" }],
+      tool_choice: { type: "allowed_tools", mode: "required", tools: [{ type: "function", name: "g" }] }
+    }, { tool_choice: { type: "allowed_tools", mode: "required", tools: [{ type: "function", name: "g" }] } }],
+    // What was honoured: nothing stored, no truncation.
+    ["store: false, truncation: disabled", { store: false, truncation: "disabled" }, { store: false, truncation: "disabled" }],
+    ["store and truncation left out", {}, { store: false, truncation: "disabled" }]
+  ])("echoes %s", ([_, fields, echoed]) =>
+    Effect.gen(function*() {
+      const request = yield* ResponsesRequest.toCanonical({ model: "m", input: "hi", ...fields })
+      const out = ResponsesResponse.fromCanonical(yield* OpenAiResponse.toCanonical({ choices: [{ message: { content: "ok" }, finish_reason: "stop" }] }), {
+        ...options,
+        request
+      })
+      expect(out).toMatchObject(echoed)
+    }))
 })
 
 describe("the encoded ResponseResource has every field openapi.json requires", () => {
@@ -246,4 +266,5 @@ describe("the encoded ResponseResource has every field openapi.json requires", (
       // Recursively: output items, usage details, text format, error.
       expect(missingRequired(schemas.ResponseResource!, out)).toEqual([])
     }))
+
 })
