@@ -5,9 +5,9 @@
  * the provider's business); to a provider of another format it is translated, statelessly, so
  * what needs stored state is refused with a 400 naming the field.
  *
- * The rest of the Responses API (`GET /v1/responses/{id}`, `input_items`, `cancel`, `compact`,
- * `DELETE`) reads or changes stored responses; Switchboard stores none, so those are a 404 in the
- * Responses error shape.
+ * `POST /v1/responses/compact` is `ResponsesCompactRoute.ts`. The rest of the Responses API
+ * (`GET /v1/responses/{id}`, `input_items`, `cancel`, `DELETE`) reads or changes stored responses;
+ * Switchboard stores none, so those are a 404 in the Responses error shape.
  *
  * @see https://www.openresponses.org/reference
  */
@@ -16,6 +16,7 @@ import { HttpRouter, HttpServerRequest } from "effect/http"
 import { apiHandler } from "./ApiRoute.ts"
 import { openResponses } from "./Formats.ts"
 import { methodNotAllowed } from "./MethodNotAllowed.ts"
+import { compactHandler } from "./ResponsesCompactRoute.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 
 const handler = apiHandler(openResponses)
@@ -24,7 +25,7 @@ const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   renderResponsesError({
     status: 404,
     kind: "not_found",
-    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses.`,
+    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses and POST /v1/responses/compact.`,
     code: "unknown_url"
   }))
 
@@ -33,7 +34,8 @@ const responsesApi = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const rest = (yield* HttpRouter.params)["*"] ?? ""
   if (request.method === "POST" && rest === "") return yield* handler
-  if (rest === "") return yield* methodNotAllowed(openResponses)
+  if (request.method === "POST" && rest === "compact") return yield* compactHandler
+  if (rest === "" || rest === "compact") return yield* methodNotAllowed(openResponses)
   return yield* unknown
 })
 
