@@ -8,7 +8,7 @@
  *   next `/v1/responses` request.
  * - `oa` (OpenAI Chat), `anth` (Anthropic): compacted by Switchboard — the model is asked for a
  *   summary, the caller gets its user messages and one compaction item carrying the summary, and
- *   the next `/v1/responses` request gives the model that summary.
+ *   the next `/v1/responses` request gives the model that summary (a `responses` provider too).
  * - Errors as for `/v1/responses`: no `model` (400), an unknown model (404), `previous_response_id`
  *   where Switchboard compacts (400), no gateway key (401), each in the Responses error shape.
  * - The usage ledger records each compaction as a Responses request with the upstream's tokens.
@@ -21,7 +21,7 @@ import { join } from "node:path"
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from "openai"
 import type { ResponseInputItem } from "openai/resources/responses/responses"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { CONTEXT_HEADER, open, SEALED_PREFIX } from "../../src/formats/open-responses/CompactionContent.ts"
+import { CONTEXT_HEADER, contextText, open, SEALED_PREFIX } from "../../src/formats/open-responses/CompactionContent.ts"
 import { SUMMARY_PROMPT } from "../../src/formats/open-responses/Compaction.ts"
 import { anthropicProviderEntry, type FakeAnthropicUpstream, reply as anthropicReply, startFakeAnthropicUpstream } from "../support/FakeAnthropicUpstream.ts"
 import { type FakeOpenAiUpstream, providerEntry, reply, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
@@ -205,6 +205,17 @@ describeEachLane("POST /v1/responses/compact", (lane) => {
       expect(sent.rawBody).toContain("Add a menu.")
       expect(sent.rawBody).not.toContain(SEALED_PREFIX)
       expect(sent.rawBody).not.toContain("Here is a first version.")
+    })
+
+    it("a responses provider that continues the conversation gets the summary, not the item it could not open", async () => {
+      const compacted = await client.responses.compact({ model, input: conversation })
+      await client.responses.create({ model: "resp/gpt-5-mini", input: [...compacted.output as Array<ResponseInputItem>, { role: "user", content: "Add a footer." }] })
+      const sent = respUp.requestsTo("POST", "/v1/responses").at(-1)!
+      expect(sent.rawBody).not.toContain(SEALED_PREFIX)
+      expect(sent.body).toMatchObject({
+        model: "gpt-5-mini",
+        input: expect.arrayContaining([{ type: "message", role: "user", content: contextText(summary) }, { role: "user", content: "Add a footer." }])
+      })
     })
 
     it("refuses previous_response_id with a 400 naming it (Switchboard stores no responses)", async () => {

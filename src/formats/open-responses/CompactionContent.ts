@@ -12,11 +12,12 @@
  * open (`open` gives undefined).
  *
  * When a later `/v1/responses` request to a translated provider holds such an item, it becomes a
- * user message carrying the summary (`contextText`) in its place in the conversation.
+ * user message carrying the summary (`contextText`) in its place in the conversation; so it does
+ * on the way to a `responses` provider (`unsealedForProvider`), which could not open it.
  *
  * @see ../shared/specs/openresponses/openapi.json `CompactionSummaryItemParam`, `CompactionBody`
  */
-import { Result } from "effect"
+import { Predicate, Result } from "effect"
 import * as Base64Url from "effect/encoding/Base64Url"
 
 /** Names the scheme (and its version), so a summary is never mistaken for a provider's ciphertext. */
@@ -37,3 +38,31 @@ export const CONTEXT_HEADER = "The earlier part of this conversation was compact
 
 /** The text of the user message a Switchboard compaction item becomes for the model. */
 export const contextText = (summary: string): string => `${CONTEXT_HEADER}\n\n<summary>\n${summary}\n</summary>`
+
+/**
+ * A Responses body on its way to a `responses` provider, with each compaction item Switchboard
+ * made replaced by the user message carrying its summary, as a translated
+ * provider gets it: the provider could not open Switchboard's item (it would reject it as
+ * undecryptable), and a conversation compacted with one model may continue with another (a
+ * virtual model's next target). Anything else — a provider's own compaction items above all —
+ * is left as it is, and a body without Switchboard's prefix is returned as the same text, unparsed.
+ */
+export const unsealedForProvider = (text: string): string => {
+  if (!text.includes(SEALED_PREFIX)) return text
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return text
+  }
+  if (!Predicate.isObject(body) || !Array.isArray(body.input)) return text
+  let changed = false
+  const input = body.input.map((item: unknown) => {
+    if (!Predicate.isObject(item) || item.type !== "compaction" || !Predicate.isString(item.encrypted_content)) return item
+    const summary = open(item.encrypted_content)
+    if (summary === undefined) return item
+    changed = true
+    return { type: "message", role: "user", content: contextText(summary) }
+  })
+  return changed ? JSON.stringify({ ...body, input }) : text
+}

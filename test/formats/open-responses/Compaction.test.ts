@@ -46,6 +46,33 @@ describe("CompactionContent", () => {
   })
 })
 
+describe("unsealedForProvider", () => {
+  const sealed = CompactionContent.seal("Alice wants a page.")
+  it.each([
+    ["no Switchboard item: the same text, unparsed", `{"model":"m", "input": "hi"}`, undefined],
+    ["a provider's item only", `{"model":"m","input":[{"type":"compaction","encrypted_content":"gAAAAB-x"}]}`, undefined],
+    ["the prefix in a message, not an item", `{"model":"m","input":[{"role":"user","content":"${sealed}"}]}`, undefined],
+    ["not JSON", `{"model": ${sealed}`, undefined],
+    [
+      "a Switchboard item among others",
+      JSON.stringify({ model: "m", store: false, input: [{ role: "user", content: "a" }, { type: "compaction", id: "cmp_1", encrypted_content: sealed }, { type: "compaction", encrypted_content: "gAAAAB-x" }] }),
+      {
+        model: "m",
+        store: false,
+        input: [
+          { role: "user", content: "a" },
+          { type: "message", role: "user", content: CompactionContent.contextText("Alice wants a page.") },
+          { type: "compaction", encrypted_content: "gAAAAB-x" }
+        ]
+      }
+    ]
+  ])("%s", (_, text, expected) => {
+    const out = CompactionContent.unsealedForProvider(text)
+    if (expected === undefined) expect(out).toBe(text)
+    else expect(JSON.parse(out)).toEqual(expected)
+  })
+})
+
 describe("summaryRequest", () => {
   it("sends the conversation, instructions first, then the request to summarise", () => {
     const compact = decode({
