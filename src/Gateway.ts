@@ -28,6 +28,7 @@ import { DEFAULT_MAX_BODY_BYTES, MaxBodyBytes } from "./http/BodyReader.ts"
 import { createServerHoldingEarlyRequests, type FrontHandler } from "./http/EarlyRequests.ts"
 import { ServerLoad } from "./http/ServerLoad.ts"
 import { ENDPOINTS, makeDispatcher, makeFastLane } from "./http/FastLane.ts"
+import { COMPACT_PATHS } from "./http/ResponsesCompactRoute.ts"
 import { ChatCompletionsRoutes } from "./http/ChatCompletionsRoute.ts"
 import { MessagesRoutes } from "./http/MessagesRoute.ts"
 import { ModelsRoutes } from "./http/ModelsRoute.ts"
@@ -65,8 +66,8 @@ import { RequestTracing } from "./usage/RequestTracing.ts"
 import * as UsageRecorder_ from "./usage/UsageRecorder.ts"
 import { UsageRecorder } from "./usage/UsageRecorder.ts"
 
-/** The format of an API endpoint's path, for the ledger's observer. */
-const inboundOf = (path: string): ApiFormat | undefined => ENDPOINTS.get(path)?.api
+/** The format of an API endpoint's path, for the ledger's observer (compaction is served by the app alone). */
+const inboundOf = (path: string): ApiFormat | undefined => ENDPOINTS.get(path)?.api ?? (COMPACT_PATHS.includes(path) ? "responses" : undefined)
 
 export interface GatewayOptions {
   readonly host: string

@@ -27,13 +27,14 @@ import type { Usage } from "../formats/Canonical.ts"
 import { admitRequest } from "../gateway-keys/Admission.ts"
 
 /**
- * An endpoint only a provider of the caller's own format can answer (Anthropic's `count_tokens`:
- * counting needs the provider's tokenizer): same-format requests go to `upstream` (its
- * `upstreamPath`); the others get `elsewhere(route)`.
+ * An endpoint that is not the format's main one: same-format requests are passed through to
+ * `upstream` (its `upstreamPath`); the others get `elsewhere(route, body)` — a refusal
+ * (Anthropic's `count_tokens`: counting needs the provider's tokenizer) or Switchboard's own
+ * answer (Open Responses' `compact`, done with the model).
  */
 export interface PassThroughOnly {
   readonly upstream: HttpFormat
-  readonly elsewhere: (route: Route) => HttpServerResponse.HttpServerResponse
+  readonly elsewhere: (route: Route, body: JsonObject) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 }
 
 /** One request to one route: passed through when the provider speaks the caller's format, else translated. */
@@ -51,7 +52,7 @@ const attempt = (
     observation.mode = passThrough !== undefined ? "pass-through" : route.upstream.http === undefined ? "local" : "translated"
   }
   if (only !== undefined) {
-    return passThrough !== undefined ? forward(passThrough, only.upstream, text, headers) : Effect.succeed(only.elsewhere(route))
+    return passThrough !== undefined ? forward(passThrough, only.upstream, text, headers) : only.elsewhere(route, body)
   }
   const onUsage = observation === undefined ? undefined : (usage: Usage) => void (observation.usage = usage)
   const onWithheld = observation === undefined ? undefined : (event: string) => void (observation.unsent = event)

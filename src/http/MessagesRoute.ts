@@ -22,12 +22,12 @@ const handler = apiHandler(anthropicMessages)
 const countTokens = apiHandler(anthropicMessages, {
   upstream: { ...anthropicMessages, upstreamPath: "/messages/count_tokens" },
   elsewhere: (route) =>
-    renderAnthropicError({
+    Effect.succeed(renderAnthropicError({
       status: 501,
       kind: "not_implemented",
       message: `count_tokens needs the provider's own tokenizer: ${route.qualifiedId} is served by ${route.providerName}, ` +
         `which does not speak Anthropic Messages, so Switchboard cannot count its tokens (POST /v1/messages/count_tokens).`
-    })
+    }))
 })
 
 /** Other Messages API paths (batches, …) are not served; said in the shape their callers read. */

@@ -20,6 +20,7 @@
  */
 import { Redacted } from "effect"
 import { HttpServerResponse } from "effect/http"
+import { unsealedForProvider } from "../formats/open-responses/CompactionContent.ts"
 import * as Sse from "../formats/Sse.ts"
 import { scrub } from "../providers/UpstreamAuth.ts"
 import { httpStatusError, timeoutError, transportError, type UpstreamError } from "../providers/UpstreamError.ts"
@@ -68,10 +69,11 @@ export const upstreamHeaders = (
 /**
  * The caller's body text, sent on as it is but for `model` — and, for a Chat Completions stream
  * whose usage the caller did not ask for, `stream_options.include_usage` (`UsageChunk.ts`: the
- * ledger needs the usage; the chunk is withheld from the caller).
+ * ledger needs the usage; the chunk is withheld from the caller); for a Responses provider,
+ * compaction items Switchboard made become the summary they carry (`CompactionContent.unsealedForProvider`).
  */
 export const upstreamBody = (route: PassThroughRoute, callerBody: string, askUsage = false): string => {
-  const body = rewriteModel(callerBody, route.upstreamModel)
+  const body = rewriteModel(route.endpoint.format === "responses" ? unsealedForProvider(callerBody) : callerBody, route.upstreamModel)
   return askUsage ? withUsageAsked(body) : body
 }
 

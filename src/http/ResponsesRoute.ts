@@ -7,9 +7,9 @@
  * the provider's business); to a provider of another format it is translated, statelessly, so
  * what needs stored state is refused with a 400 naming the field.
  *
- * The rest of the Responses API (`GET /v1/responses/{id}`, `input_items`, `cancel`, `compact`,
- * `DELETE`) reads or changes stored responses; Switchboard stores none, so those are a 404 in the
- * Responses error shape.
+ * `POST /v1/responses/compact` is `ResponsesCompactRoute.ts`. The rest of the Responses API
+ * (`GET /v1/responses/{id}`, `input_items`, `cancel`, `DELETE`) reads or changes stored responses;
+ * Switchboard stores none, so those are a 404 in the Responses error shape.
  *
  * @see https://www.openresponses.org/reference
  */
@@ -18,6 +18,7 @@ import { HttpRouter, HttpServerRequest } from "effect/http"
 import { apiHandler } from "./ApiRoute.ts"
 import { openResponses } from "./Formats.ts"
 import { methodNotAllowed } from "./MethodNotAllowed.ts"
+import { compactHandler } from "./ResponsesCompactRoute.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import * as ResponsesSocket from "./ResponsesSocket.ts"
 import { isWebSocketUpgrade } from "./ResponsesSocket.ts"
@@ -28,7 +29,7 @@ const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   renderResponsesError({
     status: 404,
     kind: "not_found",
-    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses.`,
+    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses and POST /v1/responses/compact.`,
     code: "unknown_url"
   }))
 
@@ -38,7 +39,8 @@ const responsesApi = Effect.gen(function*() {
   const rest = (yield* HttpRouter.params)["*"] ?? ""
   if (request.method === "POST" && rest === "") return yield* handler
   if (request.method === "GET" && rest === "" && isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
-  if (rest === "") return yield* methodNotAllowed(openResponses)
+  if (request.method === "POST" && rest === "compact") return yield* compactHandler
+  if (rest === "" || rest === "compact") return yield* methodNotAllowed(openResponses)
   return yield* unknown
 })
 

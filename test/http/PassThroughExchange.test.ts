@@ -8,6 +8,7 @@ import { Redacted } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { anthropicMessages, type HttpFormat, openAiChat, openResponses } from "../../src/http/Formats.ts"
 import * as Exchange from "../../src/http/PassThroughExchange.ts"
+import { contextText, seal } from "../../src/formats/open-responses/CompactionContent.ts"
 import type { HttpEndpoint } from "../../src/providers/Upstream.ts"
 import { untracked } from "../../src/providers/Upstream.ts"
 
@@ -60,6 +61,20 @@ describe("the request", () => {
   it("rewrites only the model in the body", () => {
     const route = exchangeOf(openAiChat).route
     expect(Exchange.upstreamBody(route, `{ "model" : "up/alias", "stream":true }`)).toBe(`{ "model" : "real-model", "stream":true }`)
+  })
+
+  it("gives a Responses provider the summary of a compaction item Switchboard made, and only then re-writes the body", () => {
+    const route = exchangeOf(openResponses).route
+    const sealed = seal("Alice wants a page.")
+    const body = JSON.stringify({ model: "up/alias", input: [{ type: "compaction", id: "cmp_1", encrypted_content: sealed }, { role: "user", content: "Go on." }] })
+    expect(JSON.parse(Exchange.upstreamBody(route, body))).toEqual({
+      model: "real-model",
+      input: [{ type: "message", role: "user", content: contextText("Alice wants a page.") }, { role: "user", content: "Go on." }]
+    })
+    // A provider's own item, and any other provider format, are left as they are.
+    const theirs = `{"model":"up/alias","input":[{"type":"compaction","encrypted_content":"gAAAAB-theirs"}]}`
+    expect(Exchange.upstreamBody(route, theirs)).toBe(theirs.replace("up/alias", "real-model"))
+    expect(Exchange.upstreamBody(exchangeOf(openAiChat).route, body)).toBe(body.replace("up/alias", "real-model"))
   })
 })
 

@@ -18,7 +18,10 @@
  * - errors `{ error: { message, type, param, code } }`: 401 `invalid_api_key` (when a key is
  *   required), 404 `model_not_found`, 429 `too_many_requests` with `retry-after`, 500
  *   `server_error`; mid-stream, an `error` event followed by `response.failed`;
- * - a stalled stream (`response.created`, `response.in_progress`, then silence).
+ * - a stalled stream (`response.created`, `response.in_progress`, then silence);
+ * - `POST /v1/responses/compact` — a `CompactResource` (`object: "response.compaction"`): the
+ *   input's user messages, then one `compaction` item with an opaque `encrypted_content`
+ *   (`ENCRYPTED_COMPACTION`), and usage; the same errors as `/v1/responses` per model.
  *
  * Every request is recorded, as by the other fakes. What a model does is chosen per model id.
  *
@@ -76,6 +79,9 @@ export const parallelFunctionCalls: ReadonlyArray<FakeFunctionCall> = [
   { callId: "call_weather_paris_01", name: "get_weather", arguments: JSON.stringify({ location: "Paris, France", unit: "celsius" }) },
   { callId: "call_time_paris_02", name: "get_time", arguments: JSON.stringify({ timezone: "Europe/Paris", format: "24h" }) }
 ]
+
+/** The opaque `encrypted_content` of the fake's compaction items (what a provider's own key would seal). */
+export const ENCRYPTED_COMPACTION = "gAAAAB-fake-encrypted-compaction-blob=="
 
 /** The opaque `encrypted_content` the fake puts on every reasoning item. */
 export const ENCRYPTED_REASONING = "gAAAAB-fake-encrypted-reasoning-blob=="
@@ -345,11 +351,45 @@ export const startFakeResponsesUpstream = async (options: FakeResponsesUpstreamO
     res.end()
   }
 
+  /** `POST /v1/responses/compact`: the spec's `CompactResource`, user messages kept as the example in openapi.json shows. */
+  const compact = (record: RecordedRequest, res: ServerResponse) => {
+    const request = record.body
+    if (!isObject(request)) return send(res, 400, errorBody("We could not parse the JSON body of your request.", "invalid_request", null))
+    const model = typeof request.model === "string" ? request.model : ""
+    const behaviour = behaviours.get(model)
+    if (behaviour === undefined) {
+      return send(res, 404, errorBody(`The requested model '${model}' does not exist.`, "invalid_request_error", "model_not_found", "model"))
+    }
+    if (behaviour._tag === "Error") {
+      return send(res, behaviour.status, errorBody("The server had an error while processing your request.", "server_error", "server_error"))
+    }
+    const n = String(++counter).padStart(6, "0")
+    const input = typeof request.input === "string" ? [{ role: "user", content: request.input }] : Array.isArray(request.input) ? request.input.filter(isObject) : []
+    const users = input
+      .filter((item) => item.role === "user")
+      .map((item, i) => ({
+        id: `msg_cmp${n}_${i}`,
+        type: "message",
+        status: "completed",
+        content: typeof item.content === "string" ? [{ type: "input_text", text: item.content }] : item.content,
+        role: "user"
+      }))
+    const inputTokens = Math.max(1, countTokens(JSON.stringify(request.input ?? "")) + countTokens(textOf(request.instructions)))
+    send(res, 200, {
+      id: `resp_cmp${n}`,
+      object: "response.compaction",
+      created_at: CREATED,
+      output: [...users, { id: `cmp_fake${n}`, type: "compaction", encrypted_content: ENCRYPTED_COMPACTION }],
+      usage: { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: 42, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + 42 }
+    })
+  }
+
   const recording = createRecordingServer((record, req, res) => {
     const { path } = record
     if (!authorized(req, res)) return
     if (req.method === "GET" && path === "/v1/models") return send(res, 200, { object: "list", data: Array.from(behaviours.keys(), modelObject) })
     if (req.method === "POST" && path === "/v1/responses") return responses(record, res)
+    if (req.method === "POST" && path === "/v1/responses/compact") return compact(record, res)
     send(res, 404, errorBody(`Invalid URL (${req.method} ${path})`, "not_found", "not_found"))
   })
 

@@ -10,6 +10,9 @@
  * - Reasoning: a `reasoning` item's text (its `content` reasoning text, else its summaries) with
  *   its `encrypted_content` as the signature; an item with only `encrypted_content` is redacted
  *   reasoning. Encoding writes what a provider can verify: signed or redacted reasoning.
+ * - A `compaction` item made by Switchboard's own compaction (`CompactionContent.ts`) becomes a
+ *   user message holding its summary; one made by a provider is sealed with that provider's key
+ *   and is refused, naming it (to that provider it is passed through untouched).
  * - `item_reference` and hosted-tool items refer to state or tools only the provider that made
  *   them has: they are refused, naming the item.
  *
@@ -33,6 +36,7 @@ import {
   userPartToCanonical
 } from "./Content.ts"
 import { attempt } from "../Attempt.ts"
+import * as CompactionContent from "./CompactionContent.ts"
 
 const OptionalString = Schema.optionalKey(Schema.NullOr(Schema.String))
 
@@ -73,13 +77,25 @@ export const ReasoningItem = Schema.Struct({
   status: OptionalString
 })
 
+/**
+ * What `/responses/compact` returned in place of the turns it summarised (`CompactionSummaryItemParam`).
+ *
+ * @see ../shared/specs/openresponses/openapi.json `CompactionSummaryItemParam`
+ */
+export const CompactionItem = Schema.Struct({
+  type: Schema.Literal("compaction"),
+  id: OptionalString,
+  encrypted_content: Schema.String
+})
+
 /** Any input item. */
 export const ResponsesItem = Schema.Union([
   MessageItem,
   FunctionCallItem,
   FunctionCallOutputItem,
   ReasoningItem,
-  OtherType(["message", "function_call", "function_call_output", "reasoning"])
+  CompactionItem,
+  OtherType(["message", "function_call", "function_call_output", "reasoning", "compaction"])
 ])
 export type ResponsesItem = typeof ResponsesItem.Type
 
@@ -166,6 +182,20 @@ const unsupportedItem = (type: string, param: string) =>
       ? "item_reference points at an item stored by the provider that made it: send the item itself"
       : `input items of type "${type}" (hosted tools and their calls) cannot be translated to another API format`
   })
+
+/** A compaction item as the user message holding its summary, when Switchboard made it. */
+export const compactionToCanonical = (encryptedContent: string, param: string): Result.Result<Message, UnsupportedField> => {
+  const summary = CompactionContent.open(encryptedContent)
+  return summary === undefined
+    ? Result.fail(
+      new UnsupportedField({
+        param: `${param}.encrypted_content`,
+        message: "this compaction item was made by a provider's own /responses/compact and is encrypted with its key: " +
+          "only that provider can read it. Compact with POST /v1/responses/compact for the model you continue with"
+      })
+    )
+    : Result.succeed({ role: "user", content: [{ _tag: "Text", text: CompactionContent.contextText(summary) }] })
+}
 
 /**
  * Canonical messages for `instructions` and `input`, with where each message and part came from
@@ -259,6 +289,13 @@ export const toCanonical = (
               param,
               pathsOf(`${param}.output`, item.output, content.length)
             )
+            continue
+          }
+          break
+        case "compaction":
+          if ("encrypted_content" in item) {
+            flush()
+            push(take(compactionToCanonical(item.encrypted_content, param)), param, [`${param}.encrypted_content`])
             continue
           }
           break
