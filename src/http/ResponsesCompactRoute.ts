@@ -16,7 +16,7 @@
  *
  * @see ../shared/specs/openresponses/openapi.json `compactResponse`
  */
-import { Effect, Result } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { HttpServerResponse } from "effect/http"
 import * as Compaction from "../formats/open-responses/Compaction.ts"
 import type { Route } from "../router/RoutingTable.ts"
@@ -26,8 +26,6 @@ import type { JsonObject } from "./RequestBody.ts"
 
 /** The paths this endpoint answers (for the usage ledger's observer: it records them as Responses requests). */
 export const COMPACT_PATHS: ReadonlyArray<string> = ["/v1/responses/compact", "/responses/compact"]
-
-const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 /** Compaction by Switchboard, with the route's model: summary request → `generate` → the compacted window. */
 export const compactWithModel = (route: Route, body: JsonObject): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
@@ -39,7 +37,8 @@ export const compactWithModel = (route: Route, body: JsonObject): Effect.Effect<
     if (answer._tag !== "Complete") {
       return openResponses.renderError({ status: 502, kind: "server", message: `${route.qualifiedId} answered the summary request with a stream`, code: "upstream_error" })
     }
-    const resource = Compaction.compactedOf(compact, body["input"], answer.response, nowSeconds())
+    const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    const resource = Compaction.compactedOf(compact, body["input"], answer.response, now)
     if (Result.isFailure(resource)) {
       return openResponses.renderError({ status: 502, kind: "server", message: resource.failure.message, code: "upstream_error" })
     }
