@@ -35,6 +35,7 @@ import {
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
 import { describeEachLane } from "../support/Lanes.ts"
+import { thrown } from "../support/Thrown.ts"
 
 const KEY_CLAUDE = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 
@@ -43,15 +44,6 @@ let sleepyUp: FakeOpenAiUpstream
 let claudeUp: FakeAnthropicUpstream
 let switchboard: SwitchboardProcess
 let client: Anthropic
-
-const thrown = async (f: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected an error")
-}
 
 /** The upstream request whose body holds `marker`. */
 const requestWith = (requests: ReadonlyArray<RecordedRequest>, marker: string): RecordedRequest => {

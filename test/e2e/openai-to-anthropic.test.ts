@@ -25,6 +25,7 @@ import {
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
 import { describeEachLane } from "../support/Lanes.ts"
+import { thrown } from "../support/Thrown.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_SLOW = `sk-ant-e2e-slow-${randomBytes(16).toString("hex")}`
@@ -33,15 +34,6 @@ let anthUp: FakeAnthropicUpstream
 let slowUp: FakeAnthropicUpstream
 let switchboard: SwitchboardProcess
 let client: OpenAI
-
-const thrown = async (f: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected an error")
-}
 
 const messageRequests = () => anthUp.requestsTo("POST", "/v1/messages")
 

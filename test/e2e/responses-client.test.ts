@@ -56,6 +56,7 @@ import {
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
 import { describeEachLane } from "../support/Lanes.ts"
+import { thrown } from "../support/Thrown.ts"
 
 const KEY_ANTH = `sk-ant-e2e-${randomBytes(16).toString("hex")}`
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`
@@ -67,15 +68,6 @@ let slowUp: FakeResponsesUpstream
 let sleepyUp: FakeOpenAiUpstream
 let switchboard: SwitchboardProcess
 let client: OpenAI
-
-const thrown = async (f: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected an error")
-}
 
 /** The upstream request whose body holds `marker`. */
 const requestWith = (requests: ReadonlyArray<RecordedRequest>, marker: string): RecordedRequest => {

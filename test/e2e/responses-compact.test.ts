@@ -35,6 +35,7 @@ import {
 import { describeEachLane } from "../support/Lanes.ts"
 import { localModelSkip, MODEL } from "../support/LocalModel.ts"
 import { startSwitchboard, type SwitchboardProcess, waitUntil } from "../support/SwitchboardProcess.ts"
+import { thrown } from "../support/Thrown.ts"
 
 const GATEWAY_KEY = "sb-compact-e2e-0123456789abcdef"
 const KEY_ANTH = "sk-ant-compact-e2e"
@@ -51,15 +52,6 @@ const conversation: Array<ResponseInputItem> = [
   { type: "message", id: "msg_a1", status: "completed", role: "assistant", content: [{ type: "output_text", text: "Here is a first version.", annotations: [] }] },
   { type: "message", role: "user", content: [{ type: "input_text", text: "Make it blue." }] }
 ]
-
-const thrown = async (f: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected an error")
-}
 
 beforeAll(async () => {
   oaUp = await startFakeOpenAiUpstream({ models: { "gpt-4o-mini": reply(SUMMARY_OA) } })

@@ -29,6 +29,7 @@ import {
 import { type SwitchboardProcess, startSwitchboard, waitForProvider } from "../support/SwitchboardProcess.ts"
 import type { RecordedRequest } from "../support/FakeServer.ts"
 import { describeEachLane } from "../support/Lanes.ts"
+import { thrown } from "../support/Thrown.ts"
 
 const KEY_RESP = `sk-resp-e2e-${randomBytes(16).toString("hex")}`
 
@@ -37,15 +38,6 @@ let slowUp: FakeResponsesUpstream
 let switchboard: SwitchboardProcess
 let openai: OpenAI
 let claude: Anthropic
-
-const thrown = async (f: () => Promise<unknown>): Promise<unknown> => {
-  try {
-    await f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected an error")
-}
 
 const requestWith = (marker: string): RecordedRequest => {
   const found = respUp.requestsTo("POST", "/v1/responses").find((r) => r.rawBody.includes(marker))
