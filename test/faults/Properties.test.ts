@@ -310,7 +310,8 @@ const translators: ReadonlyArray<Translator> = [
   {
     name: "open-responses",
     fromCanonical: ResponsesRequest.fromCanonical,
-    toCanonical: ResponsesRequest.toCanonical,
+    // `origin` says where each field came from, for naming it in errors (FieldPath.ts): not content.
+    toCanonical: (body) => Effect.map(ResponsesRequest.toCanonical(body), ({ origin: _origin, ...request }) => request),
     // Usage always comes with a response; there is nothing to ask for. `strict` defaults to true
     // in Open Responses, so a tool that does not say is written as non-strict, as elsewhere.
     expressible: (r) => ({ ...r, includeUsage: undefined, tools: r.tools?.map((t) => ({ ...t, strict: t.strict ?? false })) }),
