@@ -10,6 +10,7 @@ import requests from "./migrations/0001_requests.ts"
 import keyUsage from "./migrations/0002_key_usage.ts"
 import gatewayKeys from "./migrations/0003_gateway_keys.ts"
 import keyIndexPartial from "./migrations/0004_requests_key_index_partial.ts"
+import storedResponses from "./migrations/0005_stored_responses.ts"
 
 /** Where the applied migrations are recorded. */
 export const table = "switchboard_migrations"
@@ -18,5 +19,6 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0001_requests": requests,
   "0002_key_usage": keyUsage,
   "0003_gateway_keys": gatewayKeys,
-  "0004_requests_key_index_partial": keyIndexPartial
+  "0004_requests_key_index_partial": keyIndexPartial,
+  "0005_stored_responses": storedResponses
 })
