@@ -55,6 +55,7 @@ import { Providers } from "./providers/Providers.ts"
 import { WebRoutes } from "./web/WebRoutes.ts"
 import type { ApiFormat } from "./config/RemoteConfig.ts"
 import type { Ledger } from "./usage/Ledger.ts"
+import * as ResponseStoreSql from "./responses/ResponseStoreSql.ts"
 import * as LedgerSql from "./usage/LedgerSql.ts"
 import { MetricsRoute } from "./usage/MetricsRoute.ts"
 import { PriceBook } from "./usage/PriceBook.ts"
@@ -274,6 +275,15 @@ const layerBudgets = (database: DatabaseLayer) =>
   )
 
 /**
+ * The responses stored with `store: true` (src/responses/), in the database, kept as long as the
+ * ledger's rows (`SWITCHBOARD_RETENTION_DAYS`).
+ */
+const layerResponseStore = (database: DatabaseLayer) =>
+  Layer.unwrap(Effect.map(Settings.retentionDays.config, (retentionDays) => ResponseStoreSql.layerWith({ retentionDays }))).pipe(
+    Layer.provide(Layer.orDie(database))
+  )
+
+/**
  * This gateway's own metric registry: `/metrics` shows its requests only, also when several
  * gateways share a process (tests, an embedding program).
  */
@@ -291,6 +301,7 @@ export const layer = (options: GatewayOptions) => {
     Layer.provideMerge(ServerLoad.layer),
     Layer.provideMerge(layerUsage(options, database)),
     Layer.provideMerge(layerBudgets(database)),
+    Layer.provideMerge(layerResponseStore(database)),
     Layer.provideMerge(PriceBook.layer),
     Layer.provideMerge(layerMetricRegistry),
     Layer.provide(Layer.succeed(MaxBodyBytes, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),

@@ -22,7 +22,7 @@ import { observationOf } from "../usage/RequestObserver.ts"
  * The request's gateway key id: the one found on arrival when the request is observed for the
  * ledger (`Observation.keyId`: a key is hashed once per request), else identified now.
  */
-const keyIdOf = (budgets: Budgets["Service"], request: IncomingMessage): string | undefined => {
+export const keyIdOf = (budgets: Budgets["Service"], request: IncomingMessage): string | undefined => {
   const observation = observationOf(request)
   return observation !== undefined ? observation.keyId : budgets.identify(request.headers as Readonly<Record<string, string | undefined>>)
 }

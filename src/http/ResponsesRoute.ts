@@ -7,13 +7,14 @@
  * the provider's business); to a provider of another format it is translated, statelessly, so
  * what needs stored state is refused with a 400 naming the field.
  *
- * `POST /v1/responses/compact` is `ResponsesCompactRoute.ts`. The rest of the Responses API
- * (`GET /v1/responses/{id}`, `input_items`, `cancel`, `DELETE`) reads or changes stored responses;
- * Switchboard stores none, so those are a 404 in the Responses error shape.
+ * `POST /v1/responses/compact` is `ResponsesCompactRoute.ts`; `GET /v1/responses/{id}`, its
+ * `input_items` and `DELETE` read and delete the responses stored with `store: true`
+ * (`StoredResponsesRoute.ts`). Anything else under the path (`cancel`: nothing runs in the
+ * background) is a 404 in the Responses error shape.
  *
  * @see https://www.openresponses.org/reference
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 import { apiHandler } from "./ApiRoute.ts"
 import { openResponses } from "./Formats.ts"
@@ -21,6 +22,7 @@ import { methodNotAllowed } from "./MethodNotAllowed.ts"
 import { compactHandler } from "./ResponsesCompactRoute.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import * as ResponsesSocket from "./ResponsesSocket.ts"
+import { storedResponseRoute } from "./StoredResponsesRoute.ts"
 import { isWebSocketUpgrade } from "./ResponsesSocket.ts"
 
 const handler = apiHandler(openResponses)
@@ -29,7 +31,7 @@ const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   renderResponsesError({
     status: 404,
     kind: "not_found",
-    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. Switchboard stores no responses; it serves POST /v1/responses and POST /v1/responses/compact.`,
+    message: `Unknown request URL: ${request.method} ${request.url.split("?")[0]}. It serves POST /v1/responses, POST /v1/responses/compact, and GET and DELETE /v1/responses/{id} (GET …/input_items) for responses stored with store: true.`,
     code: "unknown_url"
   }))
 
@@ -41,7 +43,8 @@ const responsesApi = Effect.gen(function*() {
   if (request.method === "GET" && rest === "" && isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
   if (request.method === "POST" && rest === "compact") return yield* compactHandler
   if (rest === "" || rest === "compact") return yield* methodNotAllowed(openResponses)
-  return yield* unknown
+  const stored = yield* storedResponseRoute(request, rest)
+  return Option.isSome(stored) ? stored.value : yield* unknown
 })
 
 export const ResponsesRoutes = HttpRouter.addAll([

@@ -18,7 +18,6 @@
 import { Clock, Duration, Effect, Result, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Socket from "effect/socket/Socket"
-import type { IncomingMessage } from "node:http"
 import { echoOf, resource } from "../formats/open-responses/Response.ts"
 import * as Request from "../formats/open-responses/Request.ts"
 import {
@@ -35,6 +34,7 @@ import {
   withPrevious
 } from "../formats/open-responses/Continuation.ts"
 import * as Sse from "../formats/Sse.ts"
+import * as Loopback from "./Loopback.ts"
 
 /** The spec's limit on a connection's life. */
 export const CONNECTION_LIMIT = Duration.minutes(60)
@@ -43,24 +43,10 @@ export const CONNECTION_LIMIT = Duration.minutes(60)
 export const isWebSocketUpgrade = (headers: Readonly<Record<string, string | undefined>>): boolean =>
   headers["upgrade"]?.toLowerCase() === "websocket"
 
-/** The client's headers a turn's request carries on: its key (gateway keys, budgets, the ledger) and who it is. */
-const FORWARDED = ["authorization", "x-api-key", "user-agent"] as const
-
 /** How a turn ended, for the connection's state. */
 type Outcome =
   | { readonly _tag: "Response"; readonly response: Json }
   | { readonly _tag: "Failed" }
-
-/** Where this gateway is, as the client reached it (`host:port` for a URL). */
-const selfAddress = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
-  const socket = (request.source as IncomingMessage).socket
-  const address = socket?.localAddress
-  const port = socket?.localPort
-  if (address === undefined || port === undefined) return undefined
-  // An IPv4 client of a dual-stack socket is seen as `::ffff:a.b.c.d`.
-  const plain = address.startsWith("::ffff:") ? address.slice(7) : address
-  return plain.includes(":") ? `[${plain}]:${port}` : `${plain}:${port}`
-}
 
 /**
  * Serves one upgraded connection until the client closes it (or its time is up). Answers with an
@@ -68,12 +54,8 @@ const selfAddress = (request: HttpServerRequest.HttpServerRequest): string | und
  */
 export const serve = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
-  const address = selfAddress(request)
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" }
-  for (const name of FORWARDED) {
-    const value = request.headers[name]
-    if (value !== undefined) headers[name] = value
-  }
+  const address = Loopback.selfAddress(request)
+  const headers = Loopback.headersFor(request, "text/event-stream")
   const socket = yield* request.upgrade
   yield* Effect.scoped(Effect.gen(function*() {
     const reader = yield* socket.reader
@@ -94,7 +76,7 @@ export const serve = Effect.gen(function*() {
           ? yield* warmUp(current, send)
           : address === undefined
           ? yield* fail(send, { status: 500, type: "server_error", code: "server_error", message: "the gateway's own address is unknown", param: null })
-          : yield* exchange(`http://${address}/v1/responses`, headers, current, send)
+          : yield* exchange(address, headers, current, send)
         if (outcome._tag === "Failed") {
           // The spec: a failed continuation forgets the response it continued.
           if (current.previous !== undefined) conversations.delete(current.previous)
@@ -159,16 +141,13 @@ const warmUp = (current: Turn, send: (text: string) => Effect.Effect<void, Socke
 
 /** A turn as a streamed `POST /v1/responses` to this gateway, its events sent on as they come. */
 const exchange = (
-  url: string,
+  address: string,
   headers: Readonly<Record<string, string>>,
   current: Turn,
   send: (text: string) => Effect.Effect<void, Socket.SocketError>
 ) =>
   Effect.gen(function*() {
-    const answer = yield* Effect.tryPromise({
-      try: (signal) => fetch(url, { method: "POST", headers, body: JSON.stringify(current.body), signal }),
-      catch: (cause) => cause
-    }).pipe(Effect.result)
+    const answer = yield* Loopback.post(address, "/v1/responses", headers, current.body).pipe(Effect.result)
     if (Result.isFailure(answer)) {
       return yield* fail(send, { status: 502, type: "server_error", code: "server_error", message: `the turn could not be sent: ${String(answer.failure)}`, param: null })
     }

@@ -519,11 +519,16 @@ describeEachLane("translation", (lane) => {
       }
     })
 
-    it("other Responses API paths are a 404 in the Responses shape; a GET of /v1/responses is a 405", async () => {
-      for (const [method, path] of [["GET", "/v1/responses/resp_123"], ["DELETE", "/v1/responses/resp_123"]] as const) {
+    it("an unknown stored response and other Responses API paths are a 404 in the Responses shape; a GET of /v1/responses is a 405", async () => {
+      for (const [method, path, code] of [
+        ["GET", "/v1/responses/resp_123", "response_not_found"],
+        ["DELETE", "/v1/responses/resp_123", "response_not_found"],
+        ["GET", "/v1/responses/resp_123/input_items", "response_not_found"],
+        ["POST", "/v1/responses/resp_123/cancel", "unknown_url"]
+      ] as const) {
         const response = await fetch(`${switchboard.url}${path}`, { method })
         expect(response.status).toBe(404)
-        expect(await response.json()).toMatchObject({ error: { type: "not_found", code: "unknown_url" } })
+        expect(await response.json()).toMatchObject({ error: { type: "not_found", code } })
       }
       const get = await fetch(`${switchboard.url}/v1/responses`)
       expect(get.status).toBe(405)
