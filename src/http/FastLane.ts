@@ -45,6 +45,7 @@ import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
 import { observationOf, withRequestId } from "../usage/RequestObserver.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import { asksForUsage } from "./UsageChunk.ts"
+import { asksForState } from "./StatefulResponses.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 export const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([
@@ -229,6 +230,8 @@ const serve = (options: FastLaneOptions, attempt: FastAttempt, request: Incoming
     }
     const model = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as { model?: unknown }).model : undefined
     if (typeof model !== "string" || model === "") return handOver()
+    // Stored responses are the app's (`StatefulResponses.ts`); a property read on the Responses path only.
+    if (format === openResponses && asksForState(json as Record<string, unknown>)) return handOver()
     const table = options.routingTable()
     const resolution = resolveModel(table, model)
     const observation = observationOf(request)

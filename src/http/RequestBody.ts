@@ -7,7 +7,7 @@ import { Effect, Predicate, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { IncomingMessage } from "node:http"
 import { type BodyRead, decodeUtf8, MaxBodyBytes, readBody, refusalOf } from "./BodyReader.ts"
-import { preReadBody } from "./PreReadBody.ts"
+import { preReadBody, rememberBody } from "./PreReadBody.ts"
 
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   message: Schema.String,
@@ -63,6 +63,27 @@ export const readJsonBody: Effect.Effect<JsonBody, BadRequest, HttpServerRequest
     return yield* new BadRequest({ message: "the request body must be a JSON object", status: 400 })
   }
   return { text, json: json as JsonObject }
+})
+
+/**
+ * The body as a JSON object when it is one, read once and remembered on the request, so the
+ * handler that answers it after all (`readJsonBody`) reads the same; undefined when it is not one
+ * (that handler words the refusal). For routes that look at a field before choosing a handler.
+ */
+export const peekJsonObject: Effect.Effect<JsonObject | undefined, never, HttpServerRequest.HttpServerRequest> = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const preRead = preReadBody(request.source)
+  const read = preRead?.read ?? (yield* readSource(request, yield* MaxBodyBytes))
+  let json: unknown = preRead?.json
+  if (json === undefined && read._tag === "Read") {
+    try {
+      json = JSON.parse(read.text)
+    } catch {
+      json = undefined
+    }
+  }
+  if (preRead === undefined) rememberBody(request.source, json === undefined ? { read } : { read, json })
+  return Predicate.isObject(json) && !Array.isArray(json) ? json as JsonObject : undefined
 })
 
 export const readJsonObject = Effect.map(readJsonBody, (body) => body.json)

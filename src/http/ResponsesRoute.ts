@@ -3,9 +3,10 @@
  * `client.responses.create` / `client.responses.stream` send it; the same path as a WebSocket
  * (`GET` with `Upgrade: websocket`, the OpenAI SDK's `ResponsesWS`) is the spec's WebSocket
  * transport (`ResponsesSocket.ts`). To a `responses` provider the
- * body passes through untouched but for `model` (state such as `previous_response_id` is then
- * the provider's business); to a provider of another format it is translated, statelessly, so
- * what needs stored state is refused with a 400 naming the field.
+ * body passes through untouched but for `model`; to a provider of another format it is
+ * translated, statelessly. A body with `store: true` or a `previous_response_id` this gateway
+ * stored is first made stateless (`StatefulResponses.ts`); a `previous_response_id` it did not
+ * store is the provider's business (a translated one refuses it with a 400 naming the field).
  *
  * `POST /v1/responses/compact` is `ResponsesCompactRoute.ts`; `GET /v1/responses/{id}`, its
  * `input_items` and `DELETE` read and delete the responses stored with `store: true`
@@ -23,6 +24,8 @@ import { compactHandler } from "./ResponsesCompactRoute.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import * as ResponsesSocket from "./ResponsesSocket.ts"
 import { storedResponseRoute } from "./StoredResponsesRoute.ts"
+import { asksForState, statefulResponse } from "./StatefulResponses.ts"
+import { peekJsonObject } from "./RequestBody.ts"
 import { isWebSocketUpgrade } from "./ResponsesSocket.ts"
 
 const handler = apiHandler(openResponses)
@@ -39,7 +42,11 @@ const unknown = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
 const responsesApi = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest
   const rest = (yield* HttpRouter.params)["*"] ?? ""
-  if (request.method === "POST" && rest === "") return yield* handler
+  if (request.method === "POST" && rest === "") {
+    const body = yield* peekJsonObject
+    const stateful = body !== undefined && asksForState(body) ? yield* statefulResponse(body) : Option.none()
+    return Option.isSome(stateful) ? stateful.value : yield* handler
+  }
   if (request.method === "GET" && rest === "" && isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
   if (request.method === "POST" && rest === "compact") return yield* compactHandler
   if (rest === "" || rest === "compact") return yield* methodNotAllowed(openResponses)

@@ -136,7 +136,7 @@ export interface Turn {
 const HTTP_ONLY = ["stream", "stream_options", "background"] as const
 
 /** The items of an `input`: a string is one user message. */
-const itemsOf = (input: unknown): ReadonlyArray<unknown> | undefined =>
+export const itemsOf = (input: unknown): ReadonlyArray<unknown> | undefined =>
   input === undefined || input === null
     ? []
     : typeof input === "string"
