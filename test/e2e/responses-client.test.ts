@@ -385,8 +385,8 @@ describeEachLane("translation", (lane) => {
       const params = {
         model: "resp/gpt-5-mini",
         input: [{ role: "user" as const, content: "pass me through" }],
+        // An id Switchboard did not store goes on as it is (`store: true` would be Switchboard's: responses-stored.test.ts).
         previous_response_id: "resp_earlier_turn",
-        store: true,
         x_future_param: { nested: [1, "two", null] }
       }
       const response = await client.responses.create(params as OpenAI.Responses.ResponseCreateParamsNonStreaming)
