@@ -5,8 +5,8 @@
  * (`anth`) and, when it can run here, the local model (`local/stories260K`):
  *
  * - `instructions` is echoed as sent;
- * - `store: true` and `truncation: "auto"` are refused with a 400 naming the field (nothing is
- *   stored, nothing truncates); left out or `false`/`disabled` they are accepted and echoed so;
+ * - `store: true` is stored by Switchboard and echoed; `truncation: "auto"` is refused with a 400
+ *   naming it (nothing truncates); left out or `false`/`disabled` they are accepted and echoed so;
  * - `tool_choice: {type: "allowed_tools"}` reaches OpenAI Chat as its own `allowed_tools`, and
  *   Anthropic as the allowed tools only (`required` → `any`);
  * - errors found after the translation (the provider's encoder, the local engine) name the
