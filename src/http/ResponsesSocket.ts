@@ -15,7 +15,7 @@
  * Connections last at most 60 minutes (the spec): then an error `websocket_connection_limit_reached`
  * and the socket closes.
  */
-import { Clock, Duration, Effect, Result, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Result, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Socket from "effect/socket/Socket"
 import { echoOf, resource } from "../formats/open-responses/Response.ts"
@@ -26,6 +26,7 @@ import {
   envelope,
   failureOfHttp,
   type Json,
+  previousOf,
   type SocketFailure,
   statusOfStreamError,
   terminalResponse,
@@ -34,7 +35,9 @@ import {
   withPrevious
 } from "../formats/open-responses/Continuation.ts"
 import * as Sse from "../formats/Sse.ts"
+import { ResponseStore, type StoredResponse } from "../responses/ResponseStore.ts"
 import * as Loopback from "./Loopback.ts"
+import { requestKeyId } from "./StoredResponsesRoute.ts"
 
 /** The spec's limit on a connection's life. */
 export const CONNECTION_LIMIT = Duration.minutes(60)
@@ -63,8 +66,30 @@ export const serve = Effect.gen(function*() {
     const send = (text: string) => writer.write(text)
     const conversations = new Conversations()
 
+    const store = yield* Effect.serviceOption(ResponseStore)
+    const keyId = yield* requestKeyId(request)
+
+    /** A `previous_response_id` this connection does not hold: the gateway's stored one, when it has it (the spec allows it). */
+    const hydrate = (text: string) =>
+      Effect.gen(function*() {
+        const previous = previousOf(text)
+        if (previous === undefined || conversations.has(previous) || Option.isNone(store)) return
+        const stored = yield* store.value.get(previous, keyId).pipe(Effect.orElseSucceed(() => Option.none<StoredResponse>()))
+        if (Option.isSome(stored)) conversations.set(previous, conversationAfter(stored.value.input, stored.value.response))
+      })
+
+    /** A turn's response kept, when it asked for `store: true`. */
+    const keep = (current: Turn, response: Json) =>
+      !current.store || Option.isNone(store) || typeof response["id"] !== "string"
+        ? Effect.void
+        : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          store.value.put({ id: response["id"] as string, keyId, createdAt: now, input: current.input as ReadonlyArray<Json>, response })).pipe(
+            Effect.catchTag("ResponseStoreError", (error) => Effect.logWarning(`a response could not be stored: ${error.message}`))
+          )
+
     const turn = (text: string) =>
       Effect.gen(function*() {
+        yield* hydrate(text)
         const parsed = turnOf(text, conversations)
         if (Result.isFailure(parsed)) {
           // The spec: a failed continuation forgets the response it continued.
@@ -84,6 +109,7 @@ export const serve = Effect.gen(function*() {
         }
         const id = outcome.response["id"]
         if (typeof id === "string") conversations.set(id, conversationAfter(current.input, outcome.response))
+        yield* keep(current, outcome.response)
       })
 
     const loop = Effect.forever(Effect.gen(function*() {
@@ -109,6 +135,13 @@ export const serve = Effect.gen(function*() {
   return HttpServerResponse.empty()
 })
 
+/** An event's response echoing the turn's `previous_response_id` and, when the gateway stores it, `store: true`. */
+const echoedEvent = (event: Json, current: Turn): Json => {
+  const withId = withPrevious(event, current.previous)
+  const response = withId["response"]
+  return current.store && typeof response === "object" && response !== null ? { ...withId, response: { ...response, store: true } } : withId
+}
+
 const fail = (send: (text: string) => Effect.Effect<void, Socket.SocketError>, failure: SocketFailure) =>
   Effect.as(send(envelope(failure)), { _tag: "Failed" } as Outcome)
 
@@ -132,11 +165,11 @@ const warmUp = (current: Turn, send: (text: string) => Effect.Effect<void, Socke
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const model = typeof current.body["model"] === "string" ? current.body["model"] : ""
     const parts = { id: `resp_${crypto.randomUUID().replace(/-/g, "")}`, model, createdAt: now, completedAt: now, incompleteDetails: null, output: [], error: null, usage: undefined, echo: echoOf(canonical.success) }
-    const created = withPrevious({ type: "response.created", sequence_number: 0, response: resource({ ...parts, status: "in_progress" }) }, current.previous)
-    const completed = resource({ ...parts, status: "completed" })
+    const created = echoedEvent({ type: "response.created", sequence_number: 0, response: resource({ ...parts, status: "in_progress" }) }, current)
+    const completed = echoedEvent({ type: "response.completed", sequence_number: 1, response: resource({ ...parts, status: "completed" }) }, current)
     yield* send(JSON.stringify(created))
-    yield* send(JSON.stringify(withPrevious({ type: "response.completed", sequence_number: 1, response: completed }, current.previous)))
-    return { _tag: "Response", response: completed as unknown as Json } as Outcome
+    yield* send(JSON.stringify(completed))
+    return { _tag: "Response", response: completed["response"] as Json } as Outcome
   })
 
 /** A turn as a streamed `POST /v1/responses` to this gateway, its events sent on as they come. */
@@ -176,7 +209,7 @@ const exchange = (
           yield* send(JSON.stringify({ ...data, status: statusOfStreamError(text(error["type"]), text(error["code"])) }))
           return
         }
-        yield* send(JSON.stringify(withPrevious(data, current.previous)))
+        yield* send(JSON.stringify(echoedEvent(data, current)))
         const terminal = terminalResponse(data)
         if (terminal !== undefined) outcome = errored || terminal["status"] === "failed" ? { _tag: "Failed" } : { _tag: "Response", response: terminal }
       })).pipe(Effect.result)

@@ -8,6 +8,8 @@
  */
 import { randomBytes } from "node:crypto"
 import OpenAI, { BadRequestError, NotFoundError } from "openai"
+import type { ResponsesClientEvent } from "openai/resources/responses/responses"
+import { ResponsesWS } from "openai/resources/responses/ws"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { type FakeOpenAiUpstream, providerEntry, reply, startFakeOpenAiUpstream } from "../support/FakeOpenAiUpstream.ts"
 import { type FakeResponsesUpstream, reply as responsesReply, responsesProviderEntry, startFakeResponsesUpstream } from "../support/FakeResponsesUpstream.ts"
@@ -30,6 +32,22 @@ const requestWith = (requests: ReadonlyArray<RecordedRequest>, marker: string): 
 
 /** The echoed `store` (the SDK's `Response` type does not name it). */
 const storeOf = (response: object): unknown => (response as { store?: unknown }).store
+
+/** One turn over the WebSocket transport (a fresh connection): its terminal response, or the error event. */
+const socketTurn = (client: OpenAI, message: Record<string, unknown>) =>
+  new Promise<Record<string, unknown>>((resolve, reject) => {
+    const ws = new ResponsesWS(client)
+    ws.on("event", (event) => {
+      const e = event as unknown as Record<string, unknown>
+      if (e["type"] === "error" || e["type"] === "response.completed" || e["type"] === "response.failed" || e["type"] === "response.incomplete") {
+        ws.close()
+        resolve(e)
+      }
+    })
+    ws.on("error", () => {})
+    ws.on("close", () => reject(new Error("the socket closed before the turn ended")))
+    ws.send({ type: "response.create", ...message } as unknown as ResponsesClientEvent)
+  })
 
 beforeAll(async () => {
   oaUp = await startFakeOpenAiUpstream({ models: { "gpt-4o-mini": reply() } })
@@ -150,5 +168,23 @@ describeEachLane("stored responses", (lane) => {
     expect(retrieved.status).toBe("completed")
     expect(retrieved.output_text).toBe(`You said: ${marker}`)
     expect(retrieved.output).toEqual(completed!.output)
+  }, 60_000)
+
+  it("the WebSocket transport: store: true keeps the turn's response; another connection continues it from the store", async () => {
+    const marker = `socket-${lane.fastLane}-${randomBytes(4).toString("hex")}`
+    const first = await socketTurn(a, { model: "oa/gpt-4o-mini", input: marker, store: true })
+    expect(first["type"]).toBe("response.completed")
+    const response = first["response"] as { id: string; store: unknown; output: unknown }
+    expect(response.store).toBe(true)
+    expect((await a.responses.retrieve(response.id)).output).toEqual(response.output)
+
+    const next = `socket-next-${randomBytes(4).toString("hex")}`
+    const second = await socketTurn(a, { model: "oa/gpt-4o-mini", input: next, previous_response_id: response.id })
+    expect(second["type"]).toBe("response.completed")
+    expect(second["response"]).toMatchObject({ previous_response_id: response.id })
+    expect(JSON.stringify(requestWith(oaUp.requestsTo("POST", "/v1/chat/completions"), next).body)).toContain(marker)
+    // Another key's connection does not find it.
+    const refused = await socketTurn(b, { model: "oa/gpt-4o-mini", input: next, previous_response_id: response.id })
+    expect(refused).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } })
   }, 60_000)
 })

@@ -118,6 +118,9 @@ export class Conversations {
   delete(id: string): void {
     this.byId.delete(id)
   }
+  has(id: string): boolean {
+    return this.byId.has(id)
+  }
 }
 
 /** A turn to run: the body of the HTTP request that answers it, or a response made without the model. */
@@ -128,6 +131,8 @@ export interface Turn {
   readonly input: ReadonlyArray<unknown>
   /** `generate: false`: only the state is prepared (a response without output, the model not called). */
   readonly generate: boolean
+  /** `store: true`: the turn's response is stored by the gateway (`ResponseStore`), not sent on to the provider. */
+  readonly store: boolean
   /** The `POST /v1/responses` body: the message without the transport's own fields, the input whole, streamed. */
   readonly body: Json
 }
@@ -173,7 +178,7 @@ export const turnOf = (text: string, conversations: Conversations): Result.Resul
   Result.mapError(readTurn(text, conversations), (failure) => ({ failure, previous: previousOf(text) }))
 
 /** The `previous_response_id` a message names, if it is one that can be read. */
-const previousOf = (text: string): string | undefined => {
+export const previousOf = (text: string): string | undefined => {
   try {
     const message: unknown = JSON.parse(text)
     return isObject(message) && typeof message["previous_response_id"] === "string" ? message["previous_response_id"] : undefined
@@ -213,7 +218,7 @@ const readTurn = (text: string, conversations: Conversations): Result.Result<Tur
   if (before === undefined) {
     return Result.fail(invalid(
       "previous_response_not_found",
-      `Previous response with id '${previous}' not found. This connection keeps its own recent responses only (nothing is stored with store: false): ` +
+      `Previous response with id '${previous}' not found. This connection keeps its own recent responses, and the gateway those stored with store: true: ` +
         "send the whole conversation in `input` without `previous_response_id`.",
       "previous_response_id"
     ))
@@ -227,12 +232,16 @@ const readTurn = (text: string, conversations: Conversations): Result.Result<Tur
       `input[${orphan.index - before.length}]`
     ))
   }
-  const { type: _type, generate, previous_response_id: _previous, ...rest } = message
+  const { type: _type, generate, previous_response_id: _previous, ...fields } = message
+  // `store: true` is the gateway's to keep (a translated provider would refuse it); `false` goes on as sent.
+  const store = fields["store"] === true
+  const { store: _store, ...rest } = fields
   return Result.succeed({
     previous,
     input,
     generate: generate !== false,
-    body: { ...rest, input, stream: true }
+    store,
+    body: store ? { ...rest, input, stream: true } : { ...fields, input, stream: true }
   })
 }
 

@@ -35,6 +35,7 @@ describe("a response.create message as a turn", () => {
       previous: undefined,
       input: [user("hi")],
       generate: true,
+      store: false,
       body: { model: "m", input: [user("hi")], store: false, extra_field: 1, stream: true }
     })
   })
