@@ -11,6 +11,8 @@
  * `response.completed` / `.incomplete` / `.failed`) is stored when `store: true` was asked, under
  * the caller's gateway key (`ResponseStore`).
  *
+ * The usage ledger records the loopback request, not this one (its tokens would count twice).
+ *
  * A `previous_response_id` this gateway did not store (for this key) is sent on as it is: a
  * `responses` provider that keeps state itself gets the id as sent; a translated one answers with
  * its 400. The loopback request has neither field, so it never comes back here.
@@ -20,6 +22,8 @@ import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { conversationAfter, itemsOf, type Json, terminalResponse } from "../formats/open-responses/Continuation.ts"
 import * as Sse from "../formats/Sse.ts"
 import { ResponseStore, type StoredResponse } from "../responses/ResponseStore.ts"
+import type { IncomingMessage } from "node:http"
+import { observationOf } from "../usage/RequestObserver.ts"
 import * as Loopback from "./Loopback.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import type { JsonObject } from "./RequestBody.ts"
@@ -79,6 +83,9 @@ export const statefulResponse = (body: JsonObject) =>
     const planned = plan(body, previous)
     if (Option.isNone(planned)) return Option.none()
     const { sent, input, echo } = planned.value
+    // The loopback request is the one the ledger records (with its model, tokens and cost).
+    const observation = observationOf(request.source as IncomingMessage)
+    if (observation !== undefined) observation.relayed = true
     const address = Loopback.selfAddress(request)
     if (address === undefined) {
       return Option.some(renderResponsesError({ status: 500, kind: "server", message: "the gateway's own address is unknown", code: "server_error" }))

@@ -52,6 +52,11 @@ export interface Observation {
   unsent: string | undefined
   /** The gateway key's budget admission, settled with the real cost once the answer is over. */
   admission: Admission | undefined
+  /**
+   * Answered by a request of the gateway to itself (`Loopback.ts`: stored responses), which is
+   * recorded as the request it is: this one is not, or its tokens and cost would count twice.
+   */
+  relayed?: boolean
 }
 
 /** What the recorder gets once the answer is over. */
@@ -238,7 +243,8 @@ tapped.end = function(this: TappedResponse, chunk, encoding, callback) {
  */
 tapped.writeHead = function(this: TappedResponse, status, reason, headers) {
   const observation = this.observation
-  if (observation === undefined) return base.writeHead.call(this, status, reason, headers)
+  // A relayed answer carries the id of the loopback request it relays: that one has the ledger's row.
+  if (observation === undefined || observation.relayed === true) return base.writeHead.call(this, status, reason, headers)
   const id = observation.id
   if (typeof reason === "object" && reason !== null && !Array.isArray(reason)) {
     const given = reason as Record<string, unknown>
@@ -279,6 +285,7 @@ const closed = (response: TappedResponse): void => {
   // Once: a response closes once, but the observation must not outlive it either way.
   response.observation = undefined
   response.done = undefined
+  if (observation.relayed === true) return
   const now = performance.now()
   const headers = response.headHeaders
   const header = (name: string): string | undefined => headerText(headers?.[name] ?? response.getHeader(name))

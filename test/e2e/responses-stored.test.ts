@@ -152,6 +152,22 @@ describeEachLane("stored responses", (lane) => {
     expect(requestWith(respUp.requestsTo("POST", "/v1/responses"), third).body).toMatchObject({ previous_response_id: foreign })
   }, 60_000)
 
+  it("the usage ledger records the request sent on, once: the request id the caller gets is its row, with the model and tokens", async () => {
+    const answer = await fetch(`${switchboard.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY_A}` },
+      body: JSON.stringify({ model: "oa/gpt-4o-mini", input: "count me once", store: true })
+    })
+    expect(answer.status).toBe(200)
+    const body = await answer.json() as { usage: { input_tokens: number; output_tokens: number } }
+    const id = answer.headers.get("x-switchboard-request-id")
+    const row = await waitUntil("the ledger row", async () => {
+      const found = await fetch(`${switchboard.url}/admin/requests/${id}`, { headers: { authorization: `Bearer ${KEY_A}` } })
+      return found.ok ? await found.json() as Record<string, unknown> : undefined
+    })
+    expect(row).toMatchObject({ path: "/v1/responses", requestedModel: "oa/gpt-4o-mini", status: 200, tokens: { input: body.usage.input_tokens, output: body.usage.output_tokens } })
+  }, 60_000)
+
   it("a streamed store: true is relayed event by event and stored as it completed", async () => {
     const marker = `streamed-${lane.fastLane}-${randomBytes(4).toString("hex")}`
     const stream = await a.responses.create({ model: "oa/gpt-4o-mini", input: marker, store: true, stream: true })
