@@ -156,7 +156,7 @@ export const databaseUrl = optional(
 export const retentionDays = variable("SWITCHBOARD_RETENTION_DAYS", Config.Int, {
   default: 90,
   shown: "90",
-  meaning: "How many days the usage ledger keeps a request's row; older rows are deleted at start and every hour (`0`: kept forever)."
+  meaning: "How many days the usage ledger keeps a request's row, and a response stored with `store: true` is kept; older ones are deleted at start and every hour (`0`: kept forever)."
 })
 
 /** Upper-cased, every character other than A–Z and 0–9 replaced by `_`. */

@@ -5,10 +5,11 @@
  * `responses.create`) headed for a provider of another format; encoding is for canonical
  * requests headed for a Responses provider. (Responses to Responses is passed through untouched.)
  *
- * The translation is stateless: nothing is stored, so what refers to stored state
- * (`previous_response_id`, `conversation`, `prompt`, `item_reference` items, `background`,
- * `store: true`) is refused with a 400 naming the field, and requests sent upstream say
- * `store: false`. `truncation: "auto"` is refused too: nothing here knows the model's context.
+ * The translation is stateless: what refers to stored state (`previous_response_id`,
+ * `conversation`, `prompt`, `item_reference` items, `background`, `store: true`) is refused with a
+ * 400 naming the field, and requests sent upstream say `store: false`. (`store: true` and a
+ * `previous_response_id` the gateway stored never reach it: `http/StatefulResponses.ts` makes
+ * such a request stateless first.) `truncation: "auto"` is refused too: nothing here knows the model's context.
  *
  * @see https://www.openresponses.org/reference (CreateResponseBody)
  * @see https://platform.openai.com/docs/api-reference/responses/create
@@ -71,8 +72,8 @@ export const ResponsesRequestFields = {
   safety_identifier: Optional(Schema.String),
   reasoning: Optional(Schema.Struct({ effort: Optional(ResponsesReasoningEffort), summary: Optional(Schema.String) })),
   stream: Optional(Schema.Boolean),
-  // Nothing is stored: `store: true` is refused, `false` (or none) is what a stateless
-  // translation does anyway.
+  // The translation stores nothing: `store: true` is refused here (the gateway's stored responses
+  // take it before), `false` (or none) is what a stateless translation does anyway.
   store: Optional(Schema.Boolean),
   // Encrypted reasoning is always returned when the provider signs its reasoning.
   include: Optional(Schema.Array(Schema.String)),
@@ -136,7 +137,7 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
     if (present(body.previous_response_id)) {
       return take(unsupported(
         "previous_response_id",
-        "previous_response_id needs the earlier response stored, and Switchboard stores nothing: send the whole conversation in input (store: false)"
+        "previous_response_id names no response Switchboard stored for this key (store: true): send the whole conversation in input, or continue a stored response"
       ))
     }
     if (present(body.conversation)) {
@@ -146,12 +147,12 @@ const requestToCanonical = (body: ResponsesRequest): Result.Result<Request, Unsu
       return take(unsupported("prompt", "stored prompt templates only exist at the provider that stores them"))
     }
     if (body.background === true) {
-      return take(unsupported("background", "background responses must be stored to be polled, and Switchboard stores nothing"))
+      return take(unsupported("background", "background responses run detached and are polled, which Switchboard does not do: send the request without background"))
     }
     // Never pretend: a response echoed `store: false` after `store: true` was asked would be
     // silently lost to a client that later fetches it.
     if (body.store === true) {
-      return take(unsupported("store", "store: true is not supported: Switchboard does not keep responses yet; send store: false (or leave it out) and the whole conversation in input"))
+      return take(unsupported("store", "store: true cannot be kept here (no response store): send store: false (or leave it out) and the whole conversation in input"))
     }
     // Auto-truncation would have to drop the oldest turns to fit the model's context, which needs
     // the context size and the model's tokenizer: neither is known here, so it is refused.
