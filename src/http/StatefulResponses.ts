@@ -116,7 +116,9 @@ export const statefulResponse = (body: JsonObject) =>
       } catch {
         parsed = undefined
       }
-      if (!response.ok || !isObject(parsed)) return Option.some(HttpServerResponse.text(text, { status: response.status, headers }))
+      if (!isObject(parsed)) return Option.some(HttpServerResponse.text(text, { status: response.status, headers }))
+      // An error (a refusal, an unknown model, the upstream's) goes back as it came: nothing to store or echo.
+      if (!response.ok) return Option.some(HttpServerResponse.jsonUnsafe(parsed, { status: response.status, headers }))
       const resource = echoed(parsed, echo)
       yield* keep(resource)
       return Option.some(HttpServerResponse.jsonUnsafe(resource, { status: response.status, headers }))

@@ -113,6 +113,12 @@ describeEachLane("stored responses", (lane) => {
     expect(await thrown(() => a.responses.delete(first.id))).toBeInstanceOf(NotFoundError)
   }, 60_000)
 
+  it("store: true for an unknown model: the gateway's 404 as it is, nothing stored", async () => {
+    const error = (await thrown(() => a.responses.create({ model: "oa/no-such-model", input: "x", store: true }))) as NotFoundError
+    expect(error).toBeInstanceOf(NotFoundError)
+    expect(error.error).toMatchObject({ type: "not_found" })
+  }, 60_000)
+
   it("another gateway key gets 404 for a stored response (retrieve, input_items, delete, previous_response_id)", async () => {
     const created = await a.responses.create({ model: "oa/gpt-4o-mini", input: "mine only", store: true })
     const notFound = (await thrown(() => b.responses.retrieve(created.id))) as NotFoundError
