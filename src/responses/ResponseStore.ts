@@ -37,7 +37,11 @@ export class ResponseStoreError extends Schema.TaggedError<ResponseStoreError>()
 }) {}
 
 export class ResponseStore extends Context.Service<ResponseStore, {
-  /** Keeps a response (one stored again under its id replaces it). */
+  /**
+   * Keeps a response: one stored again under its id by the same key replaces it; another key's is
+   * never replaced (ids of translated answers come from the upstream, and an upstream repeating one
+   * must not let one key overwrite what another stored).
+   */
   readonly put: (stored: StoredResponse) => Effect.Effect<void, ResponseStoreError>
   /** The response `id` of `keyId`: none when unknown, another key's, or past retention. */
   readonly get: (id: string, keyId: string | null) => Effect.Effect<Option.Option<StoredResponse>, ResponseStoreError>
@@ -68,7 +72,11 @@ const makeMemory = (retentionDays: number): ResponseStore["Service"] => {
       return stored !== undefined && visible(stored, keyId, now, retentionDays) ? Option.some(stored) : Option.none()
     })
   return {
-    put: (stored) => Effect.sync(() => void responses.set(stored.id, stored)),
+    put: (stored) =>
+      Effect.sync(() => {
+        const before = responses.get(stored.id)
+        if (before === undefined || before.keyId === stored.keyId) responses.set(stored.id, stored)
+      }),
     get: find,
     delete: (id, keyId) =>
       Effect.map(find(id, keyId), (found) => Option.isSome(found) && responses.delete(id))

@@ -52,11 +52,12 @@ export const make = (options: SqlOptions) =>
 
     const service: ResponseStore["Service"] = {
       put: (stored) =>
-        // The upsert both dialects speak: a response stored again (the same id) replaces the row.
+        // The upsert both dialects speak: stored again by the same key (the same id), the row is replaced;
+        // another key's row is left alone (`ResponseStore.put`).
         run(sql`INSERT INTO stored_responses (id, key_id, created_at, input, response)
             VALUES (${stored.id}, ${stored.keyId}, ${stored.createdAt}, ${JSON.stringify(stored.input)}, ${JSON.stringify(stored.response)})
-            ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, created_at = excluded.created_at,
-              input = excluded.input, response = excluded.response`).pipe(Effect.asVoid),
+            ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, input = excluded.input, response = excluded.response
+            WHERE stored_responses.key_id IS NOT DISTINCT FROM excluded.key_id`).pipe(Effect.asVoid),
       get: (id, keyId) =>
         Effect.gen(function*() {
           const cutoff = yield* cutoffNow

@@ -68,6 +68,21 @@ const storeContract = (layer: (options?: { readonly retentionEvery?: Duration.Du
         assert.deepStrictEqual(yield* store.get("resp_a", "k1"), Option.some(again))
       })), 60_000)
 
+  it.effect("another key storing a response under the same id replaces nothing", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        yield* store.put(stored("resp_a", "k1"))
+        yield* store.put({ ...stored("resp_a", "k2"), response: { id: "resp_a", status: "failed" } })
+        yield* store.put({ ...stored("resp_a", null), response: { id: "resp_a", status: "failed" } })
+        assert.deepStrictEqual(yield* store.get("resp_a", "k1"), Option.some(stored("resp_a", "k1")))
+        assert.isTrue(Option.isNone(yield* store.get("resp_a", "k2")))
+        assert.isTrue(Option.isNone(yield* store.get("resp_a", null)))
+        // The same holds the other way round: a response stored without a key stays the keyless caller's.
+        yield* store.put(stored("resp_b", null))
+        yield* store.put({ ...stored("resp_b", "k1"), response: { id: "resp_b", status: "failed" } })
+        assert.deepStrictEqual(yield* store.get("resp_b", null), Option.some(stored("resp_b", null)))
+      })), 60_000)
+
   it.effect("delete: only by its own key, once", () =>
     withStore((store) =>
       Effect.gen(function*() {
