@@ -45,7 +45,7 @@ import type { TargetHealthRegistry } from "../router/TargetHealth.ts"
 import { observationOf, withRequestId } from "../usage/RequestObserver.ts"
 import type { Usage } from "../formats/Canonical.ts"
 import { asksForUsage } from "./UsageChunk.ts"
-import { asksForState } from "./StatefulResponses.ts"
+import { asksForState } from "../formats/open-responses/Continuation.ts"
 
 /** The API endpoints and the format each speaks (the same paths the Effect routes serve). */
 export const ENDPOINTS: ReadonlyMap<string, HttpFormat> = new Map([

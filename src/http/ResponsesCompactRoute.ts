@@ -28,7 +28,7 @@ import type { JsonObject } from "./RequestBody.ts"
 export const COMPACT_PATHS: ReadonlyArray<string> = ["/v1/responses/compact", "/responses/compact"]
 
 /** Compaction by Switchboard, with the route's model: summary request → `generate` → the compacted window. */
-export const compactWithModel = (route: Route, body: JsonObject): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+const compactWithModel = (route: Route, body: JsonObject): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
     const compact = yield* Effect.fromResult(Compaction.decodeRequest(body))
     const request = yield* Effect.fromResult(Compaction.summaryRequest(compact, route.upstreamModel))

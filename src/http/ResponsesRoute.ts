@@ -24,9 +24,9 @@ import { compactHandler } from "./ResponsesCompactRoute.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import * as ResponsesSocket from "./ResponsesSocket.ts"
 import { storedResponseRoute } from "./StoredResponsesRoute.ts"
-import { asksForState, statefulResponse } from "./StatefulResponses.ts"
+import { statefulResponse } from "./StatefulResponses.ts"
+import { asksForState } from "../formats/open-responses/Continuation.ts"
 import { peekJsonObject } from "./RequestBody.ts"
-import { isWebSocketUpgrade } from "./ResponsesSocket.ts"
 
 const handler = apiHandler(openResponses)
 
@@ -47,7 +47,7 @@ const responsesApi = Effect.gen(function*() {
     const stateful = body !== undefined && asksForState(body) ? yield* statefulResponse(body) : Option.none()
     return Option.isSome(stateful) ? stateful.value : yield* handler
   }
-  if (request.method === "GET" && rest === "" && isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
+  if (request.method === "GET" && rest === "" && ResponsesSocket.isWebSocketUpgrade(request.headers)) return yield* ResponsesSocket.serve
   if (request.method === "POST" && rest === "compact") return yield* compactHandler
   if (rest === "" || rest === "compact") return yield* methodNotAllowed(openResponses)
   const stored = yield* storedResponseRoute(request, rest)

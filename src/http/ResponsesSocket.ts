@@ -40,7 +40,7 @@ import * as Loopback from "./Loopback.ts"
 import { requestKeyId } from "./StoredResponsesRoute.ts"
 
 /** The spec's limit on a connection's life. */
-export const CONNECTION_LIMIT = Duration.minutes(60)
+const CONNECTION_LIMIT = Duration.minutes(60)
 
 /** Whether a request asks for a WebSocket (RFC 6455 §4.1: `Upgrade: websocket`). */
 export const isWebSocketUpgrade = (headers: Readonly<Record<string, string | undefined>>): boolean =>

@@ -15,7 +15,10 @@
  *
  * A `previous_response_id` this gateway did not store (for this key) is sent on as it is: a
  * `responses` provider that keeps state itself gets the id as sent; a translated one answers with
- * its 400. The loopback request has neither field, so it never comes back here.
+ * its 400. The loopback request has no `store`, and a `previous_response_id` only when it was not
+ * stored here: such a request comes back here once more, finds nothing stored (one lookup) and
+ * goes on to the handler. Every request with a `previous_response_id` leaves the fast lane for
+ * that lookup.
  */
 import { Clock, Effect, Option, Stream } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -28,10 +31,6 @@ import * as Loopback from "./Loopback.ts"
 import { renderResponsesError } from "./ResponsesError.ts"
 import type { JsonObject } from "./RequestBody.ts"
 import { requestKeyId } from "./StoredResponsesRoute.ts"
-
-/** Whether a body asks for state: `store: true`, or a `previous_response_id` (stored here or not: looked up). */
-export const asksForState = (body: JsonObject): boolean =>
-  body["store"] === true || typeof body["previous_response_id"] === "string"
 
 /** Headers of the loopback answer not relayed: node sets its own framing, and `fetch` already decoded the body. */
 const NOT_RELAYED = new Set(["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"])
@@ -83,9 +82,6 @@ export const statefulResponse = (body: JsonObject) =>
     const planned = plan(body, previous)
     if (Option.isNone(planned)) return Option.none()
     const { sent, input, echo } = planned.value
-    // The loopback request is the one the ledger records (with its model, tokens and cost).
-    const observation = observationOf(request.source as IncomingMessage)
-    if (observation !== undefined) observation.relayed = true
     const address = Loopback.selfAddress(request)
     if (address === undefined) {
       return Option.some(renderResponsesError({ status: 500, kind: "server", message: "the gateway's own address is unknown", code: "server_error" }))
@@ -95,6 +91,10 @@ export const statefulResponse = (body: JsonObject) =>
     if (answer._tag === "Failure") {
       return Option.some(renderResponsesError({ status: 502, kind: "server", message: `the request could not be sent on: ${String(answer.failure)}`, code: "server_error" }))
     }
+    // The loopback request is the one the ledger records (with its model, tokens and cost); until it
+    // answered, this one is recorded (a 500/502 above keeps its row).
+    const observation = observationOf(request.source as IncomingMessage)
+    if (observation !== undefined) observation.relayed = true
     const response = answer.success
     const headers: Record<string, string> = {}
     response.headers.forEach((value, name) => {

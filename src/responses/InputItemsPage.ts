@@ -18,7 +18,7 @@ export const InputItemsQuery = Schema.Struct({
 })
 export type InputItemsQuery = typeof InputItemsQuery.Type
 
-export interface InputItemsList {
+interface InputItemsList {
   readonly object: "list"
   readonly data: ReadonlyArray<Json>
   readonly first_id: string | null
@@ -27,7 +27,7 @@ export interface InputItemsList {
 }
 
 /** The items with ids: their own, or one from the response's id and their place. */
-export const withIds = (responseId: string, items: ReadonlyArray<Json>): ReadonlyArray<Json> =>
+const withIds = (responseId: string, items: ReadonlyArray<Json>): ReadonlyArray<Json> =>
   items.map((item, index) => typeof item["id"] === "string" ? item : { id: `${responseId}_in_${index}`, ...item })
 
 /** One page of the list (an `after` that is no item's id starts at the beginning, as an unknown cursor finds nothing before it). */

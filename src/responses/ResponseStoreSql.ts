@@ -31,7 +31,7 @@ const StoredRow = Schema.Struct({
 const decodeRows = Schema.decodeUnknownEffect(Schema.Array(StoredRow))
 
 /** The store over the `Database` at hand; retention in a fiber of the scope. */
-export const make = (options: SqlOptions) =>
+const make = (options: SqlOptions) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const database = yield* Database

@@ -213,7 +213,7 @@ describeEachLane("the Responses WebSocket transport", (lane) => {
     expect(turns[3]!.response?.status).toBe("completed")
   })
 
-  it("an upstream failing mid-answer: the stream's error event (with a status), then response.failed", async () => {
+  it("an upstream failing mid-answer: the stream's error event, with a status (the turn ends there)", async () => {
     const [turn] = await session(switchboard.url, [create("resp/breaks", "Hello")])
     const types = turn!.events.map((event) => event.type)
     expect(types).toContain("error")

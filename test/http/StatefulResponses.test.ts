@@ -1,7 +1,8 @@
 /** `StatefulResponses.plan` / `echoed`: what a stateful `POST /v1/responses` sends on, stores and echoes. */
 import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
-import { asksForState, echoed, plan } from "../../src/http/StatefulResponses.ts"
+import { asksForState } from "../../src/formats/open-responses/Continuation.ts"
+import { echoed, plan } from "../../src/http/StatefulResponses.ts"
 import type { StoredResponse } from "../../src/responses/ResponseStore.ts"
 
 const previous: StoredResponse = {
@@ -40,7 +41,7 @@ describe("StatefulResponses.plan", () => {
       assert.deepStrictEqual(Option.getOrUndefined(planned), expected as never)
       if (Option.isSome(planned)) {
         assert.isTrue(asksForState(body))
-        // The loopback request never comes back here: no store, and an id only when it is not stored here.
+        // The loopback request carries no store, and an id only when it is not stored here.
         assert.notProperty(planned.value.sent, "store")
       }
     })

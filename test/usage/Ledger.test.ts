@@ -78,7 +78,17 @@ const ledgerContract = (
       Effect.gen(function*() {
         // 64 + 64 + 32 + 16 + 8 + 4 + 2 + 1: every statement size, and the last row of each size distinct.
         const many = Array.from({ length: 191 }, (_, i) =>
-          record({ id: `m${String(i).padStart(3, "0")}`, startedAt: NOW - i, durationMs: i, tokens: { input: i, output: null, cachedRead: null, cacheWrite: null, reasoning: null } }))
+          // Each numeric column a value of its own, so values put into the wrong column cannot pass.
+          record({
+            id: `m${String(i).padStart(3, "0")}`,
+            startedAt: NOW - i,
+            durationMs: i * 7 + 0.5,
+            ttftMs: i * 3 + 0.25,
+            attempts: (i % 3) + 1,
+            status: i % 5 === 0 ? 429 : 200,
+            tokens: { input: i * 11, output: i * 13, cachedRead: i % 2 === 0 ? i * 17 : null, cacheWrite: null, reasoning: i * 19 },
+            costUsd: i % 4 === 0 ? null : i / 1000
+          }))
         yield* ledger.write(many)
         const read = yield* ledger.requests({ limit: 500 })
         assert.deepStrictEqual(read, many)

@@ -26,7 +26,7 @@ import * as ResponsesUsage from "./Usage.ts"
 const Optional = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
 /** The body of `POST /v1/responses/compact`; unknown fields are kept (and reported as ignored). */
-export const CompactRequestFields = {
+const CompactRequestFields = {
   model: Schema.String,
   input: Optional(Schema.Union([Schema.String, Schema.Array(Items.ResponsesItem)])),
   previous_response_id: Optional(Schema.String),
@@ -126,7 +126,7 @@ const idOf = (prefix: "msg" | "cmp", responseId: string, index: number) => `${pr
  * `input`, so fields the decoder does not know survive), with what an output `Message` requires
  * filled in: `type`, an `id`, a `status`, and content as parts.
  */
-export const keptUserMessages = (rawInput: unknown, responseId: string): ReadonlyArray<KeptUserMessage> => {
+const keptUserMessages = (rawInput: unknown, responseId: string): ReadonlyArray<KeptUserMessage> => {
   if (Predicate.isString(rawInput)) {
     return [{ type: "message", id: idOf("msg", responseId, 0), status: "completed", role: "user", content: [{ type: "input_text", text: rawInput }] }]
   }

@@ -245,6 +245,14 @@ const readTurn = (text: string, conversations: Conversations): Result.Result<Tur
   })
 }
 
+/**
+ * Whether a `POST /v1/responses` body asks for state: `store: true`, or a `previous_response_id`
+ * (stored here or not: looked up). Here, not beside the stateful layer, so the fast lane can ask
+ * without loading it.
+ */
+export const asksForState = (body: Json): boolean =>
+  body["store"] === true || typeof body["previous_response_id"] === "string"
+
 /** The conversation a finished response leaves for the next turn: its input, then its output. */
 export const conversationAfter = (input: ReadonlyArray<unknown>, response: Json): ReadonlyArray<unknown> => {
   const output = response["output"]

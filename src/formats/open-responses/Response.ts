@@ -373,7 +373,8 @@ export const fromCanonical = (response: Response, options: EncodeResponseOptions
     status,
     incompleteDetails: incomplete_details,
     // Every item of a whole response ends with it: the one an incomplete response stopped in is incomplete.
-    output: Status.unfinishedItemStatuses(status, items.length).map((itemStatus, i) => ({ ...items[i]!, status: itemStatus })),
+    // (A completed response's items are all completed as made: nothing to copy.)
+    output: status === "completed" ? items : Status.unfinishedItemStatuses(status, items.length).map((itemStatus, i) => ({ ...items[i]!, status: itemStatus })),
     error: null,
     usage: response.usage,
     echo: echoOf(options.request)

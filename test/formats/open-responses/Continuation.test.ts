@@ -22,8 +22,9 @@ const withFirst = () => {
   return conversations
 }
 
+/** The refusal of `message` (sent as it is when it is text, else as its JSON). */
 const refused = (message: unknown, conversations = withFirst()) => {
-  const turn = turnOf(JSON.stringify(message), conversations)
+  const turn = turnOf(typeof message === "string" ? message : JSON.stringify(message), conversations)
   if (Result.isSuccess(turn)) throw new Error("expected a refusal")
   return turn.failure
 }
@@ -74,7 +75,7 @@ describe("a response.create message as a turn", () => {
       { code: "invalid_request_error", param: "input[1]" }
     ]
   ])("refused: %s", (_, message, expected) => {
-    const { failure } = refused(typeof message === "string" ? message : message, withFirst())
+    const { failure } = refused(message, withFirst())
     expect(failure).toMatchObject({ status: 400, type: "invalid_request_error", ...expected })
   })
 
